@@ -1,0 +1,53 @@
+// Encoding and decoding of whole SMTPsec Messages (size field included).
+//
+// The decoder never trusts a length: every count and size is checked against
+// the bytes that remain before anything is allocated, and every malformed
+// Message yields the spec's ErrorCode with a reason a person can read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtpsec/bytes.h"
+#include "smtpsec/expected.h"
+#include "smtpsec/message.h"
+
+namespace smtpsec {
+
+// Why a Message was refused. `type` is known when the type byte was readable
+// and valid; a session uses it to tell an Email (answer it, go on) from the rest.
+struct DecodeError {
+    ErrorCode code = ErrorCode::illegal_message;
+    std::string reason;
+    std::optional<MessageType> type;
+};
+
+using DecodeResult = Expected<Message, DecodeError>;
+
+// Header constants of the framing (decisions point 4).
+inline constexpr std::size_t kSizeFieldLength = 8;
+inline constexpr std::size_t kMinFrameableSize = 11;  // size + type + extension count
+inline constexpr std::size_t kMinMessageSize = 12;    // a ServerHello
+
+// Decodes one whole Message. `frame` must hold exactly the bytes of one Message
+// (the framer delivers such frames); opaque fields of the result are views into it.
+DecodeResult decode(const Bytes& frame);
+
+// Exact encoded size, including the size field itself.
+std::uint64_t encoded_size(const Message& message);
+
+// Appends the encoding of `message` to `out` (one copy of each opaque field).
+void encode_to(const Message& message, std::vector<std::uint8_t>& out);
+std::vector<std::uint8_t> encode(const Message& message);
+
+// Checks of an Email that need no session state (decisions points 5, 9, 12, 18):
+// nonzero recipients, each a UTF-8 local@domain, parameters empty, signature
+// length. decode() applies it; an encoder of untrusted input may too.
+std::optional<DecodeError> check_email(const Email& email);
+
+// True if `address` is a bare UTF-8 addr-spec local@domain (decisions point 12).
+bool is_valid_address(std::string_view address);
+
+}  // namespace smtpsec

@@ -1,0 +1,50 @@
+#!/bin/bash
+# The project's test command (see README): installs what is missing, builds
+# with warnings as errors, runs every test suite, runs the unit tests again
+# under ASan+UBSan, then each fuzzer for a bounded time on its seed corpus.
+# Exits non-zero when anything fails; ends with "tests: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+scripts/install-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+step() {  # step NAME COMMAND...
+    local name=$1; shift
+    echo "==> $name"
+    if "$@"; then
+        passed=$((passed + 1)); echo "==> $name: ok"
+    else
+        failed=$((failed + 1)); echo "==> $name: FAILED"
+    fi
+}
+
+configure() {  # configure DIR MESON-ARGS...
+    local dir=$1; shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+}
+
+build_and_test() {  # build_and_test DIR SUITE-ARGS -- MESON-ARGS...
+    local dir=$1; shift
+    local suites=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do suites+=("$1"); shift; done
+    shift
+    configure "$dir" --werror "$@" &&
+        ninja -C "$dir" &&
+        meson test -C "$dir" --print-errorlogs --num-processes 2 "${suites[@]}"
+}
+
+step "build and test (all suites)" build_and_test build --
+step "unit tests under ASan+UBSan" build_and_test build-asan --suite unit -- \
+    -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false
+step "fuzzers (${FUZZ_SECONDS}s each)" env CXX=clang++ FUZZ_SECONDS="$FUZZ_SECONDS" \
+    tests/fuzz/run.sh build-fuzz
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
