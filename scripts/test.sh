@@ -6,6 +6,9 @@
 set -u
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+# Sanitizer findings fail the run (UBSan only prints by default).
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 
 scripts/install-deps.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
 

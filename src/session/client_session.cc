@@ -1,0 +1,119 @@
+// See client_session.h.
+#include "session/client_session.h"
+
+#include <fmt/core.h>
+
+namespace smtpsec::session {
+
+ClientSession::ClientSession(std::vector<CertificateChain> chains) : chains_(std::move(chains)) {}
+
+void ClientSession::fail(std::string reason) {
+    if (!failed_) failed_ = std::move(reason);
+}
+
+void ClientSession::send(std::uint64_t id, Message email) {
+    if (!established_) {
+        waiting_.emplace_back(id, std::move(email));
+        return;
+    }
+    write_email(id, email);
+}
+
+void ClientSession::write_email(std::uint64_t id, const Message& email) {
+    encode_to(email, output_);
+    in_flight_.push_back({next_number_++, id});
+}
+
+void ClientSession::on_event(Framer::Event event) {
+    if (failed_) return;
+    if (auto* frame = std::get_if<Framer::Frame>(&event)) {
+        auto decoded = decode(frame->bytes);
+        if (!decoded) {
+            fail(fmt::format("malformed Message from the server: {}: {}",
+                             name_of(decoded.error().code), decoded.error().reason));
+            return;
+        }
+        on_message(std::move(*decoded));
+    } else if (std::holds_alternative<Framer::Oversized>(event)) {
+        fail("the server sent an oversized Message");
+    } else {
+        fail("the server's stream cannot be framed: " + std::get<Framer::Broken>(event).reason);
+    }
+}
+
+void ClientSession::on_message(Message message) {
+    switch (message.type()) {
+    case MessageType::server_hello:
+        if (established_) {
+            fail("second ServerHello");
+            return;
+        }
+        // Point 18: any ServerHello version is accepted; we speak 0.
+        established_ = true;
+        encode_to(Message{{}, ClientHello{0, chains_}}, output_);
+        ++next_number_;  // the ClientHello is our Message 0
+        while (!waiting_.empty()) {
+            write_email(waiting_.front().first, waiting_.front().second);
+            waiting_.pop_front();
+        }
+        return;
+    case MessageType::email_delivered: {
+        auto number = std::get<EmailDelivered>(message.body).email;
+        if (in_flight_.empty() || in_flight_.front().number != number) {
+            fail(fmt::format("EmailDelivered for Message {} out of order", number));
+            return;
+        }
+        answers_.push_back({in_flight_.front().id, std::nullopt, {}});
+        in_flight_.pop_front();
+        return;
+    }
+    case MessageType::error:
+        on_error(std::get<Error>(message.body));
+        return;
+    default:
+        fail(fmt::format("the server sent a {}", name_of(message.type())));
+    }
+}
+
+void ClientSession::on_error(const Error& error) {
+    if (!established_) {
+        fail(fmt::format("Error {} before the ServerHello", name_of(error.code)));
+        return;
+    }
+    if (!error.message_number) {
+        fail(fmt::format("the server sent Error {}", name_of(error.code)));
+        return;
+    }
+    auto number = *error.message_number;
+    if (number == 0) {
+        fail(fmt::format("the server refused our ClientHello: {}", name_of(error.code)));
+        return;
+    }
+    if (in_flight_.empty() || in_flight_.front().number != number) {
+        fail(fmt::format("Error {} for Message {} out of order", name_of(error.code), number));
+        return;
+    }
+    answers_.push_back({in_flight_.front().id, error.code, error.unknown_addresses});
+    in_flight_.pop_front();
+    // Thesis 6.4.7 and point 18: after these the server closes.
+    if (error.code == ErrorCode::service_unavailable || error.code == ErrorCode::internal_error)
+        fail(fmt::format("the server sent {} and closes", name_of(error.code)));
+}
+
+std::optional<EmailAnswer> ClientSession::take_answer() {
+    if (answers_.empty()) return std::nullopt;
+    EmailAnswer a = std::move(answers_.front());
+    answers_.pop_front();
+    return a;
+}
+
+std::vector<std::uint64_t> ClientSession::abandon() {
+    std::vector<std::uint64_t> ids;
+    for (const auto& s : in_flight_) ids.push_back(s.id);
+    for (const auto& w : waiting_) ids.push_back(w.first);
+    in_flight_.clear();
+    waiting_.clear();
+    return ids;
+}
+
+}  // namespace smtpsec::session

@@ -1,0 +1,71 @@
+// The client side of an SMTPsec connection as a pure state machine
+// (decisions points 15-18): waits for the ServerHello, answers with the
+// ClientHello, pipelines Emails, and pairs every answer with the Email it
+// references. The I/O driver moves bytes and decides what failures mean.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtpsec/codec.h"
+#include "smtpsec/framer.h"
+
+namespace smtpsec::session {
+
+// The server's answer to one Email.
+struct EmailAnswer {
+    std::uint64_t id = 0;                 // the caller's id for the Email
+    std::optional<ErrorCode> error;       // none: EmailDelivered
+    std::vector<std::string> unknown;     // with unknown_address
+};
+
+class ClientSession {
+public:
+    explicit ClientSession(std::vector<CertificateChain> chains);
+
+    // Handles one framer event from the server.
+    void on_event(Framer::Event event);
+
+    // Queues an Email Message (body Email, extensions as wanted). It is
+    // written at once if the handshake is done, else right after the ClientHello.
+    void send(std::uint64_t id, Message email);
+
+    std::vector<std::uint8_t>& output() { return output_; }
+    std::optional<EmailAnswer> take_answer();
+
+    // The ServerHello has arrived and the ClientHello is queued.
+    bool established() const { return established_; }
+    // The connection is no longer usable: the server closed it on purpose or
+    // broke the protocol. Unanswered Emails must be retried (see abandon()).
+    bool failed() const { return failed_.has_value(); }
+    const std::string& failure() const { return *failed_; }
+    // Sent but not yet answered.
+    std::size_t in_flight() const { return in_flight_.size() + waiting_.size(); }
+
+    // The ids of every Email sent or queued and not answered; clears them.
+    std::vector<std::uint64_t> abandon();
+
+private:
+    void fail(std::string reason);
+    void on_message(Message message);
+    void on_error(const Error& error);
+    void write_email(std::uint64_t id, const Message& email);
+
+    std::vector<CertificateChain> chains_;
+    bool established_ = false;
+    std::uint32_t next_number_ = 0;  // our Messages, as the server counts them
+    struct Sent {
+        std::uint32_t number;
+        std::uint64_t id;
+    };
+    std::deque<Sent> in_flight_;
+    std::deque<std::pair<std::uint64_t, Message>> waiting_;  // before the handshake
+    std::deque<EmailAnswer> answers_;
+    std::vector<std::uint8_t> output_;
+    std::optional<std::string> failed_;
+};
+
+}  // namespace smtpsec::session

@@ -1,0 +1,141 @@
+// See server_session.h. Each rule cites the decisions point it implements.
+#include "session/server_session.h"
+
+#include <fmt/core.h>
+
+namespace smtpsec::session {
+
+Message error_answer(ErrorCode code, std::optional<std::uint32_t> number,
+                     std::vector<std::string> unknown) {
+    return Message{{}, Error{code, number, std::move(unknown)}};
+}
+
+ServerSession::ServerSession(ServerLimits limits) : limits_(limits) {}
+
+void ServerSession::start() {
+    encode_to(Message{{}, ServerHello{0}}, output_);
+}
+
+void ServerSession::answer(std::uint32_t number, ErrorCode code, std::string note,
+                           bool close_after) {
+    notes_.push_back({number, fmt::format("{}: {}", name_of(code), note)});
+    answers_.push_ready(number, error_answer(code, number), close_after);
+    flush();
+}
+
+void ServerSession::flush() {
+    if (answers_.flush(output_)) {
+        closing_ = true;
+        emails_.clear();
+    }
+}
+
+void ServerSession::on_event(Framer::Event event) {
+    if (closing_) return;
+    std::uint32_t number = next_number_++;
+    if (auto* frame = std::get_if<Framer::Frame>(&event)) {
+        auto decoded = decode(frame->bytes);
+        if (decoded)
+            on_message(number, std::move(*decoded));
+        else
+            on_decode_error(number, decoded.error());
+    } else if (auto* over = std::get_if<Framer::Oversized>(&event)) {
+        // Point 18: an Email over the limit is answered and skipped; anything
+        // else that large ends the connection (thesis 6.4.7).
+        bool email = over->type == static_cast<std::uint8_t>(MessageType::email);
+        answer(number, ErrorCode::too_large,
+               fmt::format("{} bytes over the limit of {}", over->size, limits_.max_message_size),
+               !email);
+    } else {
+        // Point 4: a size below 11 cannot be framed: answer and close.
+        answer(number, ErrorCode::illegal_message, std::get<Framer::Broken>(event).reason, true);
+    }
+}
+
+void ServerSession::on_decode_error(std::uint32_t number, const DecodeError& error) {
+    // An Email before the ClientHello is refused for its timing first.
+    if (error.type == MessageType::email && !hello_) {
+        answer(number, ErrorCode::illegal_message, "Email before ClientHello");
+        return;
+    }
+    if (error.type == MessageType::email) ++emails_seen_;
+    answer(number, error.code, error.reason);
+}
+
+void ServerSession::on_message(std::uint32_t number, Message message) {
+    switch (message.type()) {
+    case MessageType::client_hello: {
+        auto& hello = std::get<ClientHello>(message.body);
+        if (hello_)
+            answer(number, ErrorCode::illegal_message, "second ClientHello");
+        else if (hello.version != 0)
+            answer(number, ErrorCode::illegal_parameter,
+                   fmt::format("ClientHello version {} (only 0 is defined)", hello.version));
+        else
+            hello_ = std::move(hello);
+        return;
+    }
+    case MessageType::email:
+        on_email(number, std::move(message));
+        return;
+    case MessageType::error: {
+        // The client gave up on the connection; nothing to answer.
+        const auto& e = std::get<Error>(message.body);
+        notes_.push_back({number, fmt::format("client sent Error {}", name_of(e.code))});
+        closing_ = true;
+        return;
+    }
+    case MessageType::server_hello:
+    case MessageType::email_delivered:
+        answer(number, ErrorCode::illegal_message,
+               fmt::format("{} sent to a server", name_of(message.type())));
+        return;
+    }
+}
+
+void ServerSession::on_email(std::uint32_t number, Message message) {
+    if (!hello_) {
+        answer(number, ErrorCode::illegal_message, "Email before ClientHello");
+        return;
+    }
+    if (++emails_seen_ > limits_.max_emails_per_connection) {
+        answer(number, ErrorCode::service_unavailable,
+               fmt::format("more than {} Emails on one connection",
+                           limits_.max_emails_per_connection),
+               true);
+        return;
+    }
+    const auto& email = std::get<Email>(message.body);
+    if (email.certificate_chain >= hello_->certificate_chains.size()) {
+        answer(number, ErrorCode::illegal_parameter,
+               fmt::format("certificate_chain {} but the ClientHello has {} chain(s)",
+                           email.certificate_chain, hello_->certificate_chains.size()));
+        return;
+    }
+    const auto& chain = hello_->certificate_chains[email.certificate_chain];
+    if (chain.empty()) {
+        answer(number, ErrorCode::authentication_failed,
+               fmt::format("certificate chain {} is empty", email.certificate_chain));
+        return;
+    }
+    answers_.reserve(number);
+    emails_.push_back(IncomingEmail{number, std::move(message), &chain});
+}
+
+std::optional<IncomingEmail> ServerSession::take_email() {
+    if (emails_.empty()) return std::nullopt;
+    IncomingEmail e = std::move(emails_.front());
+    emails_.pop_front();
+    return e;
+}
+
+void ServerSession::complete(std::uint32_t number, const EmailOutcome& outcome) {
+    bool close = outcome.error == ErrorCode::service_unavailable ||
+                 outcome.error == ErrorCode::internal_error;
+    Message reply = outcome.error ? error_answer(*outcome.error, number, outcome.unknown)
+                                  : Message{{}, EmailDelivered{number}};
+    if (!answers_.fulfil(number, std::move(reply), close)) return;
+    flush();
+}
+
+}  // namespace smtpsec::session

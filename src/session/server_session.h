@@ -1,0 +1,101 @@
+// The server side of an SMTPsec connection as a pure state machine
+// (decisions points 15-18): no sockets, no clocks, no DNS. The I/O driver
+// feeds it framer events, takes the Emails it accepts, reports each Email's
+// outcome, and writes out what it queues. Tests drive it byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "session/answer_queue.h"
+#include "smtpsec/codec.h"
+#include "smtpsec/framer.h"
+
+namespace smtpsec::session {
+
+struct ServerLimits {
+    std::uint64_t max_message_size = 64ull << 20;  // decisions point 18 default
+    std::uint32_t max_emails_per_connection = 1000;
+};
+
+// An Email that passed framing, decoding and the session's own checks; the
+// driver authenticates and delivers it, then calls complete().
+struct IncomingEmail {
+    std::uint32_t number = 0;  // its Message number (point 15)
+    Message message;           // body holds an Email
+    const CertificateChain* chain = nullptr;  // the chain it names, non-empty
+
+    const Email& email() const { return std::get<Email>(message.body); }
+};
+
+// What became of an Email.
+struct EmailOutcome {
+    std::optional<ErrorCode> error;           // none: delivered to every recipient
+    std::vector<std::string> unknown;         // with unknown_address
+    static EmailOutcome delivered() { return {}; }
+    static EmailOutcome unknown_addresses(std::vector<std::string> list) {
+        return {ErrorCode::unknown_address, std::move(list)};
+    }
+    static EmailOutcome failed(ErrorCode code) { return {code, {}}; }
+};
+
+// Something a person should read in the log about this connection.
+struct SessionNote {
+    std::uint32_t number;
+    std::string text;
+};
+
+class ServerSession {
+public:
+    explicit ServerSession(ServerLimits limits = {});
+
+    // Queues the ServerHello (point 17: the server speaks first).
+    void start();
+
+    // Handles one framer event from the client.
+    void on_event(Framer::Event event);
+
+    // The next accepted Email, in arrival order.
+    std::optional<IncomingEmail> take_email();
+
+    // Reports the outcome of an Email taken earlier. service_unavailable and
+    // internal_error close the connection once answered (point 18).
+    void complete(std::uint32_t number, const EmailOutcome& outcome);
+
+    // Bytes to send; the driver writes them out and clears the vector.
+    std::vector<std::uint8_t>& output() { return output_; }
+
+    // No more input is wanted: close once output() is written.
+    bool closing() const { return closing_; }
+    // The client may close cleanly: every Email it sent has been answered.
+    bool all_answered() const { return answers_.waiting() == 0 && emails_.empty(); }
+
+    std::vector<SessionNote>& notes() { return notes_; }
+    std::uint32_t messages_received() const { return next_number_; }
+
+private:
+    void on_message(std::uint32_t number, Message message);
+    void on_decode_error(std::uint32_t number, const DecodeError& error);
+    void on_email(std::uint32_t number, Message message);
+    void answer(std::uint32_t number, ErrorCode code, std::string note, bool close_after = false);
+    void flush();
+
+    ServerLimits limits_;
+    std::uint32_t next_number_ = 0;
+    std::uint32_t emails_seen_ = 0;
+    std::optional<ClientHello> hello_;
+    std::deque<IncomingEmail> emails_;
+    AnswerQueue answers_;
+    std::vector<std::uint8_t> output_;
+    std::vector<SessionNote> notes_;
+    bool closing_ = false;
+};
+
+// An Error Message answering Message `number`.
+Message error_answer(ErrorCode code, std::optional<std::uint32_t> number,
+                     std::vector<std::string> unknown = {});
+
+}  // namespace smtpsec::session

@@ -1,0 +1,135 @@
+// The client's session rules, and a whole exchange between a client and a
+// server session through real framers.
+#include "session/client_session.h"
+#include "session/server_session.h"
+#include "session_helpers.h"
+
+using namespace smtpsec;
+using namespace smtpsec::session;
+using namespace smtpsec::test;
+
+namespace {
+
+ClientSession established_client() {
+    ClientSession c({{Bytes::copy_of(std::string_view("leaf"))}});
+    deliver(c, Message{{}, ServerHello{7}});  // any version is accepted
+    auto out = read_all(c.output());
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == Message{{}, ClientHello{0, {{Bytes::copy_of(std::string_view("leaf"))}}}});
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("Emails queued before the ServerHello follow the ClientHello") {
+    ClientSession c({{Bytes::copy_of(std::string_view("leaf"))}});
+    c.send(100, Message{{}, simple_email()});
+    c.send(101, Message{{}, simple_email()});
+    CHECK(c.output().empty());
+    deliver(c, Message{{}, ServerHello{0}});
+    auto out = read_all(c.output());
+    REQUIRE(out.size() == 3);
+    CHECK(out[0].type() == MessageType::client_hello);
+    CHECK(out[1].type() == MessageType::email);
+    CHECK(c.in_flight() == 2);
+}
+
+TEST_CASE("answers are paired with the Emails they reference") {
+    auto c = established_client();
+    c.send(7, Message{{}, simple_email()});  // Message 1
+    c.send(8, Message{{}, simple_email()});  // Message 2
+    c.send(9, Message{{}, simple_email()});  // Message 3
+    deliver(c, Message{{}, EmailDelivered{1}});
+    deliver(c, Message{{}, Error{ErrorCode::unknown_address, 2, {"x@b.test"}}});
+    deliver(c, Message{{}, Error{ErrorCode::authentication_failed, 3, {}}});
+    auto a = c.take_answer();
+    auto b = c.take_answer();
+    auto d = c.take_answer();
+    REQUIRE(a);
+    REQUIRE(b);
+    REQUIRE(d);
+    CHECK(a->id == 7);
+    CHECK_FALSE(a->error);
+    CHECK(b->id == 8);
+    CHECK(b->error == ErrorCode::unknown_address);
+    CHECK(b->unknown == std::vector<std::string>{"x@b.test"});
+    CHECK(d->error == ErrorCode::authentication_failed);
+    CHECK(c.in_flight() == 0);
+    CHECK_FALSE(c.failed());
+}
+
+TEST_CASE("service_unavailable fails the connection; the rest are abandoned") {
+    auto c = established_client();
+    c.send(1, Message{{}, simple_email()});
+    c.send(2, Message{{}, simple_email()});
+    deliver(c, Message{{}, Error{ErrorCode::service_unavailable, 1, {}}});
+    CHECK(c.failed());
+    auto answer = c.take_answer();
+    REQUIRE(answer);
+    CHECK(answer->error == ErrorCode::service_unavailable);
+    CHECK(c.abandon() == std::vector<std::uint64_t>{2});
+}
+
+TEST_CASE("protocol violations by the server fail the connection") {
+    SECTION("answer out of order") {
+        auto c = established_client();
+        c.send(1, Message{{}, simple_email()});
+        c.send(2, Message{{}, simple_email()});
+        deliver(c, Message{{}, EmailDelivered{2}});
+        CHECK(c.failed());
+        CHECK_THAT(c.failure(), Catch::Contains("out of order"));
+    }
+    SECTION("Error without a reference") {
+        auto c = established_client();
+        deliver(c, Message{{}, Error{ErrorCode::internal_error, std::nullopt, {}}});
+        CHECK(c.failed());
+    }
+    SECTION("ClientHello refused") {
+        auto c = established_client();
+        deliver(c, Message{{}, Error{ErrorCode::insufficient_security, 0, {}}});
+        CHECK(c.failed());
+        CHECK_THAT(c.failure(), Catch::Contains("ClientHello"));
+    }
+    SECTION("a malformed Message") {
+        auto c = established_client();
+        std::vector<std::uint8_t> junk = {0, 0, 0, 0, 0, 0, 0, 12, 9, 0, 0, 0};
+        deliver_bytes(c, junk);
+        CHECK(c.failed());
+    }
+    SECTION("a second ServerHello") {
+        auto c = established_client();
+        deliver(c, Message{{}, ServerHello{0}});
+        CHECK(c.failed());
+    }
+}
+
+TEST_CASE("a client and a server session exchange Emails through framers") {
+    ServerSession server;
+    ClientSession client({{Bytes::copy_of(std::string_view("leaf"))}});
+    Framer to_server(1 << 20), to_client(1 << 20);
+    for (std::uint64_t id = 0; id < 5; ++id) client.send(id, Message{{}, simple_email()});
+    server.start();
+
+    std::vector<EmailAnswer> answers;
+    for (int round = 0; round < 10; ++round) {
+        to_client.feed(server.output());
+        server.output().clear();
+        while (auto e = to_client.next()) client.on_event(std::move(*e));
+        while (auto a = client.take_answer()) answers.push_back(*a);
+        to_server.feed(client.output());
+        client.output().clear();
+        while (auto e = to_server.next()) server.on_event(std::move(*e));
+        while (auto e = server.take_email()) {
+            // Deliver all but the email for id 3, which has an unknown recipient.
+            server.complete(e->number, e->number == 4 ? EmailOutcome::unknown_addresses(e->email().recipients)
+                                                      : EmailOutcome::delivered());
+        }
+    }
+    REQUIRE(answers.size() == 5);
+    for (std::uint64_t id = 0; id < 5; ++id) {
+        CHECK(answers[id].id == id);
+        CHECK(answers[id].error.has_value() == (id == 3));
+    }
+    CHECK(server.all_answered());
+    CHECK(client.in_flight() == 0);
+}

@@ -1,0 +1,203 @@
+// The server's session rules (decisions points 4, 15-18), Message by Message.
+#include "session/server_session.h"
+#include "session_helpers.h"
+
+using namespace smtpsec;
+using namespace smtpsec::session;
+using namespace smtpsec::test;
+
+namespace {
+
+ServerSession started(ServerLimits limits = {}) {
+    ServerSession s(limits);
+    s.start();
+    auto hello = read_all(s.output());
+    REQUIRE(hello.size() == 1);
+    REQUIRE(hello[0] == Message{{}, ServerHello{0}});
+    return s;
+}
+
+void check_error(const Message& m, ErrorCode code, std::uint32_t number) {
+    INFO(name_of(code) << " for #" << number);
+    REQUIRE(m.type() == MessageType::error);
+    CHECK(as_error(m).code == code);
+    CHECK(as_error(m).message_number == number);
+}
+
+}  // namespace
+
+TEST_CASE("pipelined Emails are numbered from 1 and answered in order") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    deliver(s, Message{{}, simple_email()});
+    deliver(s, Message{{}, simple_email()});
+    auto first = s.take_email();
+    auto second = s.take_email();
+    REQUIRE(first);
+    REQUIRE(second);
+    CHECK(first->number == 1);
+    CHECK(second->number == 2);
+    CHECK(first->chain->front().view() == "leaf-der");
+    CHECK_FALSE(s.take_email());
+
+    s.complete(2, EmailOutcome::delivered());
+    CHECK(s.output().empty());  // #2 waits for #1
+    s.complete(1, EmailOutcome::unknown_addresses({"nobody@b.test"}));
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 2);
+    check_error(out[0], ErrorCode::unknown_address, 1);
+    CHECK(as_error(out[0]).unknown_addresses == std::vector<std::string>{"nobody@b.test"});
+    CHECK(out[1] == Message{{}, EmailDelivered{2}});
+    CHECK(s.all_answered());
+    CHECK_FALSE(s.closing());
+}
+
+TEST_CASE("Messages at the wrong time are illegal_message and ignored") {
+    auto s = started();
+    deliver(s, Message{{}, simple_email()});             // #0 before ClientHello
+    deliver(s, Message{{}, hello_with_one_chain()});     // #1
+    deliver(s, Message{{}, hello_with_one_chain()});     // #2 second ClientHello
+    deliver(s, Message{{}, ServerHello{0}});             // #3
+    deliver(s, Message{{}, EmailDelivered{1}});          // #4
+    deliver(s, Message{{}, simple_email()});             // #5 accepted
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 4);
+    check_error(out[0], ErrorCode::illegal_message, 0);
+    check_error(out[1], ErrorCode::illegal_message, 2);
+    check_error(out[2], ErrorCode::illegal_message, 3);
+    check_error(out[3], ErrorCode::illegal_message, 4);
+    auto e = s.take_email();
+    REQUIRE(e);
+    CHECK(e->number == 5);
+    CHECK_FALSE(s.closing());
+}
+
+TEST_CASE("a ClientHello version other than 0 is illegal_parameter") {
+    auto s = started();
+    deliver(s, Message{{}, ClientHello{1, {}}});
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::illegal_parameter, 0);
+}
+
+TEST_CASE("chain index and empty chain checks") {
+    auto s = started();
+    deliver(s, Message{{}, ClientHello{0, {{Bytes::copy_of(std::string_view("x"))}, {}}}});
+    deliver(s, Message{{}, simple_email(5)});  // #1 no such chain
+    deliver(s, Message{{}, simple_email(1)});  // #2 empty chain
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 2);
+    check_error(out[0], ErrorCode::illegal_parameter, 1);
+    check_error(out[1], ErrorCode::authentication_failed, 2);
+    CHECK_FALSE(s.take_email());
+}
+
+TEST_CASE("a malformed Email is answered in its turn and the connection goes on") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    deliver(s, Message{{}, simple_email()});  // #1 pending delivery
+    Email none = simple_email();
+    none.recipients.clear();
+    // Encode by hand: the encoder would refuse nothing here, decode refuses it.
+    deliver(s, Message{{}, none});            // #2 zero recipients
+    CHECK(s.output().empty());                // waits behind #1
+    std::vector<std::uint8_t> unknown_alg = {0, 0, 0, 0, 0, 0, 0, 18, 3, 0, 0, 0, 0, 0, 0x04, 0x01, 0, 0};
+    deliver_bytes(s, unknown_alg);           // #3
+    s.complete(1, EmailOutcome::delivered());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 3);
+    CHECK(out[0] == Message{{}, EmailDelivered{1}});
+    check_error(out[1], ErrorCode::illegal_parameter, 2);
+    check_error(out[2], ErrorCode::insufficient_security, 3);
+    CHECK_FALSE(s.closing());
+}
+
+TEST_CASE("an unknown MessageType is skipped and the connection goes on") {
+    auto s = started();
+    std::vector<std::uint8_t> unknown = {0, 0, 0, 0, 0, 0, 0, 12, 9, 0, 0, 0};
+    deliver_bytes(s, unknown);
+    deliver(s, Message{{}, hello_with_one_chain()});
+    deliver(s, Message{{}, simple_email()});
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::illegal_message, 0);
+    auto e = s.take_email();
+    REQUIRE(e);
+    CHECK(e->number == 2);
+}
+
+TEST_CASE("too_large: an Email is skipped, anything else closes") {
+    auto s = started(ServerLimits{200, 10});
+    deliver(s, Message{{}, hello_with_one_chain()});
+    Email big = simple_email();
+    big.message = Bytes(std::vector<std::uint8_t>(1000, 'x'));
+    auto bytes = encode(Message{{}, big});
+    Framer f(200);
+    f.feed(bytes);
+    while (auto e = f.next()) s.on_event(std::move(*e));
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::too_large, 1);
+    CHECK_FALSE(s.closing());
+
+    auto hello = encode(Message{{}, ClientHello{0, {{Bytes(std::vector<std::uint8_t>(500, 1))}}}});
+    Framer g(200);
+    g.feed(hello);
+    while (auto e = g.next()) s.on_event(std::move(*e));
+    auto out2 = read_all(s.output());
+    REQUIRE(out2.size() == 1);
+    check_error(out2[0], ErrorCode::too_large, 2);
+    CHECK(s.closing());
+}
+
+TEST_CASE("an unframeable size closes the connection") {
+    auto s = started();
+    std::vector<std::uint8_t> bad = {0, 0, 0, 0, 0, 0, 0, 5};
+    deliver_bytes(s, bad);
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::illegal_message, 0);
+    CHECK(s.closing());
+}
+
+TEST_CASE("service_unavailable closes and later Emails get no answer") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    for (int i = 0; i < 3; ++i) deliver(s, Message{{}, simple_email()});
+    auto a = s.take_email();
+    auto b = s.take_email();
+    REQUIRE(a);
+    REQUIRE(b);
+    s.complete(2, EmailOutcome::delivered());
+    s.complete(1, EmailOutcome::failed(ErrorCode::service_unavailable));
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::service_unavailable, 1);
+    CHECK(s.closing());
+    CHECK_FALSE(s.take_email());
+    deliver(s, Message{{}, simple_email()});
+    CHECK(s.output().empty());
+}
+
+TEST_CASE("the Email limit per connection answers service_unavailable and closes") {
+    auto s = started(ServerLimits{1 << 20, 2});
+    deliver(s, Message{{}, hello_with_one_chain()});
+    for (int i = 0; i < 3; ++i) deliver(s, Message{{}, simple_email()});
+    REQUIRE(s.take_email());
+    REQUIRE(s.take_email());
+    s.complete(1, EmailOutcome::delivered());
+    s.complete(2, EmailOutcome::delivered());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 3);
+    check_error(out[2], ErrorCode::service_unavailable, 3);
+    CHECK(s.closing());
+}
+
+TEST_CASE("an Error from the client ends the session without an answer") {
+    auto s = started();
+    deliver(s, Message{{}, Error{ErrorCode::insufficient_security, 0, {}}});
+    CHECK(s.closing());
+    CHECK(s.output().empty());
+    REQUIRE_FALSE(s.notes().empty());
+    CHECK_THAT(s.notes().back().text, Catch::Contains("insufficient_security"));
+}
