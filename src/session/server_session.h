@@ -73,6 +73,9 @@ public:
     // The client may close cleanly: every Email it sent has been answered.
     bool all_answered() const { return answers_.waiting() == 0 && emails_.empty(); }
 
+    // Accepted Emails not yet taken.
+    std::size_t pending_emails() const { return emails_.size(); }
+
     std::vector<SessionNote>& notes() { return notes_; }
     std::uint32_t messages_received() const { return next_number_; }
 

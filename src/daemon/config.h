@@ -1,0 +1,204 @@
+// The daemon's configuration: /etc/smtpsec/smtpsecd.conf (TOML), documented
+// in man/smtpsecd.conf.5.
+//
+// Why it exists: operators judge a milter by how it treats its config file.
+// Every key is checked (types, ranges, syntax of durations, sizes, sockets and
+// addresses) and so is every file it names (readable, the right kind, keys
+// matching certificates), and all problems are reported at once as
+// "FILE:LINE: reason", so `smtpsecd -n` finds a whole day's typos in one run
+// and a bad file never starts (or, on SIGHUP, replaces) a working daemon.
+// Config is a plain struct: the daemon copies what each layer needs from it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dns/config.h"
+#include "log/log.h"
+#include "smtpsec/expected.h"
+
+namespace smtpsec::daemon {
+
+using Duration = std::chrono::milliseconds;
+
+inline constexpr const char* kDefaultConfigPath = "/etc/smtpsec/smtpsecd.conf";
+
+// OpenDKIM's On-* reactions: what the milter answers the MTA.
+enum class FailureAction { tempfail, accept, reject };
+// What happens to mail without a SASL login when a sender policy exists.
+enum class UnauthenticatedRule { allow, reject };
+// Where log lines go when smtpsecd runs in the foreground (-f).
+enum class ForegroundLog { stderr_stream, syslog };
+
+std::string_view name_of(FailureAction action);
+std::string_view name_of(UnauthenticatedRule rule);
+
+// An IP address and a port. `host` has no brackets ("::1").
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+
+    std::string to_string() const;  // "127.0.0.1:25", "[::1]:25"
+    bool operator==(const HostPort&) const = default;
+};
+
+// Where the milter listens, in the socket syntax of libmilter/OpenDKIM.
+struct MilterSocket {
+    enum class Kind { local, inet, inet6 };
+    Kind kind = Kind::local;
+    std::string path;  // local: absolute path of the Unix socket
+    std::string host;  // inet, inet6: IP address or host name, empty = any address
+    std::uint16_t port = 0;
+    // What smfi_setconn() takes: "local:/run/...", "inet:8891@127.0.0.1",
+    // "inet6:8891@::1" ("unix:" is written as "local:").
+    std::string spec;
+};
+
+struct MilterConfig {
+    MilterSocket socket{MilterSocket::Kind::local, "/run/smtpsecd/milter.sock", "", 0,
+                        "local:/run/smtpsecd/milter.sock"};
+    unsigned socket_mode = 0660;          // of a local socket
+    std::string socket_group = "postfix"; // of a local socket; empty: the daemon's group
+    // Recipient domains never taken over: "example.org" matches exactly that
+    // domain, ".example.org" every subdomain of it. Lowercase, no final dot.
+    std::vector<std::string> never_takeover_domains;
+    // {rcpt_mailer} values whose recipients are candidates for SMTPsec.
+    std::vector<std::string> takeover_mailers = {"smtp", "relay", "esmtp"};
+    // The header field asking for SMTPsec-only delivery (removed by the
+    // milter); empty: not recognised.
+    std::string require_smtpsec_header = "Require-SMTPsec";
+    UnauthenticatedRule unauthenticated_senders = UnauthenticatedRule::allow;
+    std::string sender_policy_file;  // empty: no sender policy
+    FailureAction on_internal_error = FailureAction::tempfail;
+    FailureAction on_queue_error = FailureAction::tempfail;
+    FailureAction on_dns_error = FailureAction::tempfail;
+    // libmilter's I/O timeout with the MTA (smfi_settimeout).
+    Duration timeout = std::chrono::seconds(7210);
+    // How long end-of-message waits for discovery still in progress; a
+    // domain without a verdict by then counts as "defer" (queued, retried).
+    Duration verdict_wait = std::chrono::seconds(20);
+};
+
+struct SigningConfig {
+    std::string domain;       // lowercase, no final dot
+    std::string certificate;  // PEM chain, leaf first
+    std::string key;          // PEM private key matching the leaf
+};
+
+struct ListenerConfig {
+    // Empty: no listener (send-only gateway).
+    std::vector<HostPort> addresses = {{"0.0.0.0", 4650}, {"::", 4650}};
+    std::string certificate;  // required when addresses is not empty
+    std::string key;
+    std::uint64_t max_message_size = std::uint64_t{64} << 20;  // decisions point 18
+    std::uint32_t max_connections = 1000;
+    std::uint32_t max_emails_per_connection = 1000;
+    Duration handshake_timeout = std::chrono::seconds(30);
+    Duration read_timeout = std::chrono::seconds(60);
+    Duration idle_timeout = std::chrono::seconds(120);
+    // Authentication-Results and Received name; load_config fills in the host
+    // name when the file leaves it out.
+    std::string authserv_id;
+    std::vector<std::string> trace_header_whitelist = {"Received", "X-*"};  // point 14
+};
+
+struct ReinjectConfig {
+    HostPort address{"127.0.0.1", 10026};  // the MTA's smtpd without milters
+    std::string helo_name;                 // load_config fills in the host name
+    Duration connect_timeout = std::chrono::seconds(30);  // Postfix smtp_connect_timeout
+    Duration command_timeout = std::chrono::seconds(300); // smtp_helo/mail/rcpt_timeout
+    Duration data_timeout = std::chrono::seconds(600);    // smtp_data_done_timeout
+};
+
+struct QueueConfig {
+    std::string directory = "/var/spool/smtpsec";
+    Duration retry_min = std::chrono::seconds(300);      // Postfix minimal_backoff_time
+    Duration retry_max = std::chrono::seconds(4000);     // maximal_backoff_time
+    Duration lifetime = std::chrono::hours(24 * 5);      // maximal_queue_lifetime
+    Duration delay_warning = std::chrono::hours(4);      // 0: no delay warnings
+    std::uint32_t destination_concurrency = 20;          // default_destination_concurrency_limit
+    // From: of delivery status notifications; load_config fills in
+    // "MAILER-DAEMON@<host name>".
+    std::string bounce_from;
+    // Gets failures of mail that had no envelope sender (undeliverable
+    // bounces); empty: they are only logged (Postfix's default).
+    std::string postmaster;
+};
+
+struct DnsConfig {
+    std::string trust_anchor = "/usr/share/dns/root.key";  // empty: unbound_config provides one
+    std::vector<std::string> forwarders;                   // "IP" or "IP@PORT"; empty: full recursion
+    std::string unbound_config;                            // empty: none
+    Duration timeout = std::chrono::seconds(10);
+
+    dns::ResolverConfig resolver_config() const {
+        return dns::ResolverConfig{trust_anchor, forwarders, unbound_config, timeout};
+    }
+};
+
+struct TlsConfig {
+    std::string ca_file;      // empty: the system's trust store
+    std::string ct_log_list;  // empty: only DANE-EE peers can be authenticated
+    std::uint32_t ct_min_scts = 2;
+    Duration connect_timeout = std::chrono::seconds(30);  // TCP + TLS + ServerHello
+    Duration answer_timeout = std::chrono::seconds(300);  // silence while Emails are unanswered
+    Duration idle_timeout = std::chrono::seconds(5);      // an unused connection kept for reuse
+};
+
+struct LogConfig {
+    log::Level level = log::Level::info;
+    std::string syslog_facility = "mail";
+    ForegroundLog foreground = ForegroundLog::stderr_stream;
+};
+
+struct DaemonConfig {
+    std::string user = "smtpsec";   // empty: keep the user smtpsecd was started as
+    std::string group = "smtpsec";  // empty: the user's primary group
+    std::string pid_file = "/run/smtpsecd/smtpsecd.pid";  // empty: none
+};
+
+// One problem found in the file. line 0: not tied to a line (the file itself
+// cannot be read, or a required setting is missing from every line).
+struct ConfigProblem {
+    std::string file;
+    std::uint32_t line = 0;
+    std::string reason;
+
+    std::string to_string() const;  // "FILE:LINE: reason", or "FILE: reason" for line 0
+    bool operator==(const ConfigProblem&) const = default;
+};
+
+struct Config {
+    std::string file;  // the path it was loaded from
+    MilterConfig milter;
+    std::vector<SigningConfig> signing;
+    ListenerConfig listener;
+    ReinjectConfig reinject;
+    QueueConfig queue;
+    DnsConfig dns;
+    TlsConfig tls;
+    LogConfig log;
+    DaemonConfig daemon;
+    // Settings that load but are probably not what the operator wants
+    // (no CT log list, no signing identity, ...): the daemon logs them.
+    std::vector<ConfigProblem> warnings;
+};
+
+// Reads and checks `path` and every file it names. Relative paths inside it
+// are taken relative to the file's directory and stored absolute. All
+// problems are returned, ordered by line.
+Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path);
+
+// `smtpsecd -n`: prints each problem as "file:line: reason" and returns 1, or
+// prints the warnings ("file:line: warning: reason") and "configuration OK"
+// and returns 0.
+int check_config_command(const std::string& path, std::ostream& out);
+
+// Whether `domain` is listed in never_takeover_domains-style `list`.
+bool domain_listed(const std::vector<std::string>& list, std::string_view domain);
+
+}  // namespace smtpsec::daemon

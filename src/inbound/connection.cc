@@ -1,0 +1,206 @@
+// See connection.h.
+#include "inbound/connection.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+
+#include "imf/auth_results.h"
+#include "imf/received.h"
+#include "imf/restore.h"
+#include "log/log.h"
+
+namespace smtpsec::inbound {
+namespace {
+
+constexpr std::uint64_t kProgressBytes = 64 * 1024;
+// Emails read ahead while one is being delivered.
+constexpr std::size_t kReadAhead = 8;
+
+session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& email) {
+    switch (r.kind) {
+    case LocalDeliveryResult::Kind::delivered:
+        return r.refused.empty() ? session::EmailOutcome::delivered()
+                                 : session::EmailOutcome::unknown_addresses(r.refused);
+    case LocalDeliveryResult::Kind::refused:
+        // SMTPsec has no "message refused" code: every recipient is listed as
+        // refused, which the sender bounces (docs/protocol.md).
+        return session::EmailOutcome::unknown_addresses(email.recipients);
+    case LocalDeliveryResult::Kind::temporary:
+        break;
+    }
+    return session::EmailOutcome::failed(ErrorCode::service_unavailable);
+}
+
+std::string address_only(const std::string& endpoint) {
+    auto colon = endpoint.rfind(':');
+    std::string host = endpoint.substr(0, colon);
+    if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+    return host;
+}
+
+}  // namespace
+
+InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, std::function<void()> done)
+    : ctx_(context),
+      done_(std::move(done)),
+      id_(context.next_id()),
+      peer_(net::peer_endpoint(fd.get()).to_string()),
+      session_(context.settings.limits),
+      framer_(context.settings.limits.max_message_size),
+      deadline_(context.loop, [this] { finish("TLS handshake timed out"); }),
+      alive_(std::make_shared<bool>(true)) {
+    auto tls = tls::Connection::server(std::move(fd), ctx_.settings.credentials);
+    if (!tls) {
+        std::string reason = tls.error();
+        deadline_.set_callback([this, reason] { finish(reason); });
+        deadline_.start(event::Timer::Seconds(0));
+        return;
+    }
+    stream_ = std::make_unique<tls::Stream>(ctx_.loop, std::move(*tls), framer_,
+                                            static_cast<tls::Stream::Handler&>(*this));
+    stream_->start();
+    deadline_.start(event::Timer::Seconds(ctx_.settings.handshake_timeout));
+}
+
+InboundConnection::~InboundConnection() { *alive_ = false; }
+
+void InboundConnection::on_handshake_done() {
+    const auto& c = stream_->connection();
+    log::info("{}: SMTPsec connection from {}: {}, ALPN {}", id_, peer_, c.description(),
+              c.alpn().value_or("none"));
+    session_.start();
+    flush();
+    arm_read_deadline();
+}
+
+void InboundConnection::on_input() {
+    bool progressed = false;
+    while (auto event = framer_.next()) {
+        session_.on_event(std::move(*event));
+        progressed = true;
+    }
+    for (const auto& note : session_.notes()) log::info("{}: {}: Message #{}: {}", id_, peer_, note.number, note.text);
+    session_.notes().clear();
+    flush();
+    if (finished_) return;
+    if (progressed || stream_->bytes_read() - progress_mark_ >= kProgressBytes) arm_read_deadline();
+    process_next();
+}
+
+void InboundConnection::flush() {
+    if (!stream_) return;
+    stream_->write(session_.output());
+    if (session_.closing()) stream_->shutdown();
+}
+
+void InboundConnection::arm_read_deadline() {
+    if (finished_ || busy_) return;
+    progress_mark_ = stream_ ? stream_->bytes_read() : 0;
+    bool between_messages = framer_.idle() && session_.pending_emails() == 0;
+    double after = between_messages ? ctx_.settings.idle_timeout : ctx_.settings.read_timeout;
+    deadline_.set_callback([this, between_messages] {
+        finish(between_messages ? "idle timeout" : "read timeout: a Message did not progress");
+    });
+    deadline_.start(event::Timer::Seconds(after));
+}
+
+void InboundConnection::process_next() {
+    if (busy_ || finished_ || !stream_) return;
+    auto next = session_.take_email();
+    if (!next) {
+        stream_->pause_input(false);
+        return;
+    }
+    stream_->pause_input(session_.pending_emails() >= kReadAhead);
+    busy_ = true;
+    deadline_.stop();
+    auto email = std::make_shared<session::IncomingEmail>(std::move(*next));
+    std::weak_ptr<bool> alive = alive_;
+    pending_check_ = ctx_.authenticator.check(email->email(), *email->chain,
+                                              [this, alive, email](OriginVerdict verdict) {
+                                                  if (alive.expired()) return;
+                                                  on_origin(std::move(*email), std::move(verdict));
+                                              });
+}
+
+void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict verdict) {
+    if (finished_) return;
+    const Email& email = incoming.email();
+    auto number = incoming.number;
+    if (verdict.kind == OriginVerdict::Kind::refused) {
+        log::info("{}: {}: Email #{} from {}: authentication_failed: {}", id_, peer_, number,
+                  verdict.from.address.empty() ? "?" : verdict.from.address, verdict.reason);
+        complete(number, session::EmailOutcome::failed(ErrorCode::authentication_failed));
+        return;
+    }
+    if (verdict.kind == OriginVerdict::Kind::temporary) {
+        log::warning("{}: {}: Email #{} from {}: deferred: {}", id_, peer_, number, verdict.from.address,
+                     verdict.reason);
+        complete(number, session::EmailOutcome::failed(ErrorCode::service_unavailable));
+        return;
+    }
+    std::string delivery_id = fmt::format("{}-{}", id_, number);  // an Atom, for Received
+    auto received = imf::format_received({"", address_only(peer_), ctx_.settings.authserv_id, delivery_id,
+                                          email.recipients.size() == 1 ? email.recipients[0] : "",
+                                          stream_ ? stream_->connection().version() : "",
+                                          std::chrono::system_clock::now()});
+    auto auth_results = imf::format_authentication_results(
+        {ctx_.settings.authserv_id, verdict.from.domain_lower, verdict.server_name});
+    if (!received || !auth_results) {
+        log::error("{}: Email #{}: cannot write trace fields: {}", id_, number,
+                   !received ? received.error().reason : auth_results.error().reason);
+        complete(number, session::EmailOutcome::failed(ErrorCode::internal_error));
+        return;
+    }
+    auto restored = imf::restore_for_smtp(email, ctx_.settings.trace_whitelist, *received, *auth_results, ctx_.settings.authserv_id);
+    if (!restored) {
+        log::info("{}: Email #{}: message cannot be restored: {}", id_, number, restored.error().reason);
+        complete(number, session::EmailOutcome::failed(ErrorCode::illegal_parameter));
+        return;
+    }
+    log::info("{}: {}: Email #{} from {} authenticated ({}), to {} recipient(s)", id_, peer_, number,
+              verdict.from.address, verdict.auth.reason, email.recipients.size());
+    LocalDeliveryRequest request{delivery_id, verdict.from.address, email.recipients, std::move(restored->head),
+                                 restored->body};
+    std::weak_ptr<bool> alive = alive_;
+    auto recipients = email.recipients;
+    ctx_.delivery.deliver(std::move(request),
+                          [this, alive, number, delivery_id, recipients](LocalDeliveryResult result) {
+                              if (alive.expired() || finished_) return;
+                              Email shape;
+                              shape.recipients = recipients;
+                              auto outcome = outcome_of(result, shape);
+                              log::info("{}: Email #{}: {}: {}", delivery_id, number,
+                                        outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
+                              complete(number, outcome);
+                          });
+}
+
+void InboundConnection::complete(std::uint32_t number, const session::EmailOutcome& outcome) {
+    if (finished_) return;
+    session_.complete(number, outcome);
+    if (!outcome.error) ++delivered_;
+    busy_ = false;
+    pending_check_.reset();
+    flush();
+    if (finished_) return;
+    arm_read_deadline();
+    process_next();
+}
+
+void InboundConnection::on_closed(bool clean, const std::string& reason) {
+    finish(clean ? "closed" : reason);
+}
+
+void InboundConnection::finish(const std::string& reason) {
+    if (finished_) return;
+    finished_ = true;
+    deadline_.stop();
+    pending_check_.reset();
+    log::info("{}: {}: connection ended ({}), {} Email(s) delivered", id_, peer_, reason, delivered_);
+    auto done = std::move(done_);
+    done();
+}
+
+}  // namespace smtpsec::inbound

@@ -1,0 +1,82 @@
+// One inbound SMTPsec connection: TLS, the server session (points 15-18),
+// origin authentication (point 22) and delivery to the local MTA, one Email
+// at a time in order while the client keeps pipelining.
+//
+// Limits: a handshake deadline; a read deadline that only progress resets
+// (a complete Message, or 64 KiB of input), so a client trickling bytes is
+// cut off; an idle deadline between Messages; input paused while a few
+// Emails wait, so pipelining cannot buffer without bound.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "event/timer.h"
+#include "imf/trace_headers.h"
+#include "inbound/local_delivery.h"
+#include "inbound/origin_auth.h"
+#include "net/socket.h"
+#include "session/server_session.h"
+#include "tls/stream.h"
+
+namespace smtpsec::inbound {
+
+struct InboundSettings {
+    std::shared_ptr<const tls::Credentials> credentials;
+    session::ServerLimits limits;
+    double handshake_timeout = 30;
+    double read_timeout = 60;   // a Message must progress at least 64 KiB this often
+    double idle_timeout = 120;  // between Messages
+    std::string authserv_id;    // also our name in Received
+    imf::TraceWhitelist trace_whitelist = imf::TraceWhitelist::defaults();
+};
+
+// What the connections of one listener share.
+struct InboundContext {
+    event::Loop& loop;
+    const InboundSettings& settings;
+    OriginAuthenticator& authenticator;
+    LocalDelivery& delivery;
+    std::function<std::string()> next_id;  // our ids for log lines and Received
+};
+
+class InboundConnection final : private tls::Stream::Handler {
+public:
+    // `done` is called once when the connection is over; the owner destroys
+    // it later (not from inside the call).
+    InboundConnection(InboundContext& context, net::UniqueFd fd, std::function<void()> done);
+    ~InboundConnection() override;
+
+    const std::string& id() const { return id_; }
+    const std::string& peer() const { return peer_; }
+
+private:
+    void on_handshake_done() override;
+    void on_input() override;
+    void on_closed(bool clean, const std::string& reason) override;
+
+    void process_next();
+    void on_origin(session::IncomingEmail email, OriginVerdict verdict);
+    void complete(std::uint32_t number, const session::EmailOutcome& outcome);
+    void flush();
+    void arm_read_deadline();
+    void finish(const std::string& reason);
+
+    InboundContext& ctx_;
+    std::function<void()> done_;
+    std::string id_;
+    std::string peer_;
+    session::ServerSession session_;
+    Framer framer_;
+    std::unique_ptr<tls::Stream> stream_;
+    event::Timer deadline_;
+    std::shared_ptr<void> pending_check_;
+    bool busy_ = false;
+    bool finished_ = false;
+    std::uint64_t progress_mark_ = 0;
+    std::uint32_t delivered_ = 0;
+    std::shared_ptr<bool> alive_;
+};
+
+}  // namespace smtpsec::inbound

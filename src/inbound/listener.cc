@@ -1,0 +1,67 @@
+// See listener.h.
+#include "inbound/listener.h"
+
+#include <ev.h>
+
+#include "log/log.h"
+
+namespace smtpsec::inbound {
+
+Listener::Listener(InboundContext& context, std::size_t max_connections)
+    : ctx_(context), max_connections_(max_connections), reaper_(context.loop, [this] { retired_.clear(); }) {}
+
+Listener::~Listener() = default;
+
+Expected<net::Endpoint, std::string> Listener::listen(const net::Endpoint& at) {
+    auto fd = net::listen_on(at);
+    if (!fd) return Unexpected{fd.error()};
+    Socket s{std::move(*fd), nullptr};
+    int raw = s.fd.get();
+    s.watcher = std::make_unique<event::IoWatcher>(ctx_.loop, [this, raw](int) { on_acceptable(raw); });
+    s.watcher->start(raw, EV_READ);
+    auto bound = net::local_endpoint(raw);
+    sockets_.push_back(std::move(s));
+    log::info("listening for SMTPsec on {}", bound.to_string());
+    return bound;
+}
+
+void Listener::stop_accepting() {
+    accepting_ = false;
+    for (auto& s : sockets_) s.watcher->stop();
+}
+
+void Listener::update_accepting() {
+    bool room = connections_.size() < max_connections_;
+    for (auto& s : sockets_) {
+        if (accepting_ && room && !s.watcher->active()) s.watcher->start(s.fd.get(), EV_READ);
+        if ((!accepting_ || !room) && s.watcher->active()) s.watcher->stop();
+    }
+}
+
+void Listener::on_acceptable(int fd) {
+    while (connections_.size() < max_connections_) {
+        auto accepted = net::accept_from(fd);
+        if (!accepted) {
+            log::warning("accept: {}", accepted.error());
+            break;
+        }
+        if (!*accepted) break;
+        ++accepted_;
+        // The connection never calls `done` from inside its constructor, so
+        // the slot is filled before it can be used.
+        auto slot = std::make_shared<InboundConnection*>(nullptr);
+        auto conn = std::make_unique<InboundConnection>(ctx_, std::move(*accepted), [this, slot] {
+            auto it = connections_.find(*slot);
+            if (it == connections_.end()) return;
+            retired_.push_back(std::move(it->second));
+            connections_.erase(it);
+            reaper_.start(event::Timer::Seconds(0));
+            update_accepting();
+        });
+        *slot = conn.get();
+        connections_.emplace(conn.get(), std::move(conn));
+    }
+    update_accepting();
+}
+
+}  // namespace smtpsec::inbound

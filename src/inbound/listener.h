@@ -1,0 +1,47 @@
+// The SMTPsec listener: accepts on the configured addresses, at most
+// `max_connections` at once (accepting pauses at the limit), and owns the
+// connections. Closed connections are destroyed on the next loop turn.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "event/io_watcher.h"
+#include "event/timer.h"
+#include "inbound/connection.h"
+
+namespace smtpsec::inbound {
+
+class Listener {
+public:
+    Listener(InboundContext& context, std::size_t max_connections);
+    ~Listener();
+
+    // Binds and listens; returns the bound endpoint (port 0 picks one).
+    Expected<net::Endpoint, std::string> listen(const net::Endpoint& at);
+    // Stops accepting (drain); existing connections go on.
+    void stop_accepting();
+
+    std::size_t connections() const { return connections_.size(); }
+    std::uint64_t accepted() const { return accepted_; }
+
+private:
+    void on_acceptable(int fd);
+    void update_accepting();
+
+    InboundContext& ctx_;
+    std::size_t max_connections_;
+    struct Socket {
+        net::UniqueFd fd;
+        std::unique_ptr<event::IoWatcher> watcher;
+    };
+    std::vector<Socket> sockets_;
+    std::map<InboundConnection*, std::unique_ptr<InboundConnection>> connections_;
+    std::vector<std::unique_ptr<InboundConnection>> retired_;
+    event::Timer reaper_;
+    bool accepting_ = true;
+    std::uint64_t accepted_ = 0;
+};
+
+}  // namespace smtpsec::inbound

@@ -1,0 +1,97 @@
+// One SMTPsec connection from us to one address of one SRV target:
+// TCP connect, TLS, server authentication (decisions point 21), then the
+// client session carrying any number of pipelined Emails. Its Owner (the
+// Deliverer) decides what to send and what failures mean.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "event/io_watcher.h"
+#include "event/timer.h"
+#include "net/socket.h"
+#include "session/client_session.h"
+#include "tls/auth.h"
+#include "tls/stream.h"
+
+namespace smtpsec::outbound {
+
+struct Timeouts {
+    double connect = 30;    // TCP + TLS + ServerHello
+    double answer = 300;    // silence while Emails are unanswered
+    double idle = 5;        // an unused connection is kept this long for reuse
+};
+
+struct ConnectionSettings {
+    std::shared_ptr<const tls::Credentials> credentials;
+    std::shared_ptr<const tls::AuthPolicy> policy;
+    CertificateChain our_chain;  // announced in the ClientHello
+    Timeouts timeouts;
+};
+
+struct Target {
+    std::string domain;  // the recipient domain: SRVName _smtpsec.<domain>
+    std::string host;    // D
+    std::uint16_t port = 0;
+    std::vector<tls::TlsaRecord> tlsa;  // DNSSEC-secure, empty for none
+    net::Endpoint address;
+};
+
+class Connection final : private tls::Stream::Handler {
+public:
+    class Owner {
+    public:
+        virtual ~Owner() = default;
+        virtual void on_established(Connection& c) = 0;
+        virtual void on_answer(Connection& c, session::EmailAnswer answer) = 0;
+        // The connection is finished. `established`: the session had started;
+        // `abandoned`: Emails sent or queued and never answered.
+        virtual void on_closed(Connection& c, bool established, const std::string& reason,
+                               std::vector<std::uint64_t> abandoned) = 0;
+    };
+
+    Connection(event::Loop& loop, Owner& owner, const ConnectionSettings& settings, Target target);
+    ~Connection() override;
+
+    void start();
+    void send(std::uint64_t id, Message email);
+    // Closes in order once every Email is answered.
+    void close_when_idle();
+
+    bool established() const { return session_.established() && !session_.failed(); }
+    std::size_t in_flight() const { return session_.in_flight(); }
+    bool closing() const { return closing_; }
+    const Target& target() const { return target_; }
+    const tls::AuthResult& auth() const { return auth_; }
+    // "mx.b.test[127.0.0.1]:4650" for logs and reports.
+    std::string server() const;
+    std::string tls_description() const;
+
+private:
+    void on_connectable();
+    void on_handshake_done() override;
+    void on_input() override;
+    void on_closed(bool clean, const std::string& reason) override;
+    void on_output_drained() override;
+    void flush_session();
+    void arm_deadline();
+    void fail(const std::string& reason);
+
+    event::Loop& loop_;
+    Owner& owner_;
+    const ConnectionSettings& settings_;
+    Target target_;
+    session::ClientSession session_;
+    Framer framer_;
+    net::UniqueFd connecting_fd_;
+    event::IoWatcher connect_watch_;
+    event::Timer deadline_;
+    std::unique_ptr<tls::Stream> stream_;
+    tls::AuthResult auth_;
+    bool closing_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace smtpsec::outbound

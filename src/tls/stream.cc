@@ -1,0 +1,174 @@
+// See stream.h. One pump() runs every step that can make progress; each step
+// returns false when the Stream was closed (and maybe destroyed) under it.
+#include "tls/stream.h"
+
+#include <ev.h>
+
+#include <algorithm>
+
+namespace smtpsec::tls {
+namespace {
+// GnuTLS sends one record per call; after EAGAIN the same buffer must be
+// offered again, so writes go out in slices of this size.
+constexpr std::size_t kWriteSlice = 16 * 1024;
+}  // namespace
+
+Stream::Stream(event::Loop& loop, Connection connection, Framer& framer, Handler& handler)
+    : loop_(loop),
+      conn_(std::move(connection)),
+      framer_(framer),
+      handler_(handler),
+      io_(loop, [this](int) { pump(); }),
+      alive_(std::make_shared<bool>(true)) {}
+
+Stream::~Stream() { *alive_ = false; }
+
+void Stream::start() {
+    io_.start(conn_.fd(), EV_READ | EV_WRITE);
+}
+
+void Stream::write(std::vector<std::uint8_t>& bytes) {
+    if (bytes.empty() || state_ == State::closed) return;
+    if (out_sent_ == out_.size()) {
+        out_.swap(bytes);
+        out_sent_ = 0;
+        bytes.clear();
+    } else {
+        out_.insert(out_.end(), bytes.begin(), bytes.end());
+        bytes.clear();
+    }
+    if (!pumping_) rearm();
+}
+
+void Stream::shutdown() {
+    if (state_ == State::closed || state_ == State::closing) return;
+    state_ = State::closing;
+    if (!pumping_) rearm();
+}
+
+void Stream::pause_input(bool paused) {
+    paused_ = paused;
+    if (!paused && !pumping_) {
+        // Records GnuTLS already decrypted never make the fd readable again.
+        if (conn_.has_buffered_data()) {
+            pump();
+            return;
+        }
+        rearm();
+    }
+}
+
+void Stream::rearm() {
+    if (state_ == State::closed) return;
+    int events = 0;
+    auto flag = [](IOState s) { return s == IOState::NeedWrite ? EV_WRITE : EV_READ; };
+    if (state_ == State::handshake) {
+        events = flag(handshake_want_);
+    } else {
+        if (pending_output() > 0) events |= flag(write_want_);
+        else if (state_ == State::closing) events |= flag(bye_want_);
+        if (state_ == State::open && !paused_) events |= EV_READ;
+    }
+    if (events == 0)
+        io_.stop();
+    else
+        io_.start(conn_.fd(), events);
+}
+
+void Stream::pump() {
+    auto alive = alive_;
+    pumping_ = true;
+    bool ok = true;
+    if (state_ == State::handshake) ok = do_handshake();
+    if (ok && *alive && (state_ == State::open || state_ == State::closing)) ok = do_write();
+    if (ok && *alive && state_ == State::open && !paused_) ok = do_read();
+    if (ok && *alive && state_ == State::closing && pending_output() == 0) ok = do_bye();
+    if (!*alive) return;
+    pumping_ = false;
+    if (ok) rearm();
+}
+
+bool Stream::do_handshake() {
+    auto r = conn_.handshake();
+    if (!r) {
+        close(false, r.error());
+        return false;
+    }
+    if (*r != IOState::Done) {
+        handshake_want_ = *r;
+        return true;
+    }
+    state_ = State::open;
+    auto alive = alive_;
+    handler_.on_handshake_done();
+    return *alive && state_ != State::closed;
+}
+
+bool Stream::do_write() {
+    while (pending_output() > 0) {
+        std::size_t n = std::min(kWriteSlice, pending_output());
+        auto r = conn_.write({out_.data() + out_sent_, n});
+        if (!r) {
+            close(false, r.error());
+            return false;
+        }
+        if (r->state != IOState::Done) {
+            write_want_ = r->state;
+            return true;
+        }
+        out_sent_ += r->bytes;
+    }
+    out_.clear();
+    out_sent_ = 0;
+    write_want_ = IOState::NeedWrite;
+    auto alive = alive_;
+    handler_.on_output_drained();
+    return *alive && state_ != State::closed;
+}
+
+bool Stream::do_read() {
+    auto alive = alive_;
+    // A bounded number of reads per wake-up keeps one fast peer from
+    // starving the others on the loop.
+    for (int i = 0; i < 64 && state_ == State::open && !paused_; ++i) {
+        auto area = framer_.write_area();
+        auto r = conn_.read(area);
+        if (!r) {
+            close(false, r.error());
+            return false;
+        }
+        if (r->state != IOState::Done) return true;
+        if (r->bytes == 0) {
+            close(framer_.idle(), framer_.idle() ? "peer closed" : "peer closed in the middle of a Message");
+            return false;
+        }
+        bytes_read_ += r->bytes;
+        framer_.commit(r->bytes);
+        handler_.on_input();
+        if (!*alive || state_ == State::closed) return false;
+    }
+    if (state_ == State::open && !paused_ && conn_.has_buffered_data()) {
+        // Come back on the next loop iteration rather than wait for the fd.
+        ev_feed_fd_event(loop_.get(), conn_.fd(), EV_READ);
+    }
+    return true;
+}
+
+bool Stream::do_bye() {
+    auto r = conn_.bye();
+    if (r && *r != IOState::Done) {
+        bye_want_ = *r;
+        return true;
+    }
+    close(r.has_value(), r ? "closed" : r.error());
+    return false;
+}
+
+void Stream::close(bool clean, const std::string& reason) {
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    io_.stop();
+    handler_.on_closed(clean, reason);
+}
+
+}  // namespace smtpsec::tls

@@ -1,0 +1,38 @@
+// TLSA records (RFC 6698/7671) as the DNS layer hands them over, and the
+// selector/matching-type comparison against one certificate.
+//
+// Why our own matching instead of libgnutls-dane: DANE-TA must be matched
+// against each chain certificate separately and then verified with that
+// certificate as the only anchor (recipe 5: libgnutls-dane's own usage-2
+// check is unsound), so the comparison is needed here anyway; it is a few
+// lines over GnuTLS's hash, and it keeps libgnutls-dane (and the libunbound
+// it pulls in, recipe 1) out of this layer.
+#pragma once
+
+#include <gnutls/x509.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smtpsec::tls {
+
+struct TlsaRecord {
+    std::uint8_t usage = 0;          // 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE
+    std::uint8_t selector = 0;       // 0 full certificate, 1 SubjectPublicKeyInfo
+    std::uint8_t matching_type = 0;  // 0 exact, 1 SHA-256, 2 SHA-512
+    std::vector<std::uint8_t> data;
+    friend bool operator==(const TlsaRecord&, const TlsaRecord&) = default;
+};
+
+// "3 1 1" (the presentation form's first three fields), for messages.
+std::string tlsa_label(const TlsaRecord& record);
+
+// Usable per RFC 6698/7671: known usage, selector and matching type, and a
+// digest of the right length. Unusable records are ignored (RFC 7671 4.1).
+bool tlsa_usable(const TlsaRecord& record);
+
+// Whether the certificate's selected part matches the record's data.
+bool tlsa_matches(const TlsaRecord& record, gnutls_x509_crt_t crt);
+
+}  // namespace smtpsec::tls

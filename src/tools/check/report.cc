@@ -1,0 +1,66 @@
+// Gathering the lookups of smtpsec-check (see report.h).
+#include "tools/check/report.h"
+
+#include <memory>
+
+namespace smtpsec::check {
+namespace {
+
+bool usable(const dns::AddressSet& set) {
+    return (set.security == dns::Security::secure || set.security == dns::Security::insecure) &&
+           !set.addresses.empty();
+}
+
+// Decisions point 21 applied before any connection: a target whose TLSA
+// state is unknown cannot be authenticated, one without an address cannot
+// be reached.
+std::string skip_reason(const TargetReport& t) {
+    if (t.tlsa.verdict == dns::TlsaVerdict::defer) return "TLSA lookup failed: " + t.tlsa.reason;
+    if (!usable(t.addresses.ipv4) && !usable(t.addresses.ipv6)) return "no usable address";
+    return {};
+}
+
+}  // namespace
+
+int exit_status(dns::Verdict verdict) {
+    switch (verdict) {
+        case dns::Verdict::smtpsec: return 0;
+        case dns::Verdict::none_secure: return 2;
+        case dns::Verdict::none_insecure: return 3;
+        case dns::Verdict::defer: return 4;
+    }
+    return 4;
+}
+
+Report gather(event::Loop& loop, dns::Resolver& resolver, const std::string& domain) {
+    Report report;
+    report.domain = domain;
+    bool discovered = false;
+    resolver.discover(domain, [&](const dns::Discovery& d) {
+        report.discovery = d;
+        discovered = true;
+    });
+    while (!discovered) loop.run_once();
+    if (report.discovery.verdict != dns::Verdict::smtpsec) return report;
+
+    report.targets.resize(report.discovery.targets.size());
+    std::size_t pending = 0;
+    for (std::size_t i = 0; i < report.targets.size(); ++i) {
+        auto& t = report.targets[i];
+        t.target = report.discovery.targets[i];
+        pending += 2;
+        resolver.addresses(t.target.host, [&pending, &t](const dns::AddressResult& a) {
+            t.addresses = a;
+            --pending;
+        });
+        resolver.tlsa(t.target.port, t.target.host, [&pending, &t](const dns::TlsaResult& r) {
+            t.tlsa = r;
+            --pending;
+        });
+    }
+    while (pending > 0) loop.run_once();
+    for (auto& t : report.targets) t.skip_reason = skip_reason(t);
+    return report;
+}
+
+}  // namespace smtpsec::check

@@ -1,0 +1,213 @@
+// Two gateways on loopback (ga.test -> gb.test) exchange mail over SMTPsec
+// with every signature algorithm: real TLS with certificates made here, real
+// DNSSEC answers from nsd validated by libunbound, CA and CT checked with a
+// test CA and a test CT log. What reaches the receiving side's MTA is
+// compared byte for byte (trace headers, Received, Authentication-Results).
+#include <fmt/core.h>
+
+#include <regex>
+
+#include "gateway_harness.h"
+#include "net/socket.h"
+
+using namespace smtpsec;
+using namespace smtpsec::test;
+using testpki::KeyType;
+
+namespace {
+
+struct World {
+    testpki::TestPki pki;
+    std::filesystem::path dir = temp_dir("gateway");
+    event::Loop loop;
+    std::unique_ptr<DnsFixture> dns;
+    std::unique_ptr<dns::Resolver> resolver;
+    std::shared_ptr<const tls::AuthPolicy> policy;
+    Receiver b;
+
+    World() {
+        // The receiving listener first: its port goes into the SRV record.
+        b.domain = "gb.test";
+        b.host = "mx.gb.test";
+        auto files = testpki::TestPki::write(pki.leaf({b.host}), dir, "gb");
+        b.cert = files.cert;
+        b.key = files.key;
+        auto creds = tls::Credentials::server(b.cert, b.key);
+        REQUIRE(creds);
+        b.settings.credentials = *creds;
+        b.settings.authserv_id = b.host;
+        auto ca = dir / "ca.pem";
+        auto logs = dir / "logs.json";
+        testpki::write_file(ca, pki.ca_pem());
+        testpki::write_file(logs, pki.log_list_json());
+        tls::CtRequirements ct;
+        ct.min_logs = 1;
+        ct.min_operators = 1;
+        policy = std::make_shared<const tls::AuthPolicy>(tls::AuthPolicy::from_files(ca, logs, ct));
+
+        // Listening needs the resolver (for origin authentication) only when
+        // mail arrives, so bind now and build the rest after DNS is up.
+        auto any = net::Endpoint::parse("127.0.0.1", 0);
+        REQUIRE(any);
+        auto probe = net::listen_on(*any);
+        REQUIRE(probe);
+        b.port = net::local_endpoint(probe->get()).port();
+        probe->reset();
+
+        std::string records;
+        for (const char* zone : {"ga", "gb"}) {
+            records += fmt::format("{0}.test _smtpsec._tcp.{0}.test. 3600 IN SRV 0 0 {1} mx.{0}.test.\n", zone, b.port);
+            records += fmt::format("{0}.test mx.{0}.test. 3600 IN A 127.0.0.1\n", zone);
+        }
+        dns = std::make_unique<DnsFixture>(records);
+        resolver = std::make_unique<dns::Resolver>(loop, dns->resolver_config());
+
+        b.authenticator = std::make_unique<inbound::OriginAuthenticator>(*resolver, policy);
+        b.context = std::make_unique<inbound::InboundContext>(inbound::InboundContext{
+            loop, b.settings, *b.authenticator, b.delivery, [this] { return fmt::format("IN{}", ++b.next_id); }});
+        b.listener = std::make_unique<inbound::Listener>(*b.context, 100);
+        auto at = net::Endpoint::parse("127.0.0.1", b.port);
+        REQUIRE(at);
+        auto bound = b.listener->listen(*at);
+        REQUIRE(bound);
+    }
+    ~World() { std::filesystem::remove_all(dir); }
+
+    // A sending side signing for ga.test with a key of `type`.
+    struct Sender {
+        SigningIdentity identity;
+        std::unique_ptr<outbound::Deliverer> deliverer;
+    };
+    Sender sender(KeyType type) {
+        auto leaf = pki.leaf({"mx.ga.test"}, {}, type);
+        auto files = testpki::TestPki::write(leaf, dir, "ga");
+        auto id = SigningIdentity::load(files.cert, files.key);
+        REQUIRE(id);
+        Sender s{std::move(*id), nullptr};
+        auto creds = tls::Credentials::client();
+        REQUIRE(creds);
+        outbound::ConnectionSettings settings{*creds, policy, s.identity.chain, {}};
+        s.deliverer = std::make_unique<outbound::Deliverer>(loop, *resolver, s.identity.key, settings);
+        return s;
+    }
+};
+
+World& world() {
+    static World w;
+    return w;
+}
+
+const std::string kMessage =
+    "SMTPsec-Used:\r\n"
+    "From: Alice <alice@ga.test>\r\n"
+    "To: bob@gb.test\r\n"
+    "Subject: over SMTPsec\r\n"
+    "Authentication-Results: mx.gb.test; smtpsec=pass header.from=evil.test\r\n"
+    "\r\n"
+    "Hello Bob.\r\n";
+
+outbound::OutboundEmail email_to(std::vector<std::string> recipients, std::uint64_t id) {
+    outbound::OutboundEmail e;
+    e.id = id;
+    e.domain = "gb.test";
+    e.recipients = std::move(recipients);
+    e.message = Bytes::copy_of(kMessage);
+    e.trace_headers = {{"Received", "from client.ga.test by mx.ga.test with ESMTPSA id 1;\r\n\tMon, 1 Jan 2024 00:00:00 +0000"},
+                       {"X-Spam-Score", "0.1"},
+                       {"DKIM-Signature", "not a trace header: dropped"}};
+    return e;
+}
+
+outbound::DeliveryReport deliver(World& w, outbound::Deliverer& d, outbound::OutboundEmail e) {
+    std::optional<outbound::DeliveryReport> report;
+    d.deliver(std::move(e), [&](outbound::DeliveryReport r) { report = std::move(r); });
+    REQUIRE(run_until(w.loop, [&] { return report.has_value(); }));
+    return *report;
+}
+
+}  // namespace
+
+TEST_CASE("ga.test delivers to gb.test over SMTPsec with every signature algorithm", "[integration]") {
+    auto& w = world();
+    std::uint64_t id = 1;
+    for (auto type : {KeyType::ed25519, KeyType::ed448, KeyType::ecdsa_p256, KeyType::ecdsa_p384,
+                      KeyType::ecdsa_p521}) {
+        INFO("key type " << static_cast<int>(type));
+        auto s = w.sender(type);
+        w.b.delivery.delivered.clear();
+        auto report = deliver(w, *s.deliverer, email_to({"bob@gb.test"}, id++));
+        INFO("attempts: " << (report.attempts.empty() ? "" : report.attempts.front()));
+        REQUIRE(report.recipients.size() == 1);
+        INFO(report.recipients[0].detail);
+        CHECK(report.recipients[0].status == outbound::RecipientStatus::delivered);
+        CHECK_THAT(report.server, Catch::StartsWith("mx.gb.test[127.0.0.1]:"));
+
+        REQUIRE(w.b.delivery.delivered.size() == 1);
+        const auto& got = w.b.delivery.delivered[0];
+        CHECK(got.request.mail_from == "alice@ga.test");
+        CHECK(got.request.recipients == std::vector<std::string>{"bob@gb.test"});
+        std::string data = got.data();
+        INFO("data: " << data);
+        // Our Received first (time and ids vary), then the rest exactly.
+        std::smatch m;
+        std::regex received(
+            "^Received: from \\[127\\.0\\.0\\.1\\] \\(\\[127\\.0\\.0\\.1\\]\\)\r\n\tby mx\\.gb\\.test \\(TLS1\\.3\\) with SMTPSEC id IN[0-9]+-1\r\n"
+            "\tfor <bob@gb\\.test>; [A-Z][a-z]{2}, [0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \\+0000\r\n");
+        REQUIRE(std::regex_search(data, m, received));
+        std::string rest = data.substr(static_cast<std::size_t>(m.length(0)));
+        CHECK(rest ==
+              "Authentication-Results: mx.gb.test;\r\n\tsmtpsec=pass header.from=ga.test policy.cert-name=mx.ga.test\r\n"
+              "Received: from client.ga.test by mx.ga.test with ESMTPSA id 1;\r\n\tMon, 1 Jan 2024 00:00:00 +0000\r\n"
+              "X-Spam-Score: 0.1\r\n"
+              "SMTPsec-Used:\r\n"
+              "From: Alice <alice@ga.test>\r\n"
+              "To: bob@gb.test\r\n"
+              "Subject: over SMTPsec\r\n"
+              "\r\n"
+              "Hello Bob.\r\n");
+    }
+}
+
+TEST_CASE("many Emails travel pipelined over one reused connection", "[integration]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ed25519);
+    w.b.delivery.delivered.clear();
+    auto accepted_before = w.b.listener->accepted();
+    std::vector<outbound::DeliveryReport> reports;
+    for (std::uint64_t i = 0; i < 50; ++i)
+        s.deliverer->deliver(email_to({"bob@gb.test"}, 1000 + i), [&](outbound::DeliveryReport r) { reports.push_back(r); });
+    REQUIRE(run_until(w.loop, [&] { return reports.size() == 50; }));
+    for (const auto& r : reports) CHECK(r.recipients[0].status == outbound::RecipientStatus::delivered);
+    CHECK(w.b.delivery.delivered.size() == 50);
+    CHECK(w.b.listener->accepted() - accepted_before == 1);
+}
+
+TEST_CASE("an unknown recipient is refused alone; the others are delivered", "[integration]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ecdsa_p256);
+    w.b.delivery.answer = [](const inbound::LocalDeliveryRequest& r) {
+        inbound::LocalDeliveryResult result{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 ok"};
+        for (const auto& rcpt : r.recipients)
+            if (rcpt.rfind("nobody@", 0) == 0) result.refused.push_back(rcpt);
+        return result;
+    };
+    auto report = deliver(w, *s.deliverer, email_to({"bob@gb.test", "nobody@gb.test"}, 5000));
+    w.b.delivery.answer = CaptureDelivery().answer;
+    REQUIRE(report.recipients.size() == 2);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::delivered);
+    CHECK(report.recipients[1].status == outbound::RecipientStatus::permanent);
+    CHECK_THAT(report.recipients[1].detail, Catch::Contains("unknown_address"));
+}
+
+TEST_CASE("a local MTA that is down makes the Email a temporary failure", "[integration]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ed25519);
+    w.b.delivery.answer = [](const inbound::LocalDeliveryRequest&) {
+        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::temporary, {}, "connection refused"};
+    };
+    auto report = deliver(w, *s.deliverer, email_to({"bob@gb.test"}, 6000));
+    w.b.delivery.answer = CaptureDelivery().answer;
+    REQUIRE(report.recipients.size() == 1);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::temporary);
+    CHECK_THAT(report.recipients[0].detail, Catch::Contains("service_unavailable"));
+}

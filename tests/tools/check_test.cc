@@ -1,0 +1,186 @@
+// smtpsec-check run as a program against every zone of the DNS fixture:
+// exit status and JSON verdict for each, the text form, and usage errors.
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/dns_fixture.h"
+
+using nlohmann::json;
+using smtpsec::test::DnsFixture;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string out;
+};
+
+Run run(const std::vector<std::string>& args) {
+    const char* binary = std::getenv("SMTPSEC_CHECK");
+    REQUIRE(binary != nullptr);
+    std::string command = std::string("'") + binary + "'";
+    for (const auto& a : args) command += " '" + a + "'";
+    command += " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    Run r;
+    char buffer[4096];
+    std::size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, n);
+    const int status = pclose(pipe);
+    REQUIRE(WIFEXITED(status));
+    r.status = WEXITSTATUS(status);
+    return r;
+}
+
+std::vector<std::string> fixture_args() {
+    return {"--trust-anchor", "none", "--unbound-config", DnsFixture::shared().unbound_config(), "--timeout", "5"};
+}
+
+Run check(const std::string& domain, bool as_json) {
+    auto args = fixture_args();
+    if (as_json) args.push_back("--json");
+    args.push_back(domain);
+    return run(args);
+}
+
+json check_json(const std::string& domain, int expected_status) {
+    const Run r = check(domain, true);
+    INFO(domain << " output:\n" << r.out);
+    CHECK(r.status == expected_status);
+    return json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("smtpsec-check: signed domains with SRV give smtpsec (exit 0)", "[check][integration]") {
+    for (const char* domain : {"a.test", "b.test", "d7.bench.test"}) {
+        const json j = check_json(domain, 0);
+        CHECK(j["domain"] == domain);
+        CHECK(j["verdict"] == "smtpsec");
+        CHECK(j["smtp_allowed"] == false);
+        CHECK(j["srv"]["security"] == "secure");
+        REQUIRE(j["targets"].size() == 1);
+        CHECK(j["targets"][0]["port"] == 4650);
+    }
+    const json a = check_json("a.test", 0);
+    const json& target = a["targets"][0];
+    CHECK(target["target"] == "mx.a.test");
+    CHECK(target["addresses"]["ipv4"]["security"] == "secure");
+    CHECK(target["addresses"]["ipv4"]["addresses"] == json::array({"127.0.0.2"}));
+    CHECK(target["addresses"]["ipv6"]["addresses"] == json::array({"::1"}));
+    CHECK(target["tlsa"]["verdict"] == "secure");
+    CHECK(target["tlsa"]["query"] == "_4650._tcp.mx.a.test");
+    REQUIRE(target["tlsa"]["records"].size() == 1);
+    CHECK(target["tlsa"]["records"][0]["usage"] == 3);
+    CHECK(target["tlsa"]["records"][0]["data"].get<std::string>().size() == 64);
+    CHECK(target["skip_reason"] == "");
+}
+
+TEST_CASE("smtpsec-check: multi.test lists five targets by priority", "[check][integration]") {
+    const json j = check_json("multi.test", 0);
+    REQUIRE(j["targets"].size() == 5);
+    CHECK(j["targets"][0]["target"] == "mx0.multi.test");
+    CHECK(j["targets"][4]["target"] == "mx4.multi.test");
+    for (std::size_t i = 1; i < 5; ++i) CHECK(j["targets"][i - 1]["priority"] <= j["targets"][i]["priority"]);
+    // No TLSA there: secure absence, and the target is still tried.
+    CHECK(j["targets"][0]["tlsa"]["verdict"] == "none_secure");
+    CHECK(j["targets"][0]["skip_reason"] == "");
+}
+
+TEST_CASE("smtpsec-check: secure absence gives none_secure (exit 2)", "[check][integration]") {
+    for (const char* domain : {"nodata.test", "nosuch.a.test", "nosuch.test", "dot.test"}) {
+        const json j = check_json(domain, 2);
+        CHECK(j["verdict"] == "none_secure");
+        CHECK(j["smtp_allowed"] == true);
+        CHECK(j["targets"].empty());
+    }
+    CHECK_THAT(check_json("dot.test", 2)["reason"].get<std::string>(), Catch::Contains("\".\""));
+}
+
+TEST_CASE("smtpsec-check: an insecure delegation gives none_insecure (exit 3)", "[check][integration]") {
+    const json j = check_json("insecure.test", 3);
+    CHECK(j["verdict"] == "none_insecure");
+    CHECK(j["srv"]["security"] == "insecure");
+    CHECK(j["srv"]["records"].size() == 1);
+    CHECK(j["targets"].empty());
+}
+
+TEST_CASE("smtpsec-check: bogus and failing zones give defer (exit 4)", "[check][integration]") {
+    const json expired = check_json("expired.test", 4);
+    CHECK(expired["verdict"] == "defer");
+    CHECK(expired["smtp_allowed"] == false);
+    CHECK(expired["srv"]["security"] == "bogus");
+    CHECK_THAT(expired["reason"].get<std::string>(), Catch::Contains("signature expired"));
+    const json badds = check_json("badds.test", 4);
+    CHECK(badds["verdict"] == "defer");
+    CHECK(badds["srv"]["security"] == "bogus");
+    const json servfail = check_json("servfail.test", 4);
+    CHECK(servfail["verdict"] == "defer");
+    CHECK_THAT(servfail["reason"].get<std::string>(), Catch::Contains("SERVFAIL"));
+}
+
+TEST_CASE("smtpsec-check: the text form states the conclusion", "[check][integration]") {
+    const Run a = check("a.test", false);
+    CHECK(a.status == 0);
+    CHECK_THAT(a.out, Catch::Contains("_smtpsec._tcp.a.test: secure") && Catch::Contains("0 0 4650 mx.a.test.") &&
+                          Catch::Contains("127.0.0.2") && Catch::Contains("Verdict  SMTPsec"));
+    const Run insecure = check("insecure.test", false);
+    CHECK(insecure.status == 3);
+    CHECK_THAT(insecure.out, Catch::Contains("not trusted") && Catch::Contains("Verdict  SMTP fallback"));
+    const Run expired = check("expired.test", false);
+    CHECK(expired.status == 4);
+    CHECK_THAT(expired.out, Catch::Contains("Verdict  deferred") && Catch::Contains("must not fall back"));
+}
+
+TEST_CASE("smtpsec-check: a resolver that never answers gives defer \"timeout\"", "[check][integration]") {
+    const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const std::string conf = DnsFixture::shared().dir() + "/check-blackhole.conf";
+    std::ofstream(conf) << "server:\n  local-zone: \"test.\" nodefault\n  do-not-query-localhost: no\n"
+                        << "  trust-anchor-file: \"" << DnsFixture::shared().trust_anchor() << "\"\n"
+                        << "stub-zone:\n  name: \"test.\"\n  stub-addr: 127.0.0.1@" << ntohs(address.sin_port) << "\n";
+    const Run r = run({"--json", "--trust-anchor", "", "--unbound-config", conf, "--timeout", "0.3", "a.test"});
+    close(fd);
+    INFO(r.out);
+    CHECK(r.status == 4);
+    const json j = json::parse(r.out);
+    CHECK(j["verdict"] == "defer");
+    CHECK_THAT(j["reason"].get<std::string>(), Catch::Contains("timeout"));
+}
+
+TEST_CASE("smtpsec-check: usage and set-up errors", "[check][integration]") {
+    CHECK(run({}).status == 64);
+    CHECK(run({"--no-such-option", "a.test"}).status == 64);
+    auto args = fixture_args();
+    args.push_back("bad domain");
+    CHECK(run(args).status == 64);
+    // No trust anchor at all: refused, never "everything is insecure".
+    const Run none = run({"--trust-anchor", "", "a.test"});
+    CHECK(none.status == 1);
+    CHECK_THAT(none.out, Catch::Contains("trust anchor"));
+    CHECK(run({"--trust-anchor", "/nonexistent/root.key", "a.test"}).status == 1);
+    CHECK(run({"--unbound-config", "/nonexistent/unbound.conf", "a.test"}).status == 1);
+    // Validation switched off by the site config: refused.
+    const std::string conf = DnsFixture::shared().dir() + "/no-validator.conf";
+    std::ofstream(conf) << "server:\n  module-config: \"iterator\"\n";
+    const Run off = run({"--trust-anchor", DnsFixture::shared().trust_anchor(), "--unbound-config", conf, "a.test"});
+    CHECK(off.status == 1);
+    CHECK_THAT(off.out, Catch::Contains("validator"));
+}
