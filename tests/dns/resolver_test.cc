@@ -299,3 +299,53 @@ TEST_CASE("destroying the resolver with lookups in flight drops them", "[resolve
     loop.run();
     CHECK(calls == 0);
 }
+
+TEST_CASE("extra records: added to a fixture zone, and a new signed child zone", "[resolver][integration][fixture]") {
+    // What later tests do: publish TLSA records for their own certificates
+    // and domains of their own.
+    const DnsFixture fixture(
+        "# comment lines and blank lines are ignored\n"
+        "\n"
+        "a.test _25._tcp.mx.a.test. 3600 IN TLSA 3 1 1 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\n"
+        "c.test _smtpsec._tcp.c.test. 3600 IN SRV 1 2 2525 mx.c.test.\n"
+        "c.test mx.c.test. 3600 IN A 127.0.0.7\n");
+    Loop loop;
+    Resolver resolver(loop, fixture.resolver_config());
+    const auto tlsa = wait_for<TlsaResult>(loop, [&](auto done) { resolver.tlsa(25, "mx.a.test", done); });
+    CHECK(tlsa.verdict == TlsaVerdict::secure);
+    REQUIRE(tlsa.records.size() == 1);
+    CHECK(tlsa.records[0].data.size() == 32);
+    CHECK(tlsa.records[0].data.front() == 0x01);
+    CHECK(tlsa.records[0].data.back() == 0x20);
+
+    const auto c = wait_for<Discovery>(loop, [&](auto done) { resolver.discover("c.test", done); });
+    CHECK(c.verdict == Verdict::smtpsec);
+    REQUIRE(c.targets.size() == 1);
+    CHECK(c.targets[0] == SrvTarget{"mx.c.test", 2525, 1, 2});
+    const auto addresses = wait_for<AddressResult>(loop, [&](auto done) { resolver.addresses("mx.c.test", done); });
+    CHECK(addresses.ipv4.security == Security::secure);
+    REQUIRE(addresses.ipv4.addresses.size() == 1);
+    CHECK(addresses.ipv4.addresses[0].to_string() == "127.0.0.7");
+    // The fixed zones are still there.
+    CHECK(wait_for<Discovery>(loop, [&](auto done) { resolver.discover("a.test", done); }).verdict == Verdict::smtpsec);
+}
+
+TEST_CASE("a fixture stops its nsd when destroyed", "[resolver][integration][fixture]") {
+    std::string pid_file;
+    std::string pid;
+    {
+        const DnsFixture fixture;
+        pid_file = fixture.dir() + "/nsd.pid";
+        std::ifstream(pid_file) >> pid;
+        REQUIRE_FALSE(pid.empty());
+        std::ifstream stat("/proc/" + pid + "/stat");
+        CHECK(stat.good());
+    }
+    // Gone, or at most a zombie waiting for pid 1 to reap it.
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(") ");
+    const bool exited = line.empty() || (close != std::string::npos && line.substr(close + 2, 1) == "Z");
+    CHECK(exited);
+}

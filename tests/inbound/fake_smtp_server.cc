@@ -40,6 +40,10 @@ bool FakeConnection::fill(std::chrono::milliseconds timeout) {
         eof_ = true;
         return false;
     }
+    if (consumed_ > 0) {  // compact before growing: reading stays linear
+        buffer_.erase(0, consumed_);
+        consumed_ = 0;
+    }
     buffer_.append(buf, static_cast<std::size_t>(n));
     std::lock_guard lock(*mutex_);
     transcript_->append(buf, static_cast<std::size_t>(n));
@@ -48,13 +52,13 @@ bool FakeConnection::fill(std::chrono::milliseconds timeout) {
 
 std::string FakeConnection::read_line(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (buffer_.find("\r\n") == std::string::npos) {
+    std::size_t crlf;
+    while ((crlf = buffer_.find("\r\n", consumed_)) == std::string::npos) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0 || !fill(left)) return "";
     }
-    std::size_t end = buffer_.find("\r\n") + 2;
-    std::string line = buffer_.substr(0, end);
-    buffer_.erase(0, end);
+    std::string line = buffer_.substr(consumed_, crlf + 2 - consumed_);
+    consumed_ = crlf + 2;
     return line;
 }
 
@@ -78,7 +82,7 @@ bool FakeConnection::expect(std::string_view expected) {
     return false;
 }
 
-bool FakeConnection::quiet_for(std::chrono::milliseconds wait) { return buffer_.empty() && !fill(wait); }
+bool FakeConnection::quiet_for(std::chrono::milliseconds wait) { return consumed_ == buffer_.size() && !fill(wait); }
 
 bool FakeConnection::wait_closed(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;

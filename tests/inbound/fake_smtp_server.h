@@ -41,6 +41,7 @@ private:
 
     int fd_;
     std::string buffer_;
+    std::size_t consumed_ = 0;  // bytes of buffer_ already returned
     bool eof_ = false;
     std::string* transcript_;
     std::mutex* mutex_;

@@ -526,11 +526,14 @@ TEST_CASE("a multi-megabyte message streams through in chunks, byte-exact") {
         c.send("250 Ok\r\n");
         c.wait_closed();
     }});
-    Harness h(server.port());
+    // The client finishes writing into socket buffers long before the
+    // server has read it all (slowly, under sanitizers): a generous wait.
+    Harness h(server.port(), "127.0.0.1", 30, 5, /*final_reply=*/60);
     h.send(InjectRequest{"alice@a.test", {"bob@b.test"}, {Bytes::copy_of(head), Bytes::copy_of(big)}});
     REQUIRE(h.run_until_results(1));
     h.injector.reset();
     check_server(server);
+    INFO(h.results[0].reason);
     CHECK(h.results[0].delivered);
     CHECK(received.size() > big.size());
     CHECK(received == imf::dot_stuff(head + big));
