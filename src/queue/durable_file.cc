@@ -1,0 +1,90 @@
+// See durable_file.h.
+#include "queue/durable_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "net/unique_fd.h"
+
+namespace smtpsec::queue {
+namespace {
+
+Unexpected<std::string> failure(const std::string& path, const char* what) {
+    return Unexpected<std::string>{path + ": " + what + ": " + std::strerror(errno)};
+}
+
+FileResult write_contents(int fd, const std::string& path, std::string_view content) {
+    const char* p = content.data();
+    std::size_t left = content.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return failure(path, "write");
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) return failure(path, "fsync");
+    return Done{};
+}
+
+}  // namespace
+
+FileResult write_new_file_synced(const std::string& path, std::string_view content) {
+    net::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    if (!fd) return failure(path, "create");
+    auto written = write_contents(fd.get(), path, content);
+    if (written && ::close(fd.release()) != 0) written = failure(path, "close");
+    if (!written) ::unlink(path.c_str());  // a partial file must not linger in tmp/
+    return written;
+}
+
+FileResult fsync_directory(const std::string& directory) {
+    net::UniqueFd fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return failure(directory, "open");
+    if (::fsync(fd.get()) != 0) return failure(directory, "fsync");
+    return Done{};
+}
+
+FileResult rename_durably(const std::string& from, const std::string& to, const std::string& to_directory) {
+    if (::rename(from.c_str(), to.c_str()) != 0) return failure(to, "rename");
+    return fsync_directory(to_directory);
+}
+
+Expected<std::string, std::string> read_whole_file(const std::string& path) {
+    net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return failure(path, "open");
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return failure(path, "stat");
+    std::string out;
+    out.reserve(static_cast<std::size_t>(st.st_size));
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return failure(path, "read");
+        }
+        if (n == 0) break;
+        out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+void ensure_directory(const std::string& path, bool create) {
+    if (create && ::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+        throw std::runtime_error(path + ": cannot create directory: " + std::strerror(errno));
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(path + ": " + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": not a directory");
+    if (::access(path.c_str(), R_OK | W_OK | X_OK) != 0)
+        throw std::runtime_error(path + ": not writable: " + std::strerror(errno));
+}
+
+}  // namespace smtpsec::queue

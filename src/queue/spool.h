@@ -1,0 +1,103 @@
+// The durable queue on disk: one entry per accepted message.
+//
+// Why: the milter tells the MTA "taken over" only after accept() returned,
+// so a SIGKILL at any moment may lose nothing that was acknowledged.
+//
+// Layout under the directory:
+//   tmp/          files being written (never part of an entry)
+//   active/ID.msg the message, CRLF, as it must reach the recipient
+//   active/ID.env the envelope and per-recipient state (envelope.h)
+//   corrupt/      entries found unreadable at start-up, kept for the operator
+//   queue.lock    flock(2)ed around every change of an existing entry
+// An entry exists iff its .env exists. accept() writes the .msg first and the
+// .env last, each as tmp file + fsync + rename + directory fsync.
+//
+// Changes of existing entries (the runner, and smtpsec-queue while the daemon
+// runs) are read-modify-write under the lock, so neither overwrites the
+// other's change. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "net/unique_fd.h"
+#include "queue/durable_file.h"
+#include "queue/envelope.h"
+#include "smtpsec/expected.h"
+
+namespace smtpsec::queue {
+
+struct NewRecipient {
+    std::string as_given;  // as the MTA gave it, e.g. "<bob@b.test>"
+    std::string address;   // bare addr-spec
+    std::string domain;
+};
+
+struct NewMessage {
+    std::string mta_queue_id;
+    std::string sender;       // bare addr-spec, "" for the null sender
+    std::string from_domain;  // the signing domain
+    std::vector<NewRecipient> recipients;
+    std::string message;      // RFC 5322, CRLF
+    bool require_security = false;
+};
+
+struct RecoveryReport {
+    std::size_t removed_tmp = 0;       // half-written files in tmp/
+    std::size_t removed_orphans = 0;   // .msg without .env (never acknowledged)
+    std::size_t moved_corrupt = 0;     // unreadable .env, or .env without .msg
+};
+
+class Spool {
+public:
+    // Creates the directory layout if missing (only the subdirectories when
+    // !create_directory: a tool must not create a mistyped queue). Throws
+    // std::runtime_error if the directory is unusable (start-up error).
+    explicit Spool(std::string directory, bool create_directory = true);
+
+    const std::string& directory() const { return directory_; }
+
+    // Durable when it returns an id.
+    Expected<std::string, std::string> accept(const NewMessage& message);
+
+    // Start-up clean-up. Only while nothing is accepting (the daemon calls it
+    // before the milter starts): an accept() in progress looks like debris.
+    RecoveryReport recover();
+
+    // Ids of all entries, sorted (that is, by arrival).
+    std::vector<std::string> list() const;
+    Expected<Envelope, std::string> load(const std::string& id) const;
+    Expected<std::string, std::string> read_message(const std::string& id) const;
+    // Size of the .msg in bytes (0 if unreadable).
+    std::uint64_t message_size(const std::string& id) const;
+
+    // Under the lock: loads the entry, calls `change`, and if it returns true
+    // writes the envelope back atomically. Returns the envelope as stored
+    // afterwards; the error is "not found" when the entry does not exist.
+    using Change = std::function<bool(Envelope&)>;
+    Expected<Envelope, std::string> update(const std::string& id, const Change& change);
+
+    // Under the lock: removes the .env (the entry ends there), then the .msg.
+    // Returns false if the entry did not exist.
+    bool remove(const std::string& id);
+
+    static constexpr const char* not_found = "not found";
+
+private:
+    class Lock;
+    std::string env_path(const std::string& id) const;
+    std::string msg_path(const std::string& id) const;
+    Expected<Done, std::string> store_envelope(const Envelope& envelope);
+
+    std::string directory_;
+    std::string tmp_;
+    std::string active_;
+    std::string corrupt_;
+    net::UniqueFd lock_fd_;
+    mutable std::mutex mutex_;  // flock does not exclude threads sharing lock_fd_
+};
+
+}  // namespace smtpsec::queue
