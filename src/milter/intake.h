@@ -1,0 +1,42 @@
+// Where the milter hands over mail it takes from the MTA: our queue.
+//
+// Why an interface: the queue (src/queue) belongs to the libev side of the
+// daemon; the milter calls this from libmilter's threads. take_over must be
+// durable when it returns (file and directory fsync, atomic rename), because
+// the milter tells the MTA to drop the recipients right after.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "smtpsec/expected.h"
+
+namespace smtpsec::milter {
+
+struct Recipient {
+    std::string as_given;  // exactly as the MTA gave it (envrcpt argv[0]), e.g. "<bob@b.test>"
+    std::string address;   // bare addr-spec
+    std::string domain;    // lowercase, no final dot
+};
+
+struct TakeOver {
+    std::string mta_queue_id;  // {i}
+    std::string sender;        // bare addr-spec; "" is the null sender
+    std::string from_domain;   // the signing domain (lowercase)
+    std::vector<Recipient> recipients;
+    // The whole message as the MTA would deliver it: header fields as
+    // received (CRLF, folding normalised to CRLF), SMTPsec-Used and the
+    // Require-SMTPsec header removed, the empty line, the body as received.
+    std::string message;
+    bool require_security = false;
+    std::string login;  // normalised SASL login or certificate subject; "" none
+};
+
+class Intake {
+public:
+    virtual ~Intake() = default;
+    // Our queue id, or why the message could not be stored. Thread-safe.
+    virtual Expected<std::string, std::string> take_over(const TakeOver& mail) = 0;
+};
+
+}  // namespace smtpsec::milter

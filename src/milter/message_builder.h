@@ -1,0 +1,81 @@
+// Reassembles the message from libmilter's pieces (header callbacks, body
+// chunks) into the bytes our queue stores, and notes which header fields must
+// also be deleted from the MTA's own copy.
+//
+// Why: the milter never gets the message as one buffer. What it queues must
+// be what the MTA would have delivered, minus the fields nobody may receive
+// from plain SMTP: SMTPsec-Used (decisions point 23) and the private
+// Require-SMTPsec request.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace smtpsec::milter {
+
+// smfi_chgheader(ctx, name, index, NULL) for each, in this order (highest
+// index of a name first, so earlier deletions never shift later ones).
+struct HeaderDeletion {
+    std::string name;
+    int index = 0;  // 1-based among the fields of that name (any case)
+};
+
+class MessageBuilder {
+public:
+    // `require_header`: the Require-SMTPsec field name, "" for none.
+    explicit MessageBuilder(std::string require_header);
+
+    // `value` as libmilter gives it: without the space after the colon unless
+    // the MTA agreed to SMFIP_HDR_LEADSPC (`leading_space_kept`). Folding may
+    // come as LF or CRLF; it is stored as CRLF.
+    void add_header(std::string_view name, std::string_view value, bool leading_space_kept);
+    void add_body(std::string_view chunk);
+
+    // Header section, empty line, body.
+    std::string message() const;
+    std::size_t size() const { return header_.size() + body_.size() + 2; }
+    // A Require-SMTPsec field had the value "yes".
+    bool require_requested() const { return require_requested_; }
+    std::vector<HeaderDeletion> deletions() const;
+    // Whether a Received field mentions "id QUEUE_ID" (the MTA's own, which
+    // Sendmail shows the milter and Postfix does not).
+    bool has_received_with_id(std::string_view queue_id) const;
+
+private:
+    std::string require_header_;
+    std::string header_;
+    std::string body_;
+    bool require_requested_ = false;
+    // Every field name seen, lowercase, with its count so far; and the
+    // removed ones as (name, index).
+    std::vector<std::pair<std::string, int>> counts_;
+    std::vector<HeaderDeletion> removed_;
+};
+
+// What the MTA's own Received field would have said about the hop from the
+// client, for the top of the queued message:
+//   Received: from HELO (CLIENT_NAME [ADDRESS])
+//   \tby MY_NAME with ESMTP id QUEUE_ID
+//   \tfor <RCPT>; DATE
+// Parts that are unknown or unsafe in a header (control characters) are left out.
+struct HopInfo {
+    std::string helo;
+    std::string client_name;
+    std::string client_address;
+    std::string by;
+    std::string queue_id;
+    std::string for_address;  // the single recipient, or ""
+    std::chrono::system_clock::time_point time;
+};
+std::string mta_received(const HopInfo& hop);
+
+// "<bob@b.test>" -> "bob@b.test"; "<>" -> "".
+std::string bare_address(std::string_view as_given);
+// Lowercase domain of a bare address, final dot removed; "" if none.
+std::string domain_of(std::string_view address);
+// Whether MAIL's ESMTP arguments (argv[1..]) hold REQUIRESMTPSEC (thesis 6.6).
+bool requests_smtpsec(const std::vector<std::string>& mail_args);
+
+}  // namespace smtpsec::milter
