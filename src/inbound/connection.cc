@@ -84,7 +84,11 @@ void InboundConnection::on_input() {
     session_.notes().clear();
     flush();
     if (finished_) return;
-    if (progressed || stream_->bytes_read() - progress_mark_ >= kProgressBytes) arm_read_deadline();
+    // A Message that starts while the idle deadline runs gets the (shorter)
+    // read deadline from its first byte: a trickler must not live on idle time.
+    if (progressed || stream_->bytes_read() - progress_mark_ >= kProgressBytes ||
+        (idle_deadline_ && !framer_.idle()))
+        arm_read_deadline();
     process_next();
 }
 
@@ -98,6 +102,7 @@ void InboundConnection::arm_read_deadline() {
     if (finished_ || busy_) return;
     progress_mark_ = stream_ ? stream_->bytes_read() : 0;
     bool between_messages = framer_.idle() && session_.pending_emails() == 0;
+    idle_deadline_ = between_messages;
     double after = between_messages ? ctx_.settings.idle_timeout : ctx_.settings.read_timeout;
     deadline_.set_callback([this, between_messages] {
         finish(between_messages ? "idle timeout" : "read timeout: a Message did not progress");
@@ -141,7 +146,11 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
         return;
     }
     std::string delivery_id = fmt::format("{}-{}", id_, number);  // an Atom, for Received
-    auto received = imf::format_received({"", address_only(peer_), ctx_.settings.authserv_id, delivery_id,
+    // "from" names what the certificate proved: D, or for an SRVName
+    // _smtpsec.<domain> that domain (an underscore is no host name).
+    std::string from_name = verdict.server_name;
+    if (from_name.starts_with("_smtpsec.")) from_name.erase(0, 9);
+    auto received = imf::format_received({from_name, address_only(peer_), ctx_.settings.authserv_id, delivery_id,
                                           email.recipients.size() == 1 ? email.recipients[0] : "",
                                           stream_ ? stream_->connection().version() : "",
                                           std::chrono::system_clock::now()});

@@ -75,6 +75,7 @@ private:
     bool busy_ = false;
     bool finished_ = false;
     std::uint64_t progress_mark_ = 0;
+    bool idle_deadline_ = false;  // the running deadline is the idle one
     std::uint32_t delivered_ = 0;
     std::shared_ptr<bool> alive_;
 };

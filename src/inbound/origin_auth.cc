@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include "imf/idna.h"
 #include "smtpsec/signature.h"
 
 namespace smtpsec::inbound {
@@ -10,6 +11,7 @@ namespace smtpsec::inbound {
 struct OriginAuthenticator::Check {
     dns::Resolver* resolver;
     std::shared_ptr<const tls::AuthPolicy> policy;
+    std::shared_ptr<AuthCache> cache;
     CertificateChain chain;
     Callback callback;
     OriginVerdict verdict;
@@ -28,13 +30,19 @@ struct OriginAuthenticator::Check {
 
 OriginAuthenticator::OriginAuthenticator(dns::Resolver& resolver,
                                          std::shared_ptr<const tls::AuthPolicy> policy)
-    : resolver_(resolver), policy_(std::move(policy)) {}
+    : resolver_(resolver), policy_(std::move(policy)), cache_(std::make_shared<AuthCache>()) {}
+
+void OriginAuthenticator::set_policy(std::shared_ptr<const tls::AuthPolicy> policy) {
+    policy_ = std::move(policy);
+    cache_->clear();
+}
 
 std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const CertificateChain& chain,
                                                  Callback callback) {
     auto check = std::make_shared<Check>();
     check->resolver = &resolver_;
     check->policy = policy_;
+    check->cache = cache_;
     check->chain = chain;
     check->callback = std::move(callback);
 
@@ -49,6 +57,14 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
         return check;
     }
     check->verdict.from = *from;
+    // DNS, SRVName and certificate names are A-labels: a U-label From domain
+    // is looked up and compared in that form (idna.h).
+    auto a_label = imf::domain_to_a_label(from->domain);
+    if (!a_label) {
+        refuse_now(fmt::format("From domain {}: {}", from->domain, a_label.error().reason));
+        return check;
+    }
+    check->verdict.from.domain_lower = *a_label;
 
     auto key = VerifyingKey::from_certificate_der(chain.front().span());
     if (!key) {
@@ -63,7 +79,7 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
     }
 
     std::weak_ptr<Check> weak = check;
-    const std::string domain = from->domain_lower;
+    const std::string domain = check->verdict.from.domain_lower;
     resolver_.discover(domain, [weak, domain](const dns::Discovery& found) {
         auto c = weak.lock();
         if (!c) return;
@@ -110,8 +126,13 @@ void OriginAuthenticator::next_target(const std::shared_ptr<Check>& c) {
         std::vector<tls::TlsaRecord> records;
         if (tlsa.verdict == dns::TlsaVerdict::secure)
             for (const auto& r : tlsa.records) records.push_back({r.usage, r.selector, r.matching_type, r.data});
-        auto result = tls::authenticate(*c->policy, c->chain, tls::AuthTarget{target.host, target.port, records},
-                                        c->verdict.from.domain_lower);
+        const tls::AuthTarget auth_target{target.host, target.port, std::move(records)};
+        const auto& domain = c->verdict.from.domain_lower;
+        const auto now = c->policy->now();
+        auto key = AuthCache::key_of(c->chain, auth_target, domain);
+        auto cached = c->cache->find(key, now);
+        auto result = cached ? std::move(*cached) : tls::authenticate(*c->policy, c->chain, auth_target, domain);
+        if (!cached) c->cache->store(std::move(key), result, now);
         if (!result.ok) {
             c->failures.push_back(fmt::format("{}:{}: {}", target.host, target.port, result.reason));
             next_target(c);

@@ -4,6 +4,10 @@
 // the TLSA records of _<P>._tcp.<D>, and passes the CA + CT rule unless
 // DANE-EE matched; the signature verifies.
 //
+// The From domain is used in lowercased A-label form (imf/idna.h) for every
+// lookup and comparison. Certificate results are remembered briefly for the
+// same inputs (auth_cache.h): a connection's Emails share one chain.
+//
 // The signature is checked first: it is local and cheap, so forged mail costs
 // no DNS queries. A DNS answer that is not final (defer) makes the outcome
 // temporary, never a refusal: the sender will retry.
@@ -14,6 +18,7 @@
 #include <string>
 
 #include "dns/resolver.h"
+#include "inbound/auth_cache.h"
 #include "imf/origin_from.h"
 #include "smtpsec/message.h"
 #include "tls/auth.h"
@@ -43,7 +48,8 @@ public:
     [[nodiscard]] std::shared_ptr<void> check(const Email& email, const CertificateChain& chain,
                                               Callback callback);
 
-    void set_policy(std::shared_ptr<const tls::AuthPolicy> policy) { policy_ = std::move(policy); }
+    // Also forgets the remembered authentication results (auth_cache.h).
+    void set_policy(std::shared_ptr<const tls::AuthPolicy> policy);
 
 private:
     struct Check;
@@ -51,6 +57,8 @@ private:
 
     dns::Resolver& resolver_;
     std::shared_ptr<const tls::AuthPolicy> policy_;
+    // Shared with running checks, which may finish after a policy reload.
+    std::shared_ptr<AuthCache> cache_;
 };
 
 }  // namespace smtpsec::inbound

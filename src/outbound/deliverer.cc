@@ -5,17 +5,12 @@
 
 #include <algorithm>
 
+#include "imf/idna.h"
 #include "outbound/outcome.h"
 #include "outbound/sign_email.h"
 
 namespace smtpsec::outbound {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 std::vector<tls::TlsaRecord> to_tls(const std::vector<dns::TlsaRecord>& records) {
     std::vector<tls::TlsaRecord> out;
@@ -42,23 +37,34 @@ std::size_t Deliverer::connections() const {
     return n;
 }
 
+void Deliverer::answer_later(std::uint64_t id, std::vector<RecipientOutcome> outcomes, Callback callback) {
+    auto report = std::make_shared<DeliveryReport>(DeliveryReport{id, std::move(outcomes), "", {}});
+    auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
+    *timer = std::make_unique<event::Timer>(loop_, [timer, report, callback] {
+        callback(*report);
+        auto keep = std::move(*timer);  // destroyed after this callback returns
+        (void)keep;
+    });
+    (*timer)->start(event::Timer::Seconds(0));
+}
+
 void Deliverer::deliver(OutboundEmail email, Callback callback) {
     auto id = email.id;
-    auto signed_msg = sign_email(key_, email);
-    if (!signed_msg) {
-        auto outcomes = all_recipients(email, RecipientStatus::temporary, signed_msg.error());
-        // Answer from the loop, as promised.
-        auto report = std::make_shared<DeliveryReport>(DeliveryReport{id, std::move(outcomes), "", {}});
-        auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
-        *timer = std::make_unique<event::Timer>(loop_, [timer, report, callback] {
-            callback(*report);
-            auto keep = std::move(*timer);  // destroyed after this callback returns
-            (void)keep;
-        });
-        (*timer)->start(event::Timer::Seconds(0));
+    // Discovery and the server's names are in A-labels: an SMTPUTF8
+    // recipient domain written in U-labels is converted (imf/idna.h).
+    auto a_label = imf::domain_to_a_label(email.domain);
+    if (!a_label) {
+        auto outcomes = all_recipients(email, RecipientStatus::permanent,
+                                       fmt::format("recipient domain {}: {}", email.domain, a_label.error().reason));
+        answer_later(id, std::move(outcomes), std::move(callback));
         return;
     }
-    auto domain_name = lower(email.domain);
+    auto signed_msg = sign_email(key_, email);
+    if (!signed_msg) {
+        answer_later(id, all_recipients(email, RecipientStatus::temporary, signed_msg.error()), std::move(callback));
+        return;
+    }
+    auto domain_name = *a_label;
     jobs_.emplace(id, Job{std::move(email), std::move(*signed_msg), std::move(callback), {}});
     Domain& d = domains_[domain_name];
     d.name = domain_name;

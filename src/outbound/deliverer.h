@@ -57,6 +57,8 @@ private:
         std::size_t next_address = 0;
     };
 
+    // Reports `outcomes` from the loop (never inside deliver()).
+    void answer_later(std::uint64_t id, std::vector<RecipientOutcome> outcomes, Callback callback);
     void start_domain(Domain& d);
     void try_next_target(Domain& d);
     void try_next_address(Domain& d);

@@ -3,7 +3,6 @@
 
 #include <gnutls/crypto.h>
 
-#include <algorithm>
 
 #include "tls/x509_util.h"
 
@@ -24,17 +23,19 @@ bool tlsa_usable(const TlsaRecord& record) {
     }
 }
 
+std::vector<std::uint8_t> tlsa_data(std::uint8_t selector, std::uint8_t matching_type, gnutls_x509_crt_t crt) {
+    const std::vector<std::uint8_t> selected = selector == 0 ? der_of(crt) : spki_of(crt);
+    if (selected.empty() || matching_type == 0) return selected;
+    const gnutls_digest_algorithm_t algorithm = matching_type == 1 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA512;
+    std::vector<std::uint8_t> digest(matching_type == 1 ? 32 : 64);
+    if (gnutls_hash_fast(algorithm, selected.data(), selected.size(), digest.data()) < 0) return {};
+    return digest;
+}
+
 bool tlsa_matches(const TlsaRecord& record, gnutls_x509_crt_t crt) {
     if (!tlsa_usable(record)) return false;
-    const std::vector<std::uint8_t> selected = record.selector == 0 ? der_of(crt) : spki_of(crt);
-    if (selected.empty()) return false;
-    if (record.matching_type == 0) return selected == record.data;
-
-    const gnutls_digest_algorithm_t algorithm =
-        record.matching_type == 1 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA512;
-    std::uint8_t digest[64];
-    if (gnutls_hash_fast(algorithm, selected.data(), selected.size(), digest) < 0) return false;
-    return std::equal(record.data.begin(), record.data.end(), digest);
+    const auto data = tlsa_data(record.selector, record.matching_type, crt);
+    return !data.empty() && data == record.data;
 }
 
 }  // namespace smtpsec::tls

@@ -32,6 +32,11 @@ std::string tlsa_label(const TlsaRecord& record);
 // digest of the right length. Unusable records are ignored (RFC 7671 4.1).
 bool tlsa_usable(const TlsaRecord& record);
 
+// The record data that selector and matching type (1 SHA-256, 2 SHA-512,
+// 0 the selected DER itself) give for `crt`; empty on failure. What
+// smtpsec-dns publishes.
+std::vector<std::uint8_t> tlsa_data(std::uint8_t selector, std::uint8_t matching_type, gnutls_x509_crt_t crt);
+
 // Whether the certificate's selected part matches the record's data.
 bool tlsa_matches(const TlsaRecord& record, gnutls_x509_crt_t crt);
 

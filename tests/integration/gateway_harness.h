@@ -66,6 +66,7 @@ struct Receiver {
     std::filesystem::path cert, key;
     inbound::InboundSettings settings;
     CaptureDelivery delivery;
+    inbound::LocalDelivery* next_hop = nullptr;  // set: used instead of `delivery`
     std::unique_ptr<inbound::OriginAuthenticator> authenticator;
     std::unique_ptr<inbound::InboundContext> context;
     std::unique_ptr<inbound::Listener> listener;

@@ -1,0 +1,26 @@
+// Internationalised domain names (IDNA2008 via libidn2) for origin
+// authentication and discovery.
+//
+// Why: an RFC 6532 From field may carry its domain in U-labels
+// ("bücher.example"), but DNS names, SRVNames and certificate names are in
+// A-labels ("xn--bcher-kva.example"). Every lookup and comparison of
+// decisions point 22 therefore uses the lowercased A-label form, so the same
+// domain written either way is authenticated the same way.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "imf/error.h"
+#include "smtpsec/expected.h"
+
+namespace smtpsec::imf {
+
+// The domain in lowercased A-label form. ASCII input is only lowercased (it
+// is already what DNS uses); non-ASCII input is converted with UTS #46
+// non-transitional processing and NFC. A label that is not a valid IDN
+// (disallowed code points, bad bidi, invalid UTF-8...) is refused with
+// libidn2's reason.
+Expected<std::string, ImfError> domain_to_a_label(std::string_view domain);
+
+}  // namespace smtpsec::imf
