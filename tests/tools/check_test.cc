@@ -1,5 +1,7 @@
 // smtpsec-check run as a program against every zone of the DNS fixture:
-// exit status and JSON verdict for each, the text form, and usage errors.
+// exit status and JSON verdict for each, the text form, and usage errors
+// (DNS only, --no-tls); then the TLS probe against real listeners on
+// loopback (tests/integration/sites.h) run on a thread of this process.
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,8 +13,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "sites.h"
 #include "support/dns_fixture.h"
 
 using nlohmann::json;
@@ -44,7 +48,8 @@ Run run(const std::vector<std::string>& args) {
 }
 
 std::vector<std::string> fixture_args() {
-    return {"--trust-anchor", "none", "--unbound-config", DnsFixture::shared().unbound_config(), "--timeout", "5"};
+    return {"--trust-anchor", "none", "--unbound-config", DnsFixture::shared().unbound_config(), "--timeout", "5",
+            "--no-tls"};
 }
 
 Run check(const std::string& domain, bool as_json) {
@@ -183,4 +188,168 @@ TEST_CASE("smtpsec-check: usage and set-up errors", "[check][integration]") {
     const Run off = run({"--trust-anchor", DnsFixture::shared().trust_anchor(), "--unbound-config", conf, "a.test"});
     CHECK(off.status == 1);
     CHECK_THAT(off.out, Catch::Contains("validator"));
+}
+
+TEST_CASE("smtpsec-check: without --no-tls an unreachable target gives exit 5", "[check][integration]") {
+    // a.test's only target, mx.a.test:4650 at ::1 and 127.0.0.2, has no listener.
+    const Run r = run({"--trust-anchor", "none", "--unbound-config", DnsFixture::shared().unbound_config(),
+                       "--timeout", "5", "--json", "a.test"});
+    INFO(r.out);
+    CHECK(r.status == 5);
+    const json j = json::parse(r.out);
+    CHECK(j["verdict"] == "smtpsec");
+    CHECK(j["tls_probe"]["ran"] == true);
+    CHECK(j["tls_probe"]["any_passed"] == false);
+    const json& probes = j["targets"][0]["tls_probes"];
+    REQUIRE(probes.size() == 2);
+    CHECK(probes[0]["address"] == "[::1]:4650");  // IPv6 first, as the outbound client
+    CHECK(probes[1]["address"] == "127.0.0.2:4650");
+    for (const auto& p : probes) {
+        CHECK(p["passed"] == false);
+        CHECK_THAT(p["failure"].get<std::string>(), Catch::Contains("connect: Connection refused"));
+    }
+}
+
+namespace {
+
+using namespace smtpsec;
+using testpki::CertSpec;
+using testpki::Key;
+using testpki::KeyType;
+using Leaf = testpki::TestPki::Leaf;
+
+// Receiving sites on loopback whose loop runs on a thread while the tool,
+// a child process, probes them.
+class ProbedSites {
+public:
+    test::Sites s;
+
+    ProbedSites() {
+        auto& pki = s.pki;
+        // Self-signed, no SCT: only its DANE-EE record can make it pass.
+        auto ee_key = Key::generate(KeyType::ecdsa_p256);
+        auto ee = testpki::issue(CertSpec::named("mx.pdane.test").dns("mx.pdane.test"), ee_key, nullptr, ee_key);
+        s.add({"pdane.test", Leaf{ee_key, {ee}}, {"3 1 1 " + test::hex(testpki::tlsa_data(ee, 1, 1))}});
+        // CA-issued with one SCT and no TLSA: passes CA + CT with --ct-min-scts 1.
+        s.add({"pca.test", pki.leaf({"mx.pca.test"}), {}});
+        // Its TLSA record names another certificate.
+        auto other = pki.leaf({"mx.ptlsa.test"});
+        s.add({"ptlsa.test", pki.leaf({"mx.ptlsa.test"}),
+               {"3 1 1 " + test::hex(testpki::tlsa_data(other.chain[0], 1, 1))}});
+        // Valid, but for another name.
+        s.add({"pname.test", pki.leaf({"mx.other.test"}), {}});
+        s.start();
+        wake_.start(event::Timer::Seconds(0.02));
+        thread_ = std::thread([this] {
+            while (!stop_) s.loop.run_once();
+        });
+    }
+    ~ProbedSites() {
+        stop_ = true;
+        thread_.join();
+    }
+
+    Run check(const std::string& domain, bool as_json, bool with_ct = true) {
+        std::vector<std::string> args{"--trust-anchor", "none", "--unbound-config", s.dns->unbound_config(),
+                                      "--timeout", "5", "--ca-file", (s.dir / "ca.pem").string()};
+        if (with_ct) {
+            args.insert(args.end(), {"--ct-log-list", (s.dir / "logs.json").string(), "--ct-min-scts", "1"});
+        }
+        if (as_json) args.push_back("--json");
+        args.push_back(domain);
+        return run(args);
+    }
+
+    std::string address(const std::string& domain) { return fmt::format("127.0.0.1:{}", s.site(domain).port); }
+
+private:
+    std::atomic<bool> stop_{false};
+    // Wakes the loop so the thread sees stop_.
+    event::Timer wake_{s.loop, [this] { wake_.start(event::Timer::Seconds(0.02)); }};
+    std::thread thread_;
+};
+
+// The status of check `name` in a probe's JSON.
+json check_of(const json& probe, const std::string& name) {
+    for (const auto& c : probe["checks"])
+        if (c["check"] == name) return c;
+    FAIL("no check " << name << " in " << probe.dump());
+    return {};
+}
+
+json only_probe(const json& report) {
+    REQUIRE(report["targets"].size() == 1);
+    REQUIRE(report["targets"][0]["tls_probes"].size() == 1);
+    return report["targets"][0]["tls_probes"][0];
+}
+
+}  // namespace
+
+TEST_CASE("smtpsec-check: the TLS probe against real listeners", "[check][integration]") {
+    ProbedSites sites;
+
+    SECTION("DANE-EE passes without CA or CT") {
+        const Run r = sites.check("pdane.test", true);
+        INFO(r.out);
+        CHECK(r.status == 0);
+        const json p = only_probe(json::parse(r.out));
+        CHECK(p["address"] == sites.address("pdane.test"));
+        CHECK(p["passed"] == true);
+        CHECK(p["tls"]["version"] == "TLS1.3");
+        CHECK(p["tls"]["alpn"] == "smtpsec/0");
+        CHECK(p["server_hello"] == true);
+        CHECK(p["server_hello_detail"] == "version 0");
+        CHECK(check_of(p, "name")["status"] == "pass");
+        CHECK(check_of(p, "DANE")["status"] == "pass");
+        CHECK_THAT(check_of(p, "DANE")["detail"].get<std::string>(), Catch::Contains("DANE-EE 3 1 1 matched"));
+        CHECK(check_of(p, "CA")["status"] == "not needed");
+        CHECK(check_of(p, "CT")["status"] == "not needed");
+        // Without a CT log list DANE-EE still passes.
+        CHECK(sites.check("pdane.test", false, false).status == 0);
+    }
+
+    SECTION("CA + CT passes; without a CT log list it cannot") {
+        const Run r = sites.check("pca.test", true);
+        INFO(r.out);
+        CHECK(r.status == 0);
+        const json p = only_probe(json::parse(r.out));
+        CHECK(p["passed"] == true);
+        CHECK(check_of(p, "DANE")["status"] == "none");
+        CHECK(check_of(p, "CA")["status"] == "pass");
+        CHECK(check_of(p, "CT")["status"] == "pass");
+
+        const Run text = sites.check("pca.test", false, false);
+        INFO(text.out);
+        CHECK(text.status == 5);
+        CHECK_THAT(text.out, Catch::Contains("TLS probe " + sites.address("pca.test") + ": FAILED") &&
+                                 Catch::Contains("no CT log list") && Catch::Contains("only a DANE-EE match can pass") &&
+                                 Catch::Contains("no target passed the TLS checks"));
+    }
+
+    SECTION("a TLSA mismatch fails with the reason") {
+        const Run r = sites.check("ptlsa.test", true);
+        INFO(r.out);
+        CHECK(r.status == 5);
+        const json j = json::parse(r.out);
+        CHECK(j["verdict"] == "smtpsec");
+        CHECK(j["tls_probe"]["any_passed"] == false);
+        const json p = only_probe(j);
+        CHECK(p["passed"] == false);
+        CHECK(check_of(p, "name")["status"] == "pass");
+        CHECK(check_of(p, "DANE")["status"] == "fail");
+        CHECK_THAT(check_of(p, "DANE")["detail"].get<std::string>(),
+                   Catch::Contains("TLSA 3 1 1 does not match the leaf"));
+        // The TLS part and the ServerHello are still reported.
+        CHECK(p["server_hello"] == true);
+        CHECK(p["tls"]["alpn"] == "smtpsec/0");
+    }
+
+    SECTION("a certificate for another name fails with the reason") {
+        const Run r = sites.check("pname.test", false);
+        INFO(r.out);
+        CHECK(r.status == 5);
+        CHECK_THAT(r.out, Catch::Contains("TLS probe " + sites.address("pname.test") + ": FAILED") &&
+                              Catch::Contains("certificate not valid for mx.pname.test") &&
+                              Catch::Contains("ServerHello  pass        version 0"));
+    }
 }

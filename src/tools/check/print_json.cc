@@ -32,6 +32,20 @@ json tlsa(const dns::TlsaResult& t) {
     return {{"query", t.query}, {"verdict", dns::name_of(t.verdict)}, {"records", records}, {"reason", t.reason}};
 }
 
+json probe(const ProbeResult& p, bool has_tlsa) {
+    json checks = json::array();
+    for (const auto& c : checks_of(p, has_tlsa))
+        checks.push_back({{"check", c.name}, {"status", c.status}, {"detail", c.detail}});
+    json out = {{"address", p.address}, {"passed", p.passed()}, {"failure", p.failure},
+                {"server_hello", p.server_hello}, {"server_hello_detail", p.server_hello_detail},
+                {"checks", checks}};
+    if (p.failure.empty())
+        out["tls"] = {{"version", p.tls_version}, {"description", p.tls_description},
+                      {"alpn", p.alpn ? json(*p.alpn) : json(nullptr)}};
+    if (p.auth) out["authentication"] = {{"ok", p.auth->ok}, {"reason", p.auth->reason}};
+    return out;
+}
+
 }  // namespace
 
 std::string to_json(const Report& r) {
@@ -44,6 +58,12 @@ std::string to_json(const Report& r) {
         entry["addresses"] = {{"ipv4", address_set(t.addresses.ipv4)}, {"ipv6", address_set(t.addresses.ipv6)}};
         entry["tlsa"] = tlsa(t.tlsa);
         entry["skip_reason"] = t.skip_reason;
+        if (r.probed) {
+            json list = json::array();
+            const bool has_tlsa = t.tlsa.verdict == dns::TlsaVerdict::secure && !t.tlsa.records.empty();
+            for (const auto& p : t.probes) list.push_back(probe(p, has_tlsa));
+            entry["tls_probes"] = list;
+        }
         targets.push_back(entry);
     }
     json out = {
@@ -53,6 +73,7 @@ std::string to_json(const Report& r) {
         {"reason", d.reason},
         {"srv", {{"query", d.query}, {"security", dns::name_of(d.security)}, {"records", records}}},
         {"targets", targets},
+        {"tls_probe", {{"ran", r.probed}, {"note", r.probe_note}, {"any_passed", any_probe_passed(r)}}},
     };
     return out.dump(2) + "\n";
 }

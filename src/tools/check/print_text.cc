@@ -42,6 +42,25 @@ std::vector<dns::SrvTarget> sorted_records(std::vector<dns::SrvTarget> records) 
     return records;
 }
 
+bool has_tlsa(const TargetReport& t) {
+    return t.tlsa.verdict == dns::TlsaVerdict::secure && !t.tlsa.records.empty();
+}
+
+void probes(std::string& out, const TargetReport& t) {
+    if (!t.skip_reason.empty()) {
+        out += "    TLS probe: not probed (a sender skips this target)\n";
+        return;
+    }
+    for (const auto& p : t.probes) {
+        out += fmt::format("    TLS probe {}: {}\n", p.address, p.passed() ? "passed" : "FAILED");
+        for (const auto& c : checks_of(p, has_tlsa(t))) {
+            std::string line = fmt::format("        {:<12} {:<12}{}", c.name, c.status, c.detail);
+            line.erase(line.find_last_not_of(' ') + 1);
+            out += line + "\n";
+        }
+    }
+}
+
 std::string conclusion(const Report& r) {
     const auto& d = r.discovery;
     switch (d.verdict) {
@@ -84,8 +103,21 @@ std::string to_text(const Report& r) {
             out += fmt::format("                       {} {} {} {}\n", rec.usage, rec.selector, rec.matching_type, hex(rec.data));
         }
         if (!t.skip_reason.empty()) out += fmt::format("    a sender skips this target: {}\n", t.skip_reason);
+        if (r.probed) probes(out, t);
+    }
+    if (r.probed) {
+        std::size_t passed = 0, total = 0;
+        for (const auto& t : r.targets)
+            for (const auto& p : t.probes) {
+                ++total;
+                passed += p.passed() ? 1 : 0;
+            }
+        out += fmt::format("TLS      {} of {} address(es) passed every check\n", passed, total);
+        if (!r.probe_note.empty()) out += fmt::format("    note: {}\n", r.probe_note);
     }
     out += fmt::format("Verdict  {}\n", conclusion(r));
+    if (r.probed && !any_probe_passed(r))
+        out += "         but no target passed the TLS checks: a sender could not deliver now\n";
     return out;
 }
 

@@ -32,6 +32,41 @@ int exit_status(dns::Verdict verdict) {
     return 4;
 }
 
+int exit_status(const Report& report) {
+    if (report.discovery.verdict == dns::Verdict::smtpsec && report.probed && !any_probe_passed(report))
+        return kExitNoTargetPassed;
+    return exit_status(report.discovery.verdict);
+}
+
+bool any_probe_passed(const Report& report) {
+    for (const auto& t : report.targets)
+        for (const auto& p : t.probes)
+            if (p.passed()) return true;
+    return false;
+}
+
+void probe_targets(Report& report, const ProbeSettings& settings) {
+    if (report.discovery.verdict != dns::Verdict::smtpsec) return;
+    report.probed = true;
+    if (!settings.policy->has_ct_logs())
+        report.probe_note = "no CT log list (--ct-log-list): only a DANE-EE match can pass";
+    for (auto& t : report.targets) {
+        if (!t.skip_reason.empty()) continue;
+        std::vector<tls::TlsaRecord> tlsa;
+        if (t.tlsa.verdict == dns::TlsaVerdict::secure)
+            for (const auto& r : t.tlsa.records) tlsa.push_back({r.usage, r.selector, r.matching_type, r.data});
+        // The order and the address sets the outbound client uses.
+        for (const auto* set : {&t.addresses.ipv6, &t.addresses.ipv4}) {
+            if (!usable(*set)) continue;
+            for (const auto& ip : set->addresses) {
+                auto at = net::Endpoint::parse(ip.to_string(), t.target.port);
+                if (!at) continue;
+                t.probes.push_back(probe(settings, *at, t.target.host, t.target.port, tlsa, report.domain));
+            }
+        }
+    }
+}
+
 Report gather(event::Loop& loop, dns::Resolver& resolver, const std::string& domain) {
     Report report;
     report.domain = domain;
