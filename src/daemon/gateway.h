@@ -1,0 +1,85 @@
+// smtpsecd at run time: one libev loop holding the DNS resolver, the
+// SMTPsec listener, the outbound Deliverers and the queue runner, plus the
+// milter on libmilter's own threads.
+//
+// Why one object: start-up, reload and drain must treat every part the same
+// way. Start-up binds every socket before privileges are dropped and fails
+// as a whole (nothing half-started). SIGHUP reloads what can change without
+// dropping connections (certificates, keys, trust policy, limits, timeouts,
+// milter and queue settings, sender policy, log level) and refuses a bad new
+// config, keeping the old one; settings that name sockets or directories need
+// a restart, and the log says so. SIGTERM drains: the milter and listener
+// stop accepting, work in flight finishes, then the process exits.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/pid_file.h"
+#include "daemon/signers.h"
+#include "dns/resolver.h"
+#include "event/loop.h"
+#include "event/signal_watcher.h"
+#include "event/timer.h"
+#include "inbound/listener.h"
+#include "inbound/smtp_injector.h"
+#include "inbound/smtp_local_delivery.h"
+
+namespace smtpsec::daemon {
+
+class MilterSide;
+class QueueSide;
+
+class Gateway {
+public:
+    // Builds and binds everything. Throws std::runtime_error with the reason
+    // on any start-up failure.
+    explicit Gateway(Config config);
+    ~Gateway();
+
+    // Drops privileges (after binding), writes the pid file, starts the
+    // milter and the queue, calls `ready` and runs until drained. Returns
+    // the exit status.
+    int run(const std::function<void()>& ready);
+
+private:
+    void build_inbound();
+    void reload();
+    void drain();
+    void check_drained();
+    void log_warnings(const Config& config) const;
+
+    Config config_;
+    event::Loop loop_;
+    std::unique_ptr<dns::Resolver> resolver_;
+    std::shared_ptr<const tls::AuthPolicy> policy_;
+    std::unique_ptr<Signers> signers_;
+    std::vector<std::unique_ptr<Signers>> retired_signers_;
+
+    // Inbound: listener -> origin authentication -> SMTP injector -> the MTA.
+    inbound::InboundSettings inbound_settings_;
+    std::unique_ptr<inbound::SmtpInjector> injector_;
+    std::unique_ptr<inbound::SmtpLocalDelivery> local_delivery_;
+    std::unique_ptr<inbound::OriginAuthenticator> authenticator_;
+    std::unique_ptr<inbound::InboundContext> inbound_context_;
+    std::unique_ptr<inbound::Listener> listener_;
+    std::uint64_t next_inbound_id_ = 0;
+
+    std::unique_ptr<QueueSide> queue_;
+    std::unique_ptr<MilterSide> milter_;
+
+    event::SignalWatcher on_hup_;
+    event::SignalWatcher on_term_;
+    event::SignalWatcher on_int_;
+    event::SignalWatcher on_usr1_;
+    event::Timer drain_check_;
+    bool draining_ = false;
+    double drain_started_ = 0;
+    static constexpr double kDrainLimitSeconds = 30;
+    PidFile pid_file_;
+};
+
+}  // namespace smtpsec::daemon

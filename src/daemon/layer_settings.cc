@@ -1,0 +1,74 @@
+// See layer_settings.h.
+#include "daemon/layer_settings.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace smtpsec::daemon {
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+imf::TraceWhitelist trace_whitelist(const std::vector<std::string>& patterns) {
+    imf::TraceWhitelist list;
+    for (const auto& p : patterns) {
+        if (!p.empty() && p.back() == '*')
+            list.prefixes.push_back(p.substr(0, p.size() - 1));
+        else
+            list.names.push_back(p);
+    }
+    return list;
+}
+
+inbound::InboundSettings inbound_settings(const Config& config) {
+    const auto& l = config.listener;
+    inbound::InboundSettings s;
+    if (!l.addresses.empty()) {
+        auto creds = tls::Credentials::server(l.certificate, l.key);
+        if (!creds) throw std::runtime_error(fmt::format("[listener] certificate: {}", creds.error()));
+        s.credentials = *creds;
+    }
+    s.limits.max_message_size = l.max_message_size;
+    s.limits.max_emails_per_connection = l.max_emails_per_connection;
+    s.handshake_timeout = seconds(l.handshake_timeout);
+    s.read_timeout = seconds(l.read_timeout);
+    s.idle_timeout = seconds(l.idle_timeout);
+    s.authserv_id = l.authserv_id;
+    s.trace_whitelist = trace_whitelist(l.trace_header_whitelist);
+    return s;
+}
+
+inbound::InjectorConfig injector_config(const Config& config) {
+    const auto& r = config.reinject;
+    inbound::InjectorConfig c;
+    c.address = r.address.host;
+    c.port = r.address.port;
+    c.helo_name = r.helo_name;
+    c.timeouts.connect = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.connect_timeout));
+    c.timeouts.reply = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));
+    c.timeouts.data_write = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));
+    c.timeouts.final_reply = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.data_timeout));
+    return c;
+}
+
+outbound::Timeouts outbound_timeouts(const Config& config) {
+    outbound::Timeouts t;
+    t.connect = seconds(config.tls.connect_timeout);
+    t.answer = seconds(config.tls.answer_timeout);
+    t.idle = seconds(config.tls.idle_timeout);
+    return t;
+}
+
+std::shared_ptr<const tls::AuthPolicy> auth_policy(const Config& config) {
+    tls::CtRequirements ct;
+    ct.min_logs = config.tls.ct_min_scts;
+    ct.min_operators = config.tls.ct_min_scts > 1 ? 2 : 1;
+    try {
+        return std::make_shared<const tls::AuthPolicy>(
+            tls::AuthPolicy::from_files(config.tls.ca_file, config.tls.ct_log_list, ct));
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("[tls]: {}", e.what()));
+    }
+}
+
+}  // namespace smtpsec::daemon

@@ -1,0 +1,81 @@
+// smtpsecd: the SMTPsec gateway daemon (man/smtpsecd.8).
+//
+//   smtpsecd [-c FILE] [-f]   run (in the foreground with -f, as systemd does)
+//   smtpsecd [-c FILE] -n     check FILE and every file it names, then exit
+//
+// Exit status: 0 clean stop or config OK, 1 config problems, 64 usage,
+// 78 start-up failure (EX_CONFIG: the config loads but cannot be put to
+// work, e.g. a port in use).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include "daemon/config.h"
+#include "daemon/detach.h"
+#include "daemon/gateway.h"
+#include "log/log.h"
+
+using namespace smtpsec;
+
+namespace {
+
+constexpr int kExitUsage = 64;
+constexpr int kExitStartup = 78;
+
+void set_up_logging(const daemon::Config& config, bool foreground) {
+    log::set_min_level(config.log.level);
+    if (!foreground || config.log.foreground == daemon::ForegroundLog::syslog) {
+        if (!log::use_syslog("smtpsecd", config.log.syslog_facility))
+            log::warning("syslog facility \"{}\" unknown: logging to stderr", config.log.syslog_facility);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"smtpsecd: the SMTPsec gateway (milter, listener and queue) beside Postfix or Sendmail"};
+    std::string config_path = daemon::kDefaultConfigPath;
+    bool check_only = false;
+    bool foreground = false;
+    bool version = false;
+    app.add_option("-c,--config", config_path, "the configuration file")->capture_default_str();
+    app.add_flag("-n,--check", check_only, "check the configuration and every file it names, then exit");
+    app.add_flag("-f,--foreground", foreground, "stay in the foreground (systemd); log to stderr");
+    app.add_flag("-V,--version", version, "print the version and exit");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : kExitUsage;
+    }
+    if (version) {
+        std::cout << "smtpsecd " << SMTPSEC_VERSION << '\n';
+        return 0;
+    }
+    if (check_only) return daemon::check_config_command(config_path, std::cout);
+
+    auto loaded = daemon::load_config(config_path);
+    if (!loaded) {
+        for (const auto& p : loaded.error()) std::cerr << p.to_string() << '\n';
+        std::cerr << "smtpsecd: not started: " << config_path << " has problems (smtpsecd -n lists them)\n";
+        return 1;
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    set_up_logging(*loaded, foreground);
+    try {
+        // Detach before any thread or event loop exists; the parent still
+        // learns whether start-up worked.
+        std::optional<daemon::Detacher> detached;
+        if (!foreground) detached.emplace();
+        daemon::Gateway gateway(std::move(*loaded));
+        return gateway.run([&] { if (detached) detached->ready(); });
+    } catch (const std::exception& e) {
+        log::error("not started: {}", e.what());
+        if (!foreground) std::fprintf(stderr, "smtpsecd: not started: %s\n", e.what());
+        return kExitStartup;
+    }
+}

@@ -1,0 +1,90 @@
+// See queue_side.h.
+#include "daemon/queue_side.h"
+
+#include <fmt/format.h>
+
+#include "daemon/layer_settings.h"
+#include "log/log.h"
+#include "outbound/outcome.h"
+
+namespace smtpsec::daemon {
+
+queue::QueueSettings queue_settings(const Config& config) {
+    using std::chrono::duration_cast;
+    using S = queue::QueueSettings::Seconds;
+    const auto& q = config.queue;
+    queue::QueueSettings s;
+    s.retry_min = duration_cast<S>(q.retry_min);
+    s.retry_max = duration_cast<S>(q.retry_max);
+    s.lifetime = duration_cast<S>(q.lifetime);
+    s.delay_warning = duration_cast<S>(q.delay_warning);
+    s.destination_concurrency = q.destination_concurrency;
+    s.bounce_from = q.bounce_from;
+    s.postmaster = q.postmaster;
+    s.reporting_mta = config.reinject.helo_name;
+    return s;
+}
+
+QueueSide::QueueSide(event::Loop& loop, const Config& config, Signers& signers)
+    : loop_(loop),
+      signers_(&signers),
+      spool_(config.queue.directory),
+      injector_(loop, injector_config(config)),
+      runner_(std::make_unique<queue::QueueRunner>(loop, spool_, queue_settings(config),
+                                                     static_cast<queue::Transport&>(*this),
+                                                     static_cast<queue::MailSubmitter&>(*this))) {}
+
+QueueSide::~QueueSide() = default;
+
+void QueueSide::start() {
+    auto report = spool_.recover();
+    if (report.removed_tmp + report.removed_orphans + report.moved_corrupt > 0)
+        log::warning("queue {}: after an unclean stop removed {} half-written file(s), {} unacknowledged "
+                     "message(s); {} unreadable entr(y/ies) moved to corrupt/",
+                     spool_.directory(), report.removed_tmp, report.removed_orphans, report.moved_corrupt);
+    runner_->start();
+}
+
+void QueueSide::reload(const Config& config, Signers& signers) {
+    signers_ = &signers;
+    runner_->replace_settings(queue_settings(config));
+}
+
+void QueueSide::drain() {
+    runner_->drain([this] { drained_ = true; });
+}
+
+Expected<std::string, std::string> QueueSide::take_over(const milter::TakeOver& mail) {
+    queue::NewMessage m;
+    m.mta_queue_id = mail.mta_queue_id;
+    m.sender = mail.sender;
+    m.from_domain = mail.from_domain;
+    m.message = mail.message;
+    m.require_security = mail.require_security;
+    for (const auto& r : mail.recipients) m.recipients.push_back({r.as_given, r.address, r.domain});
+    auto id = spool_.accept(m);
+    if (id) runner_->accepted(*id);
+    return id;
+}
+
+void QueueSide::deliver(const std::string& from_domain, outbound::OutboundEmail email,
+                        std::function<void(outbound::DeliveryReport)> done) {
+    if (auto* deliverer = signers_->for_domain(from_domain)) {
+        deliverer->deliver(std::move(email), std::move(done));
+        return;
+    }
+    // The identity went away in a reload: keep the mail and retry; the
+    // operator may put the identity back.
+    outbound::DeliveryReport report;
+    report.id = email.id;
+    report.recipients = outbound::all_recipients(
+        email, outbound::RecipientStatus::temporary,
+        fmt::format("no signing identity for {} in the configuration", from_domain));
+    done(std::move(report));
+}
+
+void QueueSide::submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
+    injector_.send(std::move(request), std::move(done));
+}
+
+}  // namespace smtpsec::daemon

@@ -1,0 +1,193 @@
+#!/bin/bash
+# The smtpsecd binary as an operator meets it (issue 6): `smtpsecd -n` on
+# broken configs prints the exact "FILE:LINE: reason" lines and exits 1, a
+# good one prints "configuration OK"; a broken config never starts a daemon
+# (exit 1, nothing bound); a port already taken stops start-up with 78, in
+# the foreground and detached alike, leaving nothing half-started behind.
+# config_broken_test.cc covers load_config's messages in depth; this test
+# proves they reach the operator through the real binary and its exit codes.
+#
+#   cli_test.sh BUILD_DIR      (listens only on 127.0.0.7)
+set -uo pipefail
+BUILD=$(realpath "$1")
+SMTPSECD="$BUILD/src/daemon/smtpsecd"
+IP=127.0.0.7
+PORT=4651
+DIR=$(mktemp -d /tmp/smtpsec-cli.XXXXXX)
+passed=0; failed=0
+HOLDER=""
+cleanup() {
+    [ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
+    [ -f "$DIR/smtpsecd.pid" ] && kill "$(cat "$DIR/smtpsecd.pid")" 2>/dev/null
+    [ "$failed" -eq 0 ] && rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+
+cert() {  # NAME: NAME.pem and NAME.key.pem, a self-signed Ed25519 pair
+    openssl genpkey -algorithm ed25519 -out "$DIR/$1.key.pem" 2>/dev/null
+    openssl req -new -x509 -key "$DIR/$1.key.pem" -out "$DIR/$1.pem" -days 30 \
+        -subj "/CN=$1" -addext "subjectAltName=DNS:$1" 2>/dev/null
+}
+cert a.test
+cert b.test
+echo ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D" > "$DIR/root.key"
+mkdir -p "$DIR/spool"
+
+# The valid starting file; the expectations below use its line numbers.
+BASE=(
+    '[milter]'                                   # 1
+    "socket = \"local:$DIR/milter.sock\""        # 2
+    'socket_group = ""'                          # 3
+    '[[signing]]'                                # 4
+    'domain = "a.test"'                          # 5
+    'certificate = "a.test.pem"'                 # 6
+    'key = "a.test.key.pem"'                     # 7
+    '[listener]'                                 # 8
+    'addresses = []'                             # 9
+    ''                                           # 10
+    '[queue]'                                    # 11
+    'directory = "spool"'                        # 12
+    ''                                           # 13
+    '[dns]'                                      # 14
+    'trust_anchor = "root.key"'                  # 15
+    ''                                           # 16
+    '[daemon]'                                   # 17
+    'user = ""'                                  # 18
+    'group = ""'                                 # 19
+    "pid_file = \"$DIR/smtpsecd.pid\""           # 20
+)
+CONF="$DIR/smtpsecd.conf"
+
+# write [N=TEXT]... [+ APPENDED...]: the base file with lines N replaced and lines appended.
+write() {
+    local lines=("${BASE[@]}") arg appending=0
+    for arg in "$@"; do
+        if [ "$arg" = + ]; then appending=1
+        elif [ $appending -eq 1 ]; then lines+=("$arg")
+        else lines[$((${arg%%=*} - 1))]=${arg#*=}
+        fi
+    done
+    printf '%s\n' "${lines[@]}" > "$CONF"
+}
+
+# check NAME EXPECTED_STATUS EXPECTED_STDOUT: runs `smtpsecd -n -c $CONF`.
+check() {
+    local out status
+    out=$("$SMTPSECD" -n -c "$CONF" 2>"$DIR/stderr")
+    status=$?
+    if [ "$status" -eq "$2" ] && [ "$out" = "$3" ] && [ ! -s "$DIR/stderr" ]; then ok "-n: $1"
+    else
+        bad "-n: $1 (exit $status, expected $2)"
+        diff <(printf '%s\n' "$3") <(printf '%s\n' "$out"); cat "$DIR/stderr"
+    fi
+}
+at() { echo "$CONF:$1: $2"; }
+
+# 1. `smtpsecd -n` on broken configs: exact lines, exit 1.
+CT_WARNING='warning: [tls] ct_log_list is not set: only peers whose certificates match DANE-EE (TLSA 3 x x) records can be authenticated'
+write; check "the valid base file: the CT warning, then OK" 0 "$CONF: $CT_WARNING
+configuration OK"
+write '3=socket_group = "postfix'
+check "TOML syntax error" 1 "$(at 3 'Error while parsing string: unescaped control characters other than TAB (U+0009) are explicitly prohibited')"
+write '13=retry-max = "4h"'
+check "unknown key, with a suggestion" 1 "$(at 13 'unknown key "retry-max" in [queue] (did you mean "retry_max"?)')"
+write + '[reinjct]' 'address = "127.0.0.1:10026"'
+check "unknown section" 1 "$(at 21 'unknown section [reinjct] (did you mean [reinject]?)')"
+write '9=addresses = "127.0.0.1:4650"'
+check "wrong type" 1 "$(at 9 '[listener] addresses: expected an array of strings, not a string')"
+write '13=retry_min = "5 mins"'
+check "bad duration" 1 "$(at 13 '[queue] retry_min: bad duration "5 mins" (expected a number and a unit: ms, s, m, h, d or w, e.g. "30s", "5m", "4h", "5d")')"
+write '2=socket = "inet:127.0.0.1:8891"'
+check "bad socket spec" 1 "$(at 2 '[milter] socket: bad socket spec "inet:127.0.0.1:8891" (a milter listens on inet:PORT@HOST, e.g. inet:8891@127.0.0.1; HOST:PORT is how Postfix names it)')"
+write '6=certificate = "missing.pem"'
+check "missing certificate file" 1 "$(at 6 "[[signing]] certificate: cannot read \"$DIR/missing.pem\": No such file or directory")"
+write '7=key = "b.test.key.pem"'
+check "signing key not matching its certificate" 1 "$(at 7 "[[signing]] key: the key in \"$DIR/b.test.key.pem\" does not belong to the certificate in \"$DIR/a.test.pem\" (the private key does not match the public key of the chain's leaf certificate)")"
+# P-256: GnuTLS 3.7.9's own check (gnutls_certificate_set_x509_key_file2)
+# does not notice two different Ed25519 keys; see the report of this test.
+openssl ecparam -name prime256v1 -genkey -noout -out "$DIR/p.key.pem"
+openssl req -new -x509 -key "$DIR/p.key.pem" -out "$DIR/p.pem" -days 30 -subj "/CN=p" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$DIR/q.key.pem"
+write "9=addresses = [\"$IP:$PORT\"]" $'10=certificate = "p.pem"\nkey = "q.key.pem"'
+check "listener key not matching its certificate" 1 "$(at 11 "[listener] key: the key in \"$DIR/q.key.pem\" does not belong to the certificate in \"$DIR/p.pem\"")"
+write + '[reinject]' 'address = "localhost:10026"'
+check "bad address" 1 "$(at 22 '[reinject] address: bad address "localhost:10026" ("localhost" is not an IP address; host names are not resolved here)')"
+write '15=trust_anchor = ""'
+check "empty trust anchor without unbound_config" 1 "$(at 15 '[dns] trust_anchor: empty, and no unbound_config to provide one: DNSSEC validation needs a trust anchor')"
+write '13=retry_max = "1m"'
+check "retry_max below retry_min" 1 "$(at 13 '[queue] retry_max: "1m" is below retry_min ("5m")')"
+write '12=directory = "nowhere/spool"'
+check "spool without a parent" 1 "$(at 12 "[queue] directory: neither \"$DIR/nowhere/spool\" nor its parent directory \"$DIR/nowhere\" exists")"
+write '9=addresses = ["127.0.0.1:4650"]'
+check "listener without certificate and key" 1 "$(at 9 '[listener] certificate: required when addresses is not empty (addresses = [] disables the listener)')
+$(at 9 '[listener] key: required when addresses is not empty (addresses = [] disables the listener)')"
+write '18=user = "no-such-user-smtpsec"' '6=certificate = "missing.pem"' '13=retry_mn = "5m"'
+check "several problems, in line order" 1 "$(at 6 "[[signing]] certificate: cannot read \"$DIR/missing.pem\": No such file or directory")
+$(at 13 'unknown key "retry_mn" in [queue] (did you mean "retry_min"?)')
+$(at 18 '[daemon] user: no such user "no-such-user-smtpsec"')"
+out=$("$SMTPSECD" -n -c "$DIR/absent.conf"); status=$?
+[ $status -eq 1 ] && [ "$out" = "$DIR/absent.conf: cannot read: No such file or directory" ] &&
+    ok "-n: a config file that does not exist" || bad "-n: absent file (exit $status): $out"
+"$SMTPSECD" --no-such-option >/dev/null 2>&1; status=$?
+[ $status -eq 64 ] && ok "an unknown option exits 64" || bad "unknown option: exit $status"
+
+listening() { ss -Hltn "src $IP:$PORT" 2>/dev/null | grep -q LISTEN; }
+
+# 2. A broken config never starts a half-working daemon.
+write "9=addresses = [\"$IP:$PORT\"]" '10=certificate = "a.test.pem"' '13=retry_max = "1m"'
+sed -i '10a key = "a.test.key.pem"' "$CONF"  # [listener] key on line 11
+expected="$(at 14 '[queue] retry_max: "1m" is below retry_min ("5m")')
+smtpsecd: not started: $CONF has problems (smtpsecd -n lists them)"
+for mode in -f ""; do
+    err=$(timeout 10 "$SMTPSECD" $mode -c "$CONF" 2>&1 >/dev/null); status=$?
+    if [ $status -eq 1 ] && [ "$err" = "$expected" ] && ! listening && [ ! -e "$DIR/milter.sock" ] &&
+        [ ! -e "$DIR/smtpsecd.pid" ]; then
+        ok "start ${mode:-detached} with a broken config: exit 1, the problems on stderr, nothing bound"
+    else
+        bad "start ${mode:-detached} with a broken config: exit $status"
+        diff <(printf '%s\n' "$expected") <(printf '%s\n' "$err")
+    fi
+done
+
+# 3. A valid config whose port is taken: 78 with the reason, nothing left behind.
+sed -i 's/^retry_max = "1m"$//' "$CONF"
+out=$("$SMTPSECD" -n -c "$CONF"); [ "$(tail -1 <<<"$out")" = "configuration OK" ] || bad "the listener config is not valid: $out"
+python3 -c "
+import socket, time, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('$IP', $PORT)); s.listen(1); sys.stdout.write('ready\n'); sys.stdout.flush(); time.sleep(60)" > "$DIR/holder.out" &
+HOLDER=$!
+for ((i = 0; i < 50; i++)); do listening && break; sleep 0.1; done
+for mode in -f ""; do
+    err=$(timeout 10 "$SMTPSECD" $mode -c "$CONF" 2>&1 >/dev/null); status=$?
+    if [ $status -eq 78 ] && grep -q "not started: \[listener\] $IP:$PORT: .*Address already in use" <<<"$err" &&
+        [ ! -e "$DIR/milter.sock" ] && [ ! -e "$DIR/smtpsecd.pid" ]; then
+        ok "start ${mode:-detached} with the listener port taken: exit 78, reason: $(tail -1 <<<"$err")"
+    else
+        bad "start ${mode:-detached} with the port taken: exit $status"; echo "$err"
+        ls "$DIR"
+    fi
+done
+kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; HOLDER=""
+
+# 4. The same config, port free, detached: exit 0 once ready, pid file, SIGTERM stops it.
+for ((i = 0; i < 50; i++)); do listening || break; sleep 0.1; done
+timeout 20 "$SMTPSECD" -c "$CONF" >/dev/null 2>&1; status=$?
+pid=$(cat "$DIR/smtpsecd.pid" 2>/dev/null)
+if [ $status -eq 0 ] && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && listening && [ -S "$DIR/milter.sock" ]; then
+    ok "detached start: exit 0 once listening, pid file names the running daemon"
+    kill -TERM "$pid"
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if ! kill -0 "$pid" 2>/dev/null && [ ! -e "$DIR/smtpsecd.pid" ] && ! listening; then
+        ok "SIGTERM on an idle daemon: gone within $((i / 10)).$((i % 10)) s, pid file removed, port closed"
+    else bad "SIGTERM on the idle daemon"; kill -9 "$pid" 2>/dev/null; fi
+else
+    bad "detached start: exit $status, pid '$pid'"
+    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+fi
+
+echo "passed $passed, failed $failed"
+[ "$failed" -eq 0 ]
