@@ -1,0 +1,207 @@
+# Two mail domains on loopback, for the end-to-end tests and the demo
+# (sourced by bash scripts; not run on its own).
+#
+#   a.test: Postfix on 127.0.0.2:2525 (re-injection :10026) with smtpsecd "ga"
+#           as its milter and an SMTPsec listener on 127.0.0.2:4650
+#   b.test: Postfix on 127.0.0.3:2525 (re-injection :10026) with smtpsecd "gb",
+#           listener on 127.0.0.3:4650; it also takes insecure.test by SMTP
+#   DNS:    the signed test world (tests/fixtures/dns/fixture.sh), where
+#           _smtpsec._tcp.a.test and .b.test point at the two listeners and
+#           TLSA 3 1 1 records pin each gateway's certificate (DANE-EE: no
+#           public CA, no CT log list needed on loopback)
+# Everything is real: nsd serving signed zones validated by libunbound,
+# Postfix, TLS with certificates made here, smtpsecd as an operator runs it
+# (-f, one config file). Nothing listens beyond 127.0.0.0/8.
+#
+#   world_up DIR BUILD_DIR [gateway config additions...]   start all of it
+#   world_down                                             stop all of it
+#   world_gateway_start NAME / world_gateway_stop NAME [SIGNAL]
+#   world_wait_mail MAILDIR COUNT SECONDS                  wait for COUNT messages
+# Variables after world_up: WORLD (the directory), SMTPSECD, SMTPSEC_QUEUE.
+# Set before world_up: SMTPSECD_GA (another smtpsecd binary for a.test, e.g.
+# the installed one), WORLD_USER_GA / WORLD_USER_GB (a user to drop to),
+# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_IP_A / WORLD_IP_B (the two
+# loopback addresses; default 127.0.0.2 and 127.0.0.3, so that two worlds
+# can run side by side), WORLD_MILTER_GA (optional, default off: ga's milter
+# socket in smtpsecd syntax, e.g. "inet:8894@127.0.0.4", for an MTA such as
+# Sendmail that is pointed at a TCP milter; Postfix a.test still uses the Unix one).
+
+WORLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORLD_PF="$WORLD_ROOT/tests/fixtures/postfix/instance.sh"
+WORLD_DNS="$WORLD_ROOT/tests/fixtures/dns/fixture.sh"
+
+world_log() { echo "world: $*" >&2; }
+
+world_wait_port() {  # IP PORT SECONDS: until something listens there (without connecting to it)
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        ss -Hltn "src $1:$2" 2>/dev/null | grep -q LISTEN && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+world_cert() {  # NAME HOST: a self-signed Ed25519 certificate for HOST, its TLSA 3 1 1 digest
+    local d="$WORLD/$1"
+    mkdir -p "$d"
+    openssl genpkey -algorithm ed25519 -out "$d/key.pem" 2>/dev/null
+    openssl req -new -x509 -key "$d/key.pem" -out "$d/cert.pem" -days 30 \
+        -subj "/CN=$2" -addext "subjectAltName=DNS:$2" 2>/dev/null
+    openssl x509 -in "$d/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
+        sha256sum | cut -d' ' -f1 > "$d/tlsa"
+}
+
+world_user() {  # NAME: the user gateway NAME runs as ("" = stay root); WORLD_USER_GA/GB
+    if [ "$1" = ga ]; then echo "${WORLD_USER_GA:-}"; else echo "${WORLD_USER_GB:-}"; fi
+}
+
+world_milter() {  # NAME: the milter socket gateway NAME listens on
+    if [ "$1" = ga ] && [ -n "${WORLD_MILTER_GA:-}" ]; then echo "$WORLD_MILTER_GA"
+    else echo "local:$WORLD/$1/milter.sock"; fi
+}
+
+world_milter_ready() {  # NAME: is the milter socket of gateway NAME there?
+    local spec; spec=$(world_milter "$1")
+    case $spec in
+        inet:*) local port=${spec#inet:}; port=${port%@*}
+                ss -Hltn "src ${spec#*@}:$port" 2>/dev/null | grep -q LISTEN ;;
+        *) [ -S "${spec#local:}" ] ;;
+    esac
+}
+
+world_gateway_config() {  # NAME DOMAIN IP EXTRA...
+    local name=$1 domain=$2 ip=$3; shift 3
+    local d="$WORLD/$name"
+    mkdir -p "$d/spool"
+    cat > "$d/smtpsecd.conf" <<CONF
+# smtpsecd for $domain, written by tests/e2e/world.sh
+[milter]
+socket = "$(world_milter "$name")"
+socket_mode = "0666"
+socket_group = ""
+
+[[signing]]
+domain = "$domain"
+certificate = "$d/cert.pem"
+key = "$d/key.pem"
+
+[listener]
+addresses = ["$ip:4650"]
+certificate = "$d/cert.pem"
+key = "$d/key.pem"
+authserv_id = "mx.$domain"
+
+[reinject]
+address = "$ip:10026"
+helo_name = "mx.$domain"
+
+[queue]
+directory = "$d/spool"
+retry_min = "2s"
+retry_max = "5s"
+lifetime = "${WORLD_QUEUE_LIFETIME:-1d}"
+delay_warning = "${WORLD_DELAY_WARNING:-0s}"
+bounce_from = "MAILER-DAEMON@mx.$domain"
+
+[dns]
+trust_anchor = ""
+unbound_config = "$WORLD/dns/unbound.conf"
+timeout = "5s"
+
+[tls]
+ct_log_list = ""
+
+[log]
+level = "info"
+
+[daemon]
+user = "$(world_user "$name")"
+group = ""
+pid_file = "$d/smtpsecd.pid"
+CONF
+    local extra
+    for extra in "$@"; do printf '%s\n' "$extra" >> "$d/smtpsecd.conf"; done
+}
+
+world_gateway_start() {  # NAME
+    local d="$WORLD/$1"
+    rm -f "$d/milter.sock"
+    local bin=$SMTPSECD
+    [ "$1" = ga ] && bin=${SMTPSECD_GA:-$SMTPSECD}
+    "$bin" -f -c "$d/smtpsecd.conf" >> "$d/smtpsecd.log" 2>&1 &
+    echo $! > "$d/daemon.pid"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        world_milter_ready "$1" && world_wait_port "$(cat "$d/ip")" 4650 1 && return 0
+        kill -0 "$(cat "$d/daemon.pid")" 2>/dev/null || break
+        sleep 0.1
+    done
+    world_log "smtpsecd $1 did not start:"; tail -20 "$d/smtpsecd.log" >&2
+    return 1
+}
+
+world_gateway_stop() {  # NAME [SIGNAL]
+    local d="$WORLD/$1" pid i
+    [ -f "$d/daemon.pid" ] || return 0
+    pid=$(cat "$d/daemon.pid")
+    kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do
+        kill -0 "$pid" 2>/dev/null || { rm -f "$d/daemon.pid"; return 0; }
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$d/daemon.pid"
+}
+
+world_up() {  # DIR BUILD_DIR [extra config lines for both gateways...]
+    WORLD=$(realpath -m "$1"); local build; build=$(realpath "$2"); shift 2
+    local ipa=${WORLD_IP_A:-127.0.0.2} ipb=${WORLD_IP_B:-127.0.0.3}
+    SMTPSECD="$build/src/daemon/smtpsecd"
+    SMTPSEC_QUEUE="$build/src/tools/queue/smtpsec-queue"
+    [ -x "$SMTPSECD" ] || { world_log "$SMTPSECD: not built"; return 1; }
+    rm -rf "$WORLD"; mkdir -p "$WORLD"
+    world_cert ga mx.a.test
+    world_cert gb mx.b.test
+    echo $ipa > "$WORLD/ga/ip"
+    echo $ipb > "$WORLD/gb/ip"
+    cat > "$WORLD/records" <<REC
+a.test _smtpsec._tcp.a.test. 3600 IN SRV 0 0 4650 mx.a.test.
+a.test mx.a.test. 3600 IN A $ipa
+a.test _4650._tcp.mx.a.test. 3600 IN TLSA 3 1 1 $(cat "$WORLD/ga/tlsa")
+b.test _smtpsec._tcp.b.test. 3600 IN SRV 0 0 4650 mx.b.test.
+b.test mx.b.test. 3600 IN A $ipb
+b.test _4650._tcp.mx.b.test. 3600 IN TLSA 3 1 1 $(cat "$WORLD/gb/tlsa")
+REC
+    DNS_FIXTURE_BARE_AB=1 DNS_FIXTURE_OWNER=$$ "$WORLD_DNS" start "$WORLD/dns" "$WORLD/records" >/dev/null ||
+        { world_log "the DNS fixture did not start"; return 1; }
+    world_gateway_config ga a.test $ipa "$@"
+    world_gateway_config gb b.test $ipb "$@"
+    "$WORLD_PF" create "$WORLD/pa" --name a.test --ip $ipa --milter "unix:$WORLD/ga/milter.sock" \
+        --mailboxes "alice@a.test postmaster@a.test" --relayhost "[$ipb]:2525"
+    "$WORLD_PF" create "$WORLD/pb" --name b.test --ip $ipb --milter "unix:$WORLD/gb/milter.sock" \
+        --mailboxes "bob@b.test carol@b.test dave@insecure.test"
+    world_gateway_start ga && world_gateway_start gb || return 1
+    "$WORLD_PF" start "$WORLD/pa" && "$WORLD_PF" start "$WORLD/pb"
+}
+
+world_down() {
+    [ -n "${WORLD:-}" ] || return 0
+    "$WORLD_PF" stop "$WORLD/pa" || true
+    "$WORLD_PF" stop "$WORLD/pb" || true
+    world_gateway_stop ga || true
+    world_gateway_stop gb || true
+    "$WORLD_DNS" stop "$WORLD/dns" >/dev/null 2>&1 || true
+}
+
+world_count_mail() {  # MAILDIR: messages delivered there
+    find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l
+}
+
+world_wait_mail() {  # MAILDIR COUNT SECONDS
+    local i
+    for ((i = 0; i < $3 * 5; i++)); do
+        [ "$(world_count_mail "$1")" -ge "$2" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
