@@ -1,0 +1,225 @@
+#!/bin/bash
+# End-to-end comparison of the SMTPsec path with today's status quo (issue 7),
+# both measured in the same run on the same machine, so the ratios hold even
+# where the absolute figures do not travel.
+#
+#   bench/compare.sh BUILD_DIR [--short]
+#
+# SMTPsec:    Postfix a.test (127.0.0.8) -> smtpsecd milter/queue/client -> SMTPsec/TLS
+#             -> smtpsecd listener (127.0.0.9) -> re-injection -> Postfix b.test -> Maildir
+#             (tests/e2e/world.sh, signed DNS fixture, DANE-EE certificates)
+# Status quo: Postfix a.test (127.0.0.10) + OpenDKIM signing (RSA-2048) -> Postfix smtp,
+#             STARTTLS, smtp_tls_security_level=verify against a CA made here
+#             -> Postfix b.test (127.0.0.11) + OpenDKIM verifying -> Maildir
+# Workloads (full): 2,000 x 1 KiB text, 200 x 100 KiB text, 20 x 10 MiB base64
+# attachment, each with 1 and 8 concurrent senders (bench/mailbench.py, one SMTP
+# connection per sender). --short: a few messages of each, the same code paths.
+# Figures: msgs/s (first submission until the last Maildir file), CPU seconds per
+# message on each side (/proc/PID/stat: every Postfix process via its master's
+# children and cutime, smtpsecd or opendkim), bytes per message between the two
+# sides (ss -ti of the client sockets), p50/p99 latency (X-Bench-Sent header vs
+# Maildir mtime), peak RSS of the smtpsecd processes; then the raw crypto limits
+# (bench_limits) and the fraction of them the SMTPsec path reaches.
+set -uo pipefail
+[ $# -ge 1 ] || { echo "usage: bench/compare.sh BUILD_DIR [--short]" >&2; exit 2; }
+BUILD=$(realpath "$1")
+MODE=${2:-full}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+PF="$ROOT/tests/fixtures/postfix/instance.sh"
+MB="python3 $HERE/mailbench.py"
+LIMITS="$BUILD/bench/bench_limits"
+# shellcheck source=../tests/e2e/world.sh
+source "$ROOT/tests/e2e/world.sh"
+export WORLD_IP_A=127.0.0.8 WORLD_IP_B=127.0.0.9
+SQ_A=127.0.0.10 SQ_B=127.0.0.11
+
+for tool in opendkim opendkim-genkey openssl ss python3; do
+    command -v $tool >/dev/null || { echo "compare.sh: $tool is missing (scripts/debian-packages.txt)" >&2; exit 1; }
+done
+[ -x "$LIMITS" ] || { echo "compare.sh: $LIMITS not built" >&2; exit 1; }
+
+DIR=$(mktemp -d /tmp/smtpsec-bench.XXXXXX)
+chmod 0755 "$DIR"
+SQ="$DIR/sq"
+# OpenDKIM refuses configuration and keys below a world-writable directory (/tmp).
+DKIM=$(mktemp -d /run/smtpsec-bench-dkim.XXXXXX)
+status=0
+cleanup() {
+    local f
+    for f in "$DKIM"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+    "$PF" stop "$SQ/pa" || true
+    "$PF" stop "$SQ/pb" || true
+    world_down
+    rm -rf "$DKIM"
+    [ "$status" -eq 0 ] && rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap "status=1; exit 1" INT TERM
+die() { echo "compare.sh: $*" >&2; status=1; exit 1; }
+
+# ---- the status quo ---------------------------------------------------------
+sq_up() {
+    mkdir -p "$SQ/pki" "$DKIM/keys"
+    local p="$SQ/pki"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+        -subj "/CN=Bench CA" -keyout "$p/ca.key" -out "$p/ca.pem" 2>/dev/null || return 1
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=mx.b.test" \
+        -keyout "$p/mx.key" -out "$p/mx.csr" 2>/dev/null || return 1
+    printf 'subjectAltName=DNS:mx.b.test\n' > "$p/ext"
+    openssl x509 -req -in "$p/mx.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -CAcreateserial \
+        -days 30 -extfile "$p/ext" -out "$p/mx.pem" 2>/dev/null || return 1
+    chmod 0644 "$p"/*
+    opendkim-genkey -b 2048 -d a.test -s bench -D "$DKIM/keys" || return 1
+    chmod 0600 "$DKIM/keys/bench.private"
+    # TestPublicKeys: the verifier reads the key record from a file instead of DNS
+    # (no resolver may be used here); a cached DNS answer costs about the same.
+    printf 'bench._domainkey.a.test %s\n' \
+        "$(sed -n 's/.*"\(.*\)".*/\1/p' "$DKIM/keys/bench.txt" | tr -d '\n\t ' | sed 's/;/; /g')" > "$DKIM/keys/keys"
+    local side ip mode
+    for side in sign verify; do
+        if [ $side = sign ]; then ip=$SQ_A mode=s; else ip=$SQ_B mode=v; fi
+        cat > "$DKIM/$side.conf" <<CONF
+Mode $mode
+Domain a.test
+Selector bench
+KeyFile $DKIM/keys/bench.private
+Canonicalization relaxed/relaxed
+Socket inet:8891@$ip
+InternalHosts 127.0.0.0/8
+AuthservID mx.b.test
+TestPublicKeys $DKIM/keys/keys
+Syslog no
+Background no
+UMask 002
+CONF
+        opendkim -f -x "$DKIM/$side.conf" > "$DKIM/$side.log" 2>&1 &
+        echo $! > "$DKIM/$side.pid"
+        world_wait_port $ip 8891 10 || { cat "$DKIM/$side.log" >&2; return 1; }
+    done
+    "$PF" create "$SQ/pa" --name a.test --ip $SQ_A --milter "inet:$SQ_A:8891" \
+        --mailboxes "alice@a.test" --relayhost "[$SQ_B]:2525" --smtp-tls-verify "$p/ca.pem,mx.b.test" &&
+    "$PF" create "$SQ/pb" --name b.test --ip $SQ_B --milter "inet:$SQ_B:8891" \
+        --mailboxes "bob@b.test" --smtpd-tls "$p/mx.pem,$p/mx.key" &&
+    big_messages "$SQ/pa" && big_messages "$SQ/pb" &&
+    "$PF" start "$SQ/pa" && "$PF" start "$SQ/pb"
+}
+# Postfix's default message_size_limit (10,240,000) is below a 10 MiB file in base64.
+big_messages() { postconf -c "$1/etc" -e "message_size_limit = 52428800" "virtual_mailbox_limit = 104857600"; }
+
+# ---- measurement ------------------------------------------------------------
+master_of() { tr -d ' ' < "$1/queue/pid/master.pid"; }
+pf_pids() {  # INSTANCE_DIR: its master and the master's children
+    local m; m=$(master_of "$1")
+    echo "$m" $(ps -o pid= --ppid "$m")
+}
+side_pids() {  # PATH SIDE(a|b)
+    if [ "$1" = sec ]; then
+        if [ "$2" = a ]; then echo $(pf_pids "$WORLD/pa") "$(cat "$WORLD/ga/daemon.pid")"
+        else echo $(pf_pids "$WORLD/pb") "$(cat "$WORLD/gb/daemon.pid")"; fi
+    else
+        if [ "$2" = a ]; then echo $(pf_pids "$SQ/pa") "$(cat "$DKIM/sign.pid")"
+        else echo $(pf_pids "$SQ/pb") "$(cat "$DKIM/verify.pid")"; fi
+    fi
+}
+cpu_of() { $MB cpu $(side_pids "$1" "$2"); }
+maildir_of() {
+    if [ "$1" = sec ]; then "$PF" mailbox "$WORLD/pb" bob@b.test; else "$PF" mailbox "$SQ/pb" bob@b.test; fi
+}
+hwm_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+# run_case PATH KIND SIZE COUNT CONC: prints "msgs_s cpu_a cpu_b wire p50 p99" (per message)
+run_case() {
+    local path=$1 kind=$2 size=$3 count=$4 conc=$5 ip wire_dst
+    if [ "$path" = sec ]; then ip=$WORLD_IP_A wire_dst=$WORLD_IP_B:4650
+    else ip=$SQ_A wire_dst=$SQ_B:2525; fi
+    local box; box=$(maildir_of "$path")
+    rm -f "$box"/new/* "$box"/cur/* 2>/dev/null
+    local a0 b0; a0=$(cpu_of "$path" a); b0=$(cpu_of "$path" b)
+    local wfile="$DIR/wire.$path"
+    rm -f "$wfile"
+    $MB watch "$wfile" "$wire_dst" & local watcher=$!
+    local t0; t0=$(date +%s%N)
+    $MB send "$ip:2525" alice@a.test bob@b.test "$count" "$conc" "$kind" "$size" > "$DIR/send.out" ||
+        { cat "$DIR/send.out" >&2; kill $watcher; return 1; }
+    world_wait_mail "$box" "$count" $((60 + count / 10 + count * size / 2000000)) || { kill $watcher; echo "compare.sh: $path: mail missing" >&2; return 1; }
+    local lat; lat=$($MB latency "$box")
+    sleep 0.2
+    kill -TERM $watcher; wait $watcher 2>/dev/null
+    local a1 b1; a1=$(cpu_of "$path" a); b1=$(cpu_of "$path" b)
+    local last; last=$(awk '{print $8}' <<< "$lat")
+    awk -v n="$count" -v t0="$t0" -v t1="$last" -v a0="$a0" -v a1="$a1" -v b0="$b0" -v b1="$b1" \
+        -v w="$(cat "$wfile" 2>/dev/null || echo '0 0 0')" -v lat="$lat" 'BEGIN {
+        split(w, ww, " "); split(lat, l, " ");
+        printf "%.2f %.5f %.5f %.0f %.1f %.1f\n", n / ((t1 - t0) / 1e9), (a1 - a0) / n, (b1 - b0) / n,
+            (ww[1] + ww[2]) / n, l[4], l[6] }'
+}
+
+# ---- run --------------------------------------------------------------------
+echo "compare.sh: starting the SMTPsec world on $WORLD_IP_A/$WORLD_IP_B and the status quo on $SQ_A/$SQ_B" >&2
+world_up "$DIR/sec" "$BUILD" || die "world_up failed"
+for i in pa pb; do big_messages "$WORLD/$i" && postfix -c "$WORLD/$i/etc" reload 2>/dev/null; done
+sq_up || die "the status-quo side did not start"
+
+if [ "$MODE" = --short ]; then
+    CASES=("text 1024 20 1" "text 1024 20 8" "text 102400 4 2" "attach 10485760 1 1")
+else
+    CASES=("text 1024 2000 1" "text 1024 2000 8" "text 102400 200 1" "text 102400 200 8"
+           "attach 10485760 20 1" "attach 10485760 20 8")
+fi
+
+# Warm both paths once (TLS session caches, DNS cache, process pools).
+run_case sec text 1024 2 1 > /dev/null || die "warm-up of the SMTPsec path failed"
+run_case sq text 1024 2 1 > /dev/null || die "warm-up of the status quo failed"
+
+RESULTS="$DIR/results"
+: > "$RESULTS"
+for c in "${CASES[@]}"; do
+    read -r kind size count conc <<< "$c"
+    echo "compare.sh: $kind $size x$count, $conc senders" >&2
+    s=$(run_case sec $kind $size $count $conc) || die "SMTPsec path failed ($c)"
+    q=$(run_case sq $kind $size $count $conc) || die "status quo failed ($c)"
+    echo "$kind $size $count $conc $s $q" >> "$RESULTS"
+done
+RSS_A=$(hwm_kib "$(cat "$WORLD/ga/daemon.pid")")
+RSS_B=$(hwm_kib "$(cat "$WORLD/gb/daemon.pid")")
+"$LIMITS" 0.5 > "$DIR/limits" || die "bench_limits failed"
+
+# A message's sign side hashes it (SHA-512) and encrypts it (AES-GCM); the
+# receiving side decrypts and hashes again: four passes on one core. Each
+# message costs one Ed25519 signature and one verification.
+awk -v rss_a="$RSS_A" -v rss_b="$RSS_B" -v limits="$DIR/limits" '
+function ratio(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+function row(name, a, b, fmtv) {
+    printf "  %-26s %12" fmtv " %12" fmtv " %7s\n", name, a, b, ratio(a, b) }
+BEGIN {
+    while ((getline line < limits) > 0) { split(line, f, " "); lim[f[2]] = f[3] }
+    per_byte = 2 / (lim["sha512"] * 1e6) + 2 / (lim["aes256gcm"] * 1e6)
+    byte_limit = 1 / per_byte / 1e6
+    msg_limit = 1 / (1 / lim["ed25519_sign"] + 1 / lim["ed25519_verify"])
+    printf "%-28s %12s %12s %7s\n", "", "SMTPsec", "status quo", "ratio"
+}
+{
+    kind = $1; size = $2; n = $3; conc = $4
+    label = (kind == "attach" ? sprintf("%d MiB attachment", size / 1048576) : sprintf("%d KiB text", size / 1024))
+    printf "%s x%d, %d sender(s)\n", label, n, conc
+    row("messages/s", $5, $11, ".2f")
+    row("CPU s/msg sending side", $6, $12, ".5f")
+    row("CPU s/msg receiving side", $7, $13, ".5f")
+    row("wire bytes/msg", $8, $14, ".0f")
+    row("latency p50 ms", $9, $15, ".1f")
+    row("latency p99 ms", $10, $16, ".1f")
+    mbps = $5 * size / 1e6
+    if (kind == "attach") printf "  SMTPsec body MB/s %.1f = %.3f of the one-core crypto limit %.1f MB/s\n", mbps, mbps / byte_limit, byte_limit
+    else if (size <= 1024) printf "  SMTPsec msgs/s = %.4f of the one-core Ed25519 sign+verify limit %.0f msgs/s\n", $5 / msg_limit, msg_limit
+}
+END {
+    printf "peak RSS smtpsecd: sending %d KiB, receiving %d KiB\n", rss_a, rss_b
+    printf "one-core limits (raw GnuTLS): ed25519 sign %d/s verify %d/s, ecdsa-p256 sign %d/s verify %d/s, sha512 %.0f MB/s, aes-256-gcm %.0f MB/s\n",
+        lim["ed25519_sign"], lim["ed25519_verify"], lim["ecdsa_p256_sign"], lim["ecdsa_p256_verify"], lim["sha512"], lim["aes256gcm"]
+    print "ratios: SMTPsec / status quo (messages/s: higher is better; the others: lower is better)"
+}' "$RESULTS"
+
+# Self-check for the short test: every figure must be a positive number.
+awk '{ for (i = 5; i <= NF; i++) if (i != 8 && i != 14 && !($i > 0)) { print "compare.sh: figure " i " is not positive: " $0 > "/dev/stderr"; bad = 1 } }
+     END { exit bad }' "$RESULTS" || die "implausible figures"
