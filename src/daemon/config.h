@@ -71,6 +71,12 @@ struct MilterConfig {
     // The header field asking for SMTPsec-only delivery (removed by the
     // milter); empty: not recognised.
     std::string require_smtpsec_header = "Require-SMTPsec";
+    // {daemon_name} values of MTA listeners whose mail always requires SMTPsec
+    // (e.g. a dedicated submission port).
+    std::vector<std::string> require_smtpsec_daemons;
+    // Envelope senders ("a@example.org") or whole sender domains
+    // ("@example.org") whose mail always requires SMTPsec. Lowercase.
+    std::vector<std::string> require_smtpsec_senders;
     UnauthenticatedRule unauthenticated_senders = UnauthenticatedRule::allow;
     std::string sender_policy_file;  // empty: no sender policy
     FailureAction on_internal_error = FailureAction::tempfail;

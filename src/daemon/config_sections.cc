@@ -63,6 +63,22 @@ Expected<std::string, std::string> parse_authserv_id(std::string_view text) {
     return std::string(text);
 }
 
+// "user@example.org" or "@example.org": an envelope sender or a whole domain.
+Expected<std::string, std::string> parse_sender_pattern(std::string_view text) {
+    const auto at = text.rfind('@');
+    const bool ok = at != std::string_view::npos && at + 1 < text.size() &&
+                    std::none_of(text.begin(), text.end(), [](char c) {
+                        const auto u = static_cast<unsigned char>(c);
+                        return u <= 32 || u >= 127 || c == '<' || c == '>';
+                    });
+    if (!ok)
+        return Unexpected{fmt::format("\"{}\" is neither an address (user@example.org) nor a domain (@example.org)",
+                                      text)};
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    return lower;
+}
+
 // Keys that must be set in every [[signing]] table or when the listener is on.
 void require(SectionReader& r, std::string_view key, std::uint32_t line, std::string_view why) {
     r.problem_at(line, fmt::format("{} {}: {}", r.label(), key, why));
@@ -81,6 +97,8 @@ void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
         warnings.add(r.line("takeover_mailers"),
                      "[milter] takeover_mailers is empty: no recipient will ever be taken over");
     r.get_string("require_smtpsec_header", c.require_smtpsec_header, parse_optional_header);
+    r.get_string_list("require_smtpsec_daemons", c.require_smtpsec_daemons, parse_mailer);
+    r.get_string_list("require_smtpsec_senders", c.require_smtpsec_senders, parse_sender_pattern);
     r.get_choice("unauthenticated_senders", c.unauthenticated_senders,
                  {{"allow", UnauthenticatedRule::allow}, {"reject", UnauthenticatedRule::reject}});
     if (r.get_path("sender_policy_file", c.sender_policy_file) && !c.sender_policy_file.empty())

@@ -44,6 +44,8 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
     s->takeover_mailers = m.takeover_mailers;
     s->never_takeover_domains = m.never_takeover_domains;
     s->require_smtpsec_header = m.require_smtpsec_header;
+    s->require_smtpsec_daemons = m.require_smtpsec_daemons;
+    s->require_smtpsec_senders = m.require_smtpsec_senders;
     s->unauthenticated = m.unauthenticated_senders == UnauthenticatedRule::reject
                              ? milter::UnauthenticatedRule::reject
                              : milter::UnauthenticatedRule::allow;

@@ -124,6 +124,9 @@ TEST_CASE("a value of the wrong type", "[config][broken]") {
     CHECK(f.load(edited({{11, "max_message_size = 1.5"}})) ==
           Problems{f.at(11, "[listener] max_message_size: expected a size (a string like \"64M\"), not a "
                             "number with a fraction")});
+    CHECK(f.load(edited({{3, "require_smtpsec_senders = [\"@a.test\", \"boss\"]"}})) ==
+          Problems{f.at(3, "[milter] require_smtpsec_senders: \"boss\" is neither an address (user@example.org) "
+                           "nor a domain (@example.org)")});
     // A multi-line array (one more line): the line of the offending element.
     CHECK(f.load(edited({{3, "takeover_mailers = [\"smtp\",\n  25]"}})) ==
           Problems{f.at(4, "[milter] takeover_mailers: expected an array of strings, found an integer")});

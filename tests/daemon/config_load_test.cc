@@ -189,6 +189,8 @@ TEST_CASE("every key can be set", "[config][load]") {
         "never_takeover_domains = [\"Example.org.\", \".lan.test\"]",
         "takeover_mailers = [\"smtp\"]",
         "require_smtpsec_header = \"\"",
+        "require_smtpsec_daemons = [\"submission\"]",
+        "require_smtpsec_senders = [\"Boss@A.test\", \"@secret.a.test\"]",
         "unauthenticated_senders = \"reject\"",
         "sender_policy_file = \"senders\"",
         "on_internal_error = \"accept\"",
@@ -264,6 +266,8 @@ TEST_CASE("every key can be set", "[config][load]") {
     CHECK(c.milter.never_takeover_domains == std::vector<std::string>{"example.org", ".lan.test"});
     CHECK(c.milter.takeover_mailers == std::vector<std::string>{"smtp"});
     CHECK(c.milter.require_smtpsec_header.empty());
+    CHECK(c.milter.require_smtpsec_daemons == std::vector<std::string>{"submission"});
+    CHECK(c.milter.require_smtpsec_senders == std::vector<std::string>{"boss@a.test", "@secret.a.test"});
     CHECK(c.milter.unauthenticated_senders == UnauthenticatedRule::reject);
     CHECK(c.milter.sender_policy_file == dir.file("senders"));
     CHECK(c.milter.on_internal_error == FailureAction::accept);
