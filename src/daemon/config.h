@@ -204,7 +204,4 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
 // and returns 0.
 int check_config_command(const std::string& path, std::ostream& out);
 
-// Whether `domain` is listed in never_takeover_domains-style `list`.
-bool domain_listed(const std::vector<std::string>& list, std::string_view domain);
-
 }  // namespace smtpsec::daemon

@@ -154,21 +154,4 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
     return config;
 }
 
-bool domain_listed(const std::vector<std::string>& list, std::string_view domain) {
-    std::string name(domain);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (!name.empty() && name.back() == '.') name.pop_back();
-    for (const auto& entry : list) {
-        if (entry.empty()) continue;
-        if (entry.front() != '.') {
-            if (entry == name) return true;
-        } else if (name.size() > entry.size() &&
-                   name.compare(name.size() - entry.size(), entry.size(), entry) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 }  // namespace smtpsec::daemon

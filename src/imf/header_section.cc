@@ -31,6 +31,12 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
     return true;
 }
 
+bool same_address(std::string_view a, std::string_view b) {
+    const auto at_a = a.rfind('@'), at_b = b.rfind('@');
+    if (at_a == std::string_view::npos || at_b == std::string_view::npos) return a == b;
+    return a.substr(0, at_a) == b.substr(0, at_b) && equals_ignore_case(a.substr(at_a + 1), b.substr(at_b + 1));
+}
+
 bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && equals_ignore_case(text.substr(0, prefix.size()), prefix);
 }

@@ -46,6 +46,9 @@ Expected<ParsedMessage, ImfError> parse_message(std::string_view message);
 
 // ASCII case-insensitive comparison, as header field names compare.
 bool equals_ignore_case(std::string_view a, std::string_view b);
+// Two addr-specs name the same recipient: local parts exactly, domains
+// case-insensitively (decisions point 12). Without '@': byte equality.
+bool same_address(std::string_view a, std::string_view b);
 bool starts_with_ignore_case(std::string_view text, std::string_view prefix);
 
 // The field body as decisions point 13 carries it: the single space that

@@ -5,22 +5,9 @@
 
 #include <algorithm>
 
+#include "imf/header_section.h"
+
 namespace smtpsec::outbound {
-namespace {
-
-bool same_address(std::string_view a, std::string_view b) {
-    // Local parts are compared exactly, domains case-insensitively (point 12).
-    auto at_a = a.rfind('@'), at_b = b.rfind('@');
-    if (at_a == std::string_view::npos || at_b == std::string_view::npos) return a == b;
-    if (a.substr(0, at_a) != b.substr(0, at_b)) return false;
-    auto da = a.substr(at_a + 1), db = b.substr(at_b + 1);
-    return std::equal(da.begin(), da.end(), db.begin(), db.end(),
-                      [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) ==
-                                                  std::tolower(static_cast<unsigned char>(y)); });
-}
-
-}  // namespace
-
 std::string_view name_of(RecipientStatus status) {
     switch (status) {
     case RecipientStatus::delivered: return "delivered";
@@ -49,7 +36,7 @@ std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email,
         std::vector<RecipientOutcome> out;
         for (const auto& r : email.recipients) {
             bool unknown = std::any_of(answer.unknown.begin(), answer.unknown.end(),
-                                       [&](const std::string& u) { return same_address(u, r); });
+                                       [&](const std::string& u) { return imf::same_address(u, r); });
             out.push_back({r, unknown ? RecipientStatus::permanent : RecipientStatus::delivered,
                            unknown ? fmt::format("{} answered unknown_address", server)
                                    : fmt::format("{} delivered (others unknown)", server)});

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "imf/header_section.h"
 #include "imf/smtpsec_used.h"
 #include "log/log.h"
 #include "queue/backoff.h"
@@ -17,17 +18,6 @@ std::int64_t system_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-bool same_address(std::string_view a, std::string_view b) {
-    // Local parts exactly, domains case-insensitively (point 12).
-    auto at_a = a.rfind('@'), at_b = b.rfind('@');
-    if (at_a == std::string_view::npos || at_b == std::string_view::npos) return a == b;
-    if (a.substr(0, at_a) != b.substr(0, at_b)) return false;
-    auto da = a.substr(at_a + 1), db = b.substr(at_b + 1);
-    return std::equal(da.begin(), da.end(), db.begin(), db.end(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
 }
 
 void log_recipient(const Envelope& e, const Recipient& r, std::int64_t now, std::string_view status,
@@ -282,7 +272,7 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
             auto& r = e.recipients.at(i);
             if (r.state != RecipientState::pending) continue;
             auto outcome = std::find_if(report.recipients.begin(), report.recipients.end(),
-                                        [&](const auto& o) { return same_address(o.recipient, r.address); });
+                                        [&](const auto& o) { return imf::same_address(o.recipient, r.address); });
             auto status = outcome == report.recipients.end() ? outbound::RecipientStatus::temporary : outcome->status;
             std::string detail = outcome == report.recipients.end() ? "no outcome reported" : outcome->detail;
             ++r.attempts;

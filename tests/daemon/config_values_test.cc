@@ -158,17 +158,6 @@ TEST_CASE("domains are checked and normalised", "[config][values]") {
     CHECK(parse_domain_pattern("..x").error() == "\"..x\" is not a valid domain name");
 }
 
-TEST_CASE("never_takeover_domains match exactly or by subdomain", "[config][values]") {
-    const std::vector<std::string> list = {"example.org", ".internal.test"};
-    CHECK(domain_listed(list, "example.org"));
-    CHECK(domain_listed(list, "EXAMPLE.ORG."));
-    CHECK_FALSE(domain_listed(list, "sub.example.org"));
-    CHECK(domain_listed(list, "a.internal.test"));
-    CHECK(domain_listed(list, "a.b.internal.test"));
-    CHECK_FALSE(domain_listed(list, "internal.test"));
-    CHECK_FALSE(domain_listed(list, "xinternal.test"));
-}
-
 TEST_CASE("mail addresses, header names and modes", "[config][values]") {
     CHECK(*parse_mail_address("MAILER-DAEMON@Mx.A.test") == "MAILER-DAEMON@mx.a.test");
     CHECK(parse_mail_address("postmaster").error() ==

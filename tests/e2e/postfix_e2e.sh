@@ -94,7 +94,25 @@ if [ -n "$dsn" ] && grep -q "multipart/report" "$dsn" && grep -qi "^Status: 5" "
     ok "unknown recipient at b.test: permanent failure, DSN in alice@a.test's mailbox"
 else bad "unknown recipient: no DSN"; fi
 
-# 5. SIGKILL of the sending gateway in the middle of 200 deliveries loses none.
+# 5. Sender policy (loaded by a reload): login alice may use alice@a.test only.
+printf '# login  addresses\nalice  alice@a.test\n' > "$WORLD/ga/senders"
+sed -i '/^\[milter\]$/a sender_policy_file = "'"$WORLD/ga/senders"'"' "$WORLD/ga/smtpsecd.conf"
+kill -HUP "$(cat "$WORLD/ga/daemon.pid")"
+for ((i = 0; i < 50; i++)); do grep -q "reload done" "$WORLD/ga/smtpsecd.log" && break; sleep 0.1; done
+# XCLIENT LOGIN is how a test gives Postfix a SASL login ({auth_authen}).
+out=$(send alice@a.test bob@b.test "policy-violation" --xclient-login alice --h-From bob@a.test)
+if grep -q "^<\*\* *550 5.7.1 .*bob@a.test" <<<"$out" && grep -qi "alice" <<<"$(grep '^<\*\* *550' <<<"$out")"; then
+    ok "sender policy: login alice using From bob@a.test rejected: $(grep -m1 '^<\*\* *550' <<<"$out" | cut -c5-)"
+else bad "sender policy: violation not rejected with 5.7.1"; echo "$out"; fi
+send alice@a.test bob@b.test "policy-allowed" --xclient-login alice >/dev/null &&
+    wait_for "$BOB" policy-allowed 30 &&
+    ok "sender policy: login alice using alice@a.test delivered over SMTPsec" ||
+    bad "sender policy: an allowed sender did not arrive"
+sleep 1
+! grep -q "^Subject: policy-violation" "$BOB"/new/* &&
+    ok "sender policy: the rejected message went nowhere" || bad "sender policy: the rejected message was delivered"
+
+# 6. SIGKILL of the sending gateway in the middle of 200 deliveries loses none.
 accepted=0
 for i in $(seq 1 200); do
     if [ "$i" -eq 60 ]; then world_gateway_stop ga KILL; world_gateway_start ga || bad "restart after SIGKILL"; fi

@@ -123,3 +123,12 @@ TEST_CASE("value_without_leading_space removes exactly one space") {
     f.value = "";
     CHECK(value_without_leading_space(f).empty());
 }
+
+TEST_CASE("same_address: local parts exactly, domains without case (point 12)", "[imf]") {
+    CHECK(smtpsec::imf::same_address("Bob@B.Test", "Bob@b.test"));
+    CHECK_FALSE(smtpsec::imf::same_address("Bob@b.test", "bob@b.test"));
+    CHECK(smtpsec::imf::same_address("a@b@c.test", "a@b@C.TEST"));
+    CHECK_FALSE(smtpsec::imf::same_address("bob@b.test", "bob@b.test.x"));
+    CHECK(smtpsec::imf::same_address("postmaster", "postmaster"));
+    CHECK_FALSE(smtpsec::imf::same_address("postmaster", "postmaster@b.test"));
+}

@@ -244,4 +244,6 @@ TEST_CASE("domain_listed") {
     CHECK(domain_listed(list, "x.b.test"));
     CHECK_FALSE(domain_listed(list, "b.test"));
     CHECK_FALSE(domain_listed(list, "xb.test"));
+    CHECK(domain_listed(list, "a.x.b.test"));
+    CHECK_FALSE(domain_listed(list, "a.test.example"));
 }

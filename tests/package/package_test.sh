@@ -70,5 +70,6 @@ if world_up "$WORK/world" "$BUILD"; then
 else fail "the world with the installed daemon did not start"; tail -20 "$WORK/world/ga/smtpsecd.log"; fi
 
 echo "package test: $failed failed"
+world_down  # before $WORK goes: the pid files are in it
 [ "$failed" -eq 0 ] && rm -rf "$WORK"
 [ "$failed" -eq 0 ]
