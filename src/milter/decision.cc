@@ -29,7 +29,7 @@ bool listed(const std::vector<std::string>& list, std::string_view value) {
 }
 
 bool candidate(const RecipientFacts& r, const MilterSettings& settings) {
-    return listed(settings.takeover_mailers, r.mailer) && !domain_listed(settings.never_takeover_domains, r.domain);
+    return not_a_candidate(r, settings).empty();
 }
 
 // The sender policy; nullopt when the message may go on.
@@ -101,6 +101,15 @@ bool domain_listed(const std::vector<std::string>& list, std::string_view domain
     return false;
 }
 
+std::string not_a_candidate(const RecipientFacts& r, const MilterSettings& settings) {
+    if (r.domain.empty()) return "no domain";
+    if (!r.mailer.empty() && !listed(settings.takeover_mailers, r.mailer)) return fmt::format("mailer {}", r.mailer);
+    if (r.mailer.empty() && settings.signing_domains.count(r.domain))
+        return "no {rcpt_mailer}, and a domain of ours";
+    if (domain_listed(settings.never_takeover_domains, r.domain)) return "never-takeover domain";
+    return {};
+}
+
 Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
     if (auto refused = check_sender(facts, settings)) return *refused;
 
@@ -110,14 +119,11 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
     for (std::size_t i = 0; i < facts.recipients.size(); ++i) {
         const RecipientFacts& r = facts.recipients[i];
         auto note = [&](std::string_view what) { d.log.push_back(fmt::format("to=<{}> {}", r.address, what)); };
-        if (!listed(settings.takeover_mailers, r.mailer)) {
-            note(r.mailer.empty() ? "left to the MTA: no {rcpt_mailer}"
-                                  : fmt::format("left to the MTA: mailer {}", r.mailer));
-            continue;
-        }
-        if (domain_listed(settings.never_takeover_domains, r.domain)) {
-            note("left to the MTA: never-takeover domain");
-            without_smtpsec.insert(r.domain);
+        if (std::string why = not_a_candidate(r, settings); !why.empty()) {
+            note("left to the MTA: " + why);
+            // Mail that leaves by SMTP (not local delivery) counts against
+            // a Require-SMTPsec request.
+            if (why == "never-takeover domain") without_smtpsec.insert(r.domain);
             continue;
         }
         if (r.lookup_failed && settings.on_dns_error != FailureAction::accept) {

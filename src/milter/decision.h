@@ -54,6 +54,12 @@ struct Decision {
     std::vector<std::string> log;   // one line each, without ids
 };
 
+// Why a recipient is no candidate for SMTPsec ("mailer local", ...), or ""
+// when it is one. Postfix gives no {rcpt_mailer} for mail that did not come
+// through smtpd (the sendmail command, non_smtpd_milters): then a recipient
+// is a candidate unless its domain is one we sign for (ours, so local).
+std::string not_a_candidate(const RecipientFacts& r, const MilterSettings& settings);
+
 // What happens with a message. `take` is empty unless answer is proceed or
 // discard; discard means every recipient is taken.
 Decision decide(const MessageFacts& facts, const MilterSettings& settings);

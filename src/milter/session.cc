@@ -113,11 +113,7 @@ sfsistat Session::rcpt(SMFICTX* ctx, char** argv) {
     r.facts.address = bare_address(argv[0]);
     r.facts.domain = domain_of(r.facts.address);
     r.facts.mailer = macro(ctx, "{rcpt_mailer}");
-    const MilterSettings& s = *message_->settings;
-    bool candidate = std::find(s.takeover_mailers.begin(), s.takeover_mailers.end(), r.facts.mailer) !=
-                         s.takeover_mailers.end() &&
-                     !domain_listed(s.never_takeover_domains, r.facts.domain) && !r.facts.domain.empty();
-    if (candidate) {
+    if (not_a_candidate(r.facts, *message_->settings).empty()) {
         // One lookup per domain and message; the source coalesces across messages.
         for (const auto& other : message_->recipients)
             if (other.facts.domain == r.facts.domain && other.pending) r.pending = other.pending;

@@ -72,6 +72,16 @@ if wait_for "$CAROL" split 30 && wait_for "$DAVE" split 30; then
         bad "split: wrong copies"
 else bad "split: a copy did not arrive"; fi
 
+# 2b. Locally generated mail (Postfix's sendmail command: pickup, non_smtpd_milters).
+printf 'From: alice@a.test\nTo: bob@b.test\nSubject: local-pickup\n\nbody of local-pickup\n' |
+    sendmail -C "$WORLD/pa/etc" -f alice@a.test bob@b.test
+if wait_for "$BOB" local-pickup 30; then
+    grep -qi '^SMTPsec-Used:' "$(find_mail "$BOB" local-pickup)" &&
+        grep -q "Authentication-Results: mx.b.test;" "$(find_mail "$BOB" local-pickup)" &&
+        ok "local submission (sendmail command, non_smtpd_milters) delivered over SMTPsec" ||
+        bad "local submission: arrived without SMTPsec"
+else bad "local submission: did not arrive"; fi
+
 # 3. A bogus domain is held in our queue, never sent by SMTP, bounced at expiry.
 send alice@a.test "x@expired.test" "bogus" >/dev/null
 sleep 3

@@ -69,9 +69,9 @@ TEST_CASE("no verdict in time counts as defer") {
     CHECK(d.log[0] == "to=<x@slow.test> taken: no discovery verdict in time, queued for retry");
 }
 
-TEST_CASE("local mailers, missing mailers and never-takeover domains are left alone") {
+TEST_CASE("local mailers, our own domains without a mailer and never-takeover domains are left alone") {
     auto d = decide(message({rcpt("x@sec.test", "local", DomainVerdict::smtpsec),
-                             rcpt("y@sec.test", "", DomainVerdict::smtpsec),
+                             rcpt("y@a.test", "", DomainVerdict::smtpsec),
                              rcpt("z@never.test", "smtp", DomainVerdict::smtpsec),
                              rcpt("v@a.sub.test", "smtp", DomainVerdict::smtpsec),
                              rcpt("u@sub.test", "smtp", DomainVerdict::smtpsec)}),
@@ -79,8 +79,21 @@ TEST_CASE("local mailers, missing mailers and never-takeover domains are left al
     CHECK(d.answer == Answer::proceed);
     CHECK(d.take == std::vector<std::size_t>{4});
     CHECK(d.log[0] == "to=<x@sec.test> left to the MTA: mailer local");
-    CHECK(d.log[1] == "to=<y@sec.test> left to the MTA: no {rcpt_mailer}");
+    CHECK(d.log[1] == "to=<y@a.test> left to the MTA: no {rcpt_mailer}, and a domain of ours");
     CHECK(d.log[2] == "to=<z@never.test> left to the MTA: never-takeover domain");
+}
+
+TEST_CASE("without {rcpt_mailer} (Postfix's sendmail command) other domains are candidates") {
+    auto d = decide(message({rcpt("y@sec.test", "", DomainVerdict::smtpsec),
+                             rcpt("z@never.test", "", DomainVerdict::smtpsec),
+                             rcpt("w@plain.test", "", DomainVerdict::none_insecure)}),
+                    settings());
+    CHECK(d.answer == Answer::proceed);
+    CHECK(d.take == std::vector<std::size_t>{0});
+    CHECK(d.log[1] == "to=<z@never.test> left to the MTA: never-takeover domain");
+    CHECK(not_a_candidate(RecipientFacts{"<q@a.test>", "q@a.test", "a.test", "", std::nullopt, false},
+                          settings()) == "no {rcpt_mailer}, and a domain of ours");
+    CHECK(not_a_candidate(RecipientFacts{"<q>", "q", "", "smtp", std::nullopt, false}, settings()) == "no domain");
 }
 
 TEST_CASE("From that cannot be signed leaves everything to SMTP") {
