@@ -27,7 +27,9 @@ FileProblem check_signing_key(const std::string& key_path);
 FileProblem check_signing_pair(const std::string& chain_path, const std::string& key_path);
 
 // The listener's TLS certificate and key, loaded into GnuTLS credentials
-// exactly as the listener does (any key type TLS allows).
+// exactly as the listener does (any key type TLS allows); the key must be
+// the leaf certificate's, compared by public key id for every key type
+// (GnuTLS's own check misses two different Ed25519 keys).
 FileProblem check_tls_certificate(const std::string& chain_path);
 FileProblem check_tls_pair(const std::string& chain_path, const std::string& key_path);
 

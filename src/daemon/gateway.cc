@@ -159,8 +159,9 @@ void Gateway::drain() {
     if (draining_) return;
     draining_ = true;
     log::info("draining: no new connections; finishing what is in flight");
-    milter_->stop();
+    // The listening sockets close first: from here a connect is refused.
     if (listener_) listener_->stop_accepting();
+    milter_->stop();
     queue_->drain();
     drain_started_ = loop_.now();
     drain_check_.start(event::Timer::Seconds(0.2), event::Timer::Seconds(0.2));

@@ -72,6 +72,7 @@ void InboundConnection::on_handshake_done() {
     session_.start();
     flush();
     arm_read_deadline();
+    end_if_drained();
 }
 
 void InboundConnection::on_input() {
@@ -90,6 +91,7 @@ void InboundConnection::on_input() {
         (idle_deadline_ && !framer_.idle()))
         arm_read_deadline();
     process_next();
+    end_if_drained();
 }
 
 void InboundConnection::flush() {
@@ -114,10 +116,10 @@ void InboundConnection::process_next() {
     if (busy_ || finished_ || !stream_) return;
     auto next = session_.take_email();
     if (!next) {
-        stream_->pause_input(false);
+        stream_->pause_input(input_closed_);
         return;
     }
-    stream_->pause_input(session_.pending_emails() >= kReadAhead);
+    stream_->pause_input(input_closed_ || session_.pending_emails() >= kReadAhead);
     busy_ = true;
     deadline_.stop();
     auto email = std::make_shared<session::IncomingEmail>(std::move(*next));
@@ -196,6 +198,30 @@ void InboundConnection::complete(std::uint32_t number, const session::EmailOutco
     if (finished_) return;
     arm_read_deadline();
     process_next();
+    end_if_drained();
+}
+
+void InboundConnection::drain() {
+    if (finished_ || draining_) return;
+    draining_ = true;
+    end_if_drained();
+}
+
+// Called wherever the connection may have run out of work: after the
+// handshake, after input, after an Email's answer.
+void InboundConnection::end_if_drained() {
+    if (!draining_ || finished_ || !stream_ || session_.closing()) return;
+    // The handshake still runs (on_handshake_done comes back here), or a
+    // Message is half read: the client sent it before the drain began, so it
+    // is let in, bounded by the read deadline.
+    if (!stream_->handshake_done() || !framer_.idle()) return;
+    input_closed_ = true;
+    stream_->pause_input(true);
+    if (busy_ || session_.pending_emails() > 0) return;  // complete() comes back here
+    // The idle deadline still runs: it bounds a client that never reads our close.
+    log::info("{}: {}: draining: ending the connection (service_unavailable)", id_, peer_);
+    session_.end(ErrorCode::service_unavailable);
+    flush();
 }
 
 void InboundConnection::on_closed(bool clean, const std::string& reason) {

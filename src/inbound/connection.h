@@ -48,6 +48,13 @@ public:
     InboundConnection(InboundContext& context, net::UniqueFd fd, std::function<void()> done);
     ~InboundConnection() override;
 
+    // The daemon drains (SIGTERM): read no further Emails, answer those
+    // already received, then end with an unreferenced service_unavailable
+    // Error and close_notify (thesis 6.4.7; the client resends anything it
+    // pipelined after). An idle connection ends at once, so it cannot hold
+    // the drain up to its limit.
+    void drain();
+
     const std::string& id() const { return id_; }
     const std::string& peer() const { return peer_; }
 
@@ -62,6 +69,7 @@ private:
     void flush();
     void arm_read_deadline();
     void finish(const std::string& reason);
+    void end_if_drained();
 
     InboundContext& ctx_;
     std::function<void()> done_;
@@ -74,6 +82,8 @@ private:
     std::shared_ptr<void> pending_check_;
     bool busy_ = false;
     bool finished_ = false;
+    bool draining_ = false;
+    bool input_closed_ = false;  // draining: no further Message is read
     std::uint64_t progress_mark_ = 0;
     bool idle_deadline_ = false;  // the running deadline is the idle one
     std::uint32_t delivered_ = 0;

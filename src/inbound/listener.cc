@@ -26,8 +26,18 @@ Expected<net::Endpoint, std::string> Listener::listen(const net::Endpoint& at) {
 }
 
 void Listener::stop_accepting() {
+    if (!accepting_) return;
     accepting_ = false;
-    for (auto& s : sockets_) s.watcher->stop();
+    for (auto& s : sockets_) {
+        s.watcher->stop();
+        log::info("no longer listening on {}", net::local_endpoint(s.fd.get()).to_string());
+    }
+    sockets_.clear();  // each watcher goes before its fd (member order)
+    // A connection that ends at once calls `done`, which moves it from
+    // connections_ to retired_ (alive until the next loop turn): walk a copy.
+    std::vector<InboundConnection*> open;
+    for (auto& [conn, owned] : connections_) open.push_back(conn);
+    for (auto* conn : open) conn->drain();
 }
 
 void Listener::update_accepting() {

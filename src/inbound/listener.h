@@ -1,6 +1,8 @@
 // The SMTPsec listener: accepts on the configured addresses, at most
 // `max_connections` at once (accepting pauses at the limit), and owns the
 // connections. Closed connections are destroyed on the next loop turn.
+// Draining closes the listening sockets and ends the connections as soon as
+// what they hold is answered.
 #pragma once
 
 #include <map>
@@ -20,7 +22,10 @@ public:
 
     // Binds and listens; returns the bound endpoint (port 0 picks one).
     Expected<net::Endpoint, std::string> listen(const net::Endpoint& at);
-    // Stops accepting (drain); existing connections go on.
+    // Drain: closes the listening sockets, so that new connections are
+    // refused by the kernel instead of waiting in its backlog for an accept
+    // that never comes; tells every connection to finish what it holds and
+    // end (InboundConnection::drain).
     void stop_accepting();
 
     std::size_t connections() const { return connections_.size(); }

@@ -30,6 +30,16 @@ void ServerSession::flush() {
     }
 }
 
+void ServerSession::end(ErrorCode code) {
+    if (closing_) return;
+    flush();
+    if (closing_) return;  // an answer that closes was already due
+    encode_to(error_answer(code, std::nullopt), output_);
+    answers_ = AnswerQueue{};
+    emails_.clear();
+    closing_ = true;
+}
+
 void ServerSession::on_event(Framer::Event event) {
     if (closing_) return;
     std::uint32_t number = next_number_++;

@@ -65,6 +65,13 @@ public:
     // internal_error close the connection once answered (point 18).
     void complete(std::uint32_t number, const EmailOutcome& outcome);
 
+    // Ends the connection from the server's side (thesis 6.4.7:
+    // service_unavailable "can be sent by b.com at any time ... The
+    // connection will be closed"): the answers ready so far go out, then an
+    // Error with no message reference, and closing() turns true. Emails not
+    // answered by then get no answer; the client sends them again (point 18).
+    void end(ErrorCode code);
+
     // Bytes to send; the driver writes them out and clears the vector.
     std::vector<std::uint8_t>& output() { return output_; }
 

@@ -200,6 +200,29 @@ TEST_CASE("a key that does not match its certificate", "[config][broken]") {
                          {11, "certificate = \"mx.chain.pem\"\nkey = \"b.test.key.pem\""}})) ==
           Problems{f.at(12, "[listener] key: the key in \"{dir}/b.test.key.pem\" does not belong to the "
                             "certificate in \"{dir}/mx.chain.pem\"")});
+    // Two Ed25519 keys: GnuTLS 3.7's own pair check lets these through, the
+    // key id comparison does not.
+    f.dir.write_identity("c.test", smtpsec::SignatureAlgorithm::ed25519);
+    CHECK(f.load(edited({{10, "addresses = [\"127.0.0.1:4650\"]"},
+                         {11, "certificate = \"a.test.chain.pem\"\nkey = \"c.test.key.pem\""}})) ==
+          Problems{f.at(12, "[listener] key: the key in \"{dir}/c.test.key.pem\" does not belong to the "
+                            "certificate in \"{dir}/a.test.chain.pem\"")});
+    // Ed448 and P-384 likewise.
+    f.dir.write_identity("d.test", smtpsec::SignatureAlgorithm::ed448);
+    f.dir.write_identity("e.test", smtpsec::SignatureAlgorithm::ed448);
+    CHECK(f.load(edited({{10, "addresses = [\"127.0.0.1:4650\"]"},
+                         {11, "certificate = \"d.test.chain.pem\"\nkey = \"e.test.key.pem\""}})) ==
+          Problems{f.at(12, "[listener] key: the key in \"{dir}/e.test.key.pem\" does not belong to the "
+                            "certificate in \"{dir}/d.test.chain.pem\"")});
+    f.dir.write_identity("p.test", smtpsec::SignatureAlgorithm::ecdsa_secp384r1_sha384);
+    CHECK(f.load(edited({{10, "addresses = [\"127.0.0.1:4650\"]"},
+                         {11, "certificate = \"p.test.chain.pem\"\nkey = \"b.test.key.pem\""}})) ==
+          Problems{f.at(12, "[listener] key: the key in \"{dir}/b.test.key.pem\" does not belong to the "
+                            "certificate in \"{dir}/p.test.chain.pem\"")});
+    // A matching Ed25519 pair is still accepted.
+    CHECK(f.load(edited({{10, "addresses = [\"127.0.0.1:4650\"]"},
+                         {11, "certificate = \"c.test.chain.pem\"\nkey = \"c.test.key.pem\"\n"
+                              "authserv_id = \"mx.a.test\""}})) == Problems{});
 }
 
 TEST_CASE("a [[signing]] table needs all three keys, one per domain", "[config][broken]") {

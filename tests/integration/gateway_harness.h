@@ -37,9 +37,24 @@ public:
         [](const inbound::LocalDeliveryRequest&) {
             return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
         };
+    // While set, each answer waits in `held` until release_held(): an Email
+    // stays in flight for as long as a test needs.
+    bool hold = false;
+    std::vector<std::function<void()>> held;
+    void release_held() {
+        auto answers = std::move(held);
+        held.clear();
+        for (auto& a : answers) a();
+    }
     void deliver(inbound::LocalDeliveryRequest request, Callback callback) override {
         auto result = answer(request);
         if (result.kind != inbound::LocalDeliveryResult::Kind::temporary) delivered.push_back({request});
+        if (hold) {
+            held.push_back([callback = std::move(callback), result = std::move(result)]() mutable {
+                callback(std::move(result));
+            });
+            return;
+        }
         callback(std::move(result));
     }
 };

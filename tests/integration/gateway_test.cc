@@ -7,8 +7,13 @@
 
 #include <regex>
 
+#include <poll.h>
+
+#include <cerrno>
+
 #include "gateway_harness.h"
 #include "net/socket.h"
+#include "raw_client.h"
 
 using namespace smtpsec;
 using namespace smtpsec::test;
@@ -210,4 +215,56 @@ TEST_CASE("a local MTA that is down makes the Email a temporary failure", "[inte
     REQUIRE(report.recipients.size() == 1);
     CHECK(report.recipients[0].status == outbound::RecipientStatus::temporary);
     CHECK_THAT(report.recipients[0].detail, Catch::Contains("service_unavailable"));
+}
+
+// Last: it drains gb's listener, which the cases above share.
+TEST_CASE("draining: new connections are refused, idle ones end, an Email in flight is answered first",
+          "[integration][drain]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ed25519);
+    // An idle client: TLS up, the ServerHello read, nothing sent.
+    RawClient idle(w.loop, w.b.port, w.b.host);
+    REQUIRE(idle.wait_for(1));
+    // An Email held at the local MTA while the drain begins.
+    w.b.delivery.hold = true;
+    std::optional<outbound::DeliveryReport> report;
+    s.deliverer->deliver(email_to({"bob@gb.test"}, 9000), [&](outbound::DeliveryReport r) { report = std::move(r); });
+    REQUIRE(run_until(w.loop, [&] { return !w.b.delivery.held.empty(); }));
+    REQUIRE(w.b.listener->connections() == 2);
+
+    w.b.listener->stop_accepting();
+
+    // The listening socket is closed: the kernel refuses, nothing waits in a backlog.
+    auto at = net::Endpoint::parse("127.0.0.1", w.b.port);
+    REQUIRE(at);
+    auto fd = net::start_connect(*at);
+    if (fd) {
+        pollfd p{fd->get(), POLLOUT, 0};
+        REQUIRE(::poll(&p, 1, 2000) == 1);
+        CHECK(net::connect_result(fd->get()) == ECONNREFUSED);
+    } else {
+        CHECK_THAT(fd.error(), Catch::Contains("refused"));
+    }
+
+    // The idle connection ends at once: an unreferenced service_unavailable, then close_notify.
+    REQUIRE(idle.wait_closed(3));
+    CHECK(idle.close_reason == "clean");
+    REQUIRE(idle.received.size() == 2);
+    auto error = idle.error_at(1);
+    REQUIRE(error);
+    CHECK(error->code == ErrorCode::service_unavailable);
+    CHECK_FALSE(error->message_number);
+
+    // The busy one waits for its Email, answers it, and only then ends.
+    event::Timer pause(w.loop, [] {});
+    pause.start(event::Timer::Seconds(0.3));
+    run_until(w.loop, [&] { return !pause.active(); });
+    CHECK_FALSE(report);
+    CHECK(w.b.listener->connections() == 1);
+    w.b.delivery.hold = false;
+    w.b.delivery.release_held();
+    REQUIRE(run_until(w.loop, [&] { return report.has_value(); }, 5));
+    REQUIRE(report->recipients.size() == 1);
+    CHECK(report->recipients[0].status == outbound::RecipientStatus::delivered);
+    CHECK(run_until(w.loop, [&] { return w.b.listener->connections() == 0; }, 3));
 }

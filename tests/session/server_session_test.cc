@@ -201,3 +201,35 @@ TEST_CASE("an Error from the client ends the session without an answer") {
     REQUIRE_FALSE(s.notes().empty());
     CHECK_THAT(s.notes().back().text, Catch::Contains("insufficient_security"));
 }
+
+TEST_CASE("end(): the server closes with an unreferenced Error after the answers already due") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    deliver(s, Message{{}, simple_email()});
+    deliver(s, Message{{}, simple_email()});
+    REQUIRE(s.take_email());
+    s.complete(1, EmailOutcome::delivered());
+    // #2 was received but not taken: it gets no answer and its client sends it again.
+    s.end(ErrorCode::service_unavailable);
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 2);
+    CHECK(out[0] == Message{{}, EmailDelivered{1}});
+    REQUIRE(out[1].type() == MessageType::error);
+    CHECK(as_error(out[1]).code == ErrorCode::service_unavailable);
+    CHECK_FALSE(as_error(out[1]).message_number);
+    CHECK(s.closing());
+    CHECK_FALSE(s.take_email());
+    deliver(s, Message{{}, simple_email()});
+    s.end(ErrorCode::service_unavailable);  // once only
+    CHECK(s.output().empty());
+}
+
+TEST_CASE("end() on an idle connection sends only the Error") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    s.end(ErrorCode::service_unavailable);
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == session::error_answer(ErrorCode::service_unavailable, std::nullopt));
+    CHECK(s.closing());
+}
