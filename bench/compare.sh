@@ -4,6 +4,8 @@
 # where the absolute figures do not travel.
 #
 #   bench/compare.sh BUILD_DIR [--short]
+#   COMPARE_IP_A=127.0.0.40 COMPARE_IP_B=127.0.0.41 SQ_IP_A=127.0.0.42 SQ_IP_B=127.0.0.43 \
+#       bench/compare.sh BUILD_DIR     (other loopback addresses than the defaults below)
 #
 # SMTPsec:    Postfix a.test (127.0.0.8) -> smtpsecd milter/queue/client -> SMTPsec/TLS
 #             -> smtpsecd listener (127.0.0.9) -> re-injection -> Postfix b.test -> Maildir
@@ -31,8 +33,10 @@ MB="python3 $HERE/mailbench.py"
 LIMITS="$BUILD/bench/bench_limits"
 # shellcheck source=../tests/e2e/world.sh
 source "$ROOT/tests/e2e/world.sh"
-export WORLD_IP_A=127.0.0.8 WORLD_IP_B=127.0.0.9
-SQ_A=127.0.0.10 SQ_B=127.0.0.11
+# Loopback addresses, overridable so that several runs can share a machine:
+# COMPARE_IP_A/B for the SMTPsec pair, SQ_IP_A/B for the status quo.
+export WORLD_IP_A=${COMPARE_IP_A:-127.0.0.8} WORLD_IP_B=${COMPARE_IP_B:-127.0.0.9}
+SQ_A=${SQ_IP_A:-127.0.0.10} SQ_B=${SQ_IP_B:-127.0.0.11}
 
 for tool in opendkim opendkim-genkey openssl ss python3; do
     command -v $tool >/dev/null || { echo "compare.sh: $tool is missing (scripts/debian-packages.txt)" >&2; exit 1; }
