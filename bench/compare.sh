@@ -176,6 +176,14 @@ fi
 run_case sec text 1024 2 1 > /dev/null || die "warm-up of the SMTPsec path failed"
 run_case sq text 1024 2 1 > /dev/null || die "warm-up of the status quo failed"
 
+# COMPARE_PERF=FILE: a call-graph profile (perf record, COMPARE_PERF_ARGS) of both smtpsecd
+# processes over the measured cases; read it with perf report -i FILE.
+PERF_PID=
+if [ -n "${COMPARE_PERF:-}" ]; then
+    perf record -q ${COMPARE_PERF_ARGS:---call-graph dwarf,32768 -F 499} -o "$COMPARE_PERF" -p "$(cat "$WORLD/ga/daemon.pid"),$(cat "$WORLD/gb/daemon.pid")" \
+        > "$DIR/perf.log" 2>&1 &
+    PERF_PID=$!
+fi
 RESULTS="$DIR/results"
 : > "$RESULTS"
 for c in "${CASES[@]}"; do
@@ -185,6 +193,7 @@ for c in "${CASES[@]}"; do
     q=$(run_case sq $kind $size $count $conc) || die "status quo failed ($c)"
     echo "$kind $size $count $conc $s $q" >> "$RESULTS"
 done
+if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null; fi
 RSS_A=$(hwm_kib "$(cat "$WORLD/ga/daemon.pid")")
 RSS_B=$(hwm_kib "$(cat "$WORLD/gb/daemon.pid")")
 "$LIMITS" 0.5 > "$DIR/limits" || die "bench_limits failed"

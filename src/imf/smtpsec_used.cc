@@ -3,6 +3,7 @@
 
 #include "imf/field_edit.h"
 #include "imf/header_section.h"
+#include "imf/trace_headers.h"
 
 namespace smtpsec::imf {
 
@@ -33,12 +34,32 @@ Expected<std::string, ImfError> add_smtpsec_used(std::string_view message) {
 }
 
 Expected<TraceSplit, ImfError> prepare_for_signing(std::string_view message) {
-    auto split = extract_trace_headers(message);
-    if (!split) return split;
-    auto with_header = add_smtpsec_used(split->message);
-    if (!with_header) return Unexpected<ImfError>{with_header.error()};
-    split->message = std::move(*with_header);
-    return split;
+    // extract_trace_headers + add_smtpsec_used in one pass over the header
+    // section and one copy of the message (it may be tens of MiB).
+    auto parsed = parse_message(message);
+    if (!parsed) return Unexpected<ImfError>{parsed.error()};
+    TraceSplit out;
+    std::size_t block = 0;
+    while (block < parsed->fields.size() && equals_ignore_case(parsed->fields[block].name, "Received")) {
+        const auto& f = parsed->fields[block];
+        out.trace_headers.push_back(Header{std::string(f.name), std::string(value_without_leading_space(f))});
+        ++block;
+    }
+    std::size_t rest = block == 0 ? 0 : parsed->fields[block - 1].offset + parsed->fields[block - 1].length;
+    std::string_view tail = message.substr(rest);
+    if (rest != 0) {
+        // What is left must be a message of its own (the header is short:
+        // parsing it again is cheap; the copy below is what costs).
+        parsed = parse_message(tail);
+        if (!parsed) return Unexpected<ImfError>{parsed.error()};
+    }
+    bool has_used = false;
+    for (const auto& f : parsed->fields)
+        if (is_smtpsec_used(f.name)) has_used = true;
+    out.message.reserve(tail.size() + smtpsec_used_name.size() + 3);
+    if (!has_used) append_field(out.message, smtpsec_used_name, "");
+    out.message.append(tail);
+    return out;
 }
 
 }  // namespace smtpsec::imf

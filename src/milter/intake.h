@@ -36,7 +36,8 @@ class Intake {
 public:
     virtual ~Intake() = default;
     // Our queue id, or why the message could not be stored. Thread-safe.
-    virtual Expected<std::string, std::string> take_over(const TakeOver& mail) = 0;
+    // May move mail.message out (it can be tens of MiB: no copy is made).
+    virtual Expected<std::string, std::string> take_over(TakeOver& mail) = 0;
 };
 
 }  // namespace smtpsec::milter

@@ -56,6 +56,19 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value, b
 
 void MessageBuilder::add_body(std::string_view chunk) { body_.append(chunk); }
 
+std::string MessageBuilder::take_message(std::string_view prefix) {
+    std::string out;
+    out.reserve(prefix.size() + size());
+    out += prefix;
+    out += header_;
+    out += "\r\n";
+    out += body_;
+    std::string().swap(body_);  // the body is in `out` now; free its copy
+    return out;
+}
+
+void MessageBuilder::reserve_body(std::size_t bytes) { body_.reserve(bytes); }
+
 std::string MessageBuilder::message() const {
     std::string out;
     out.reserve(size());

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <cstring>
 #include <stdexcept>
 
@@ -52,6 +55,53 @@ FileResult fsync_directory(const std::string& directory) {
     return Done{};
 }
 
+struct DirectorySync::State {
+    std::mutex mutex;
+    std::condition_variable done;
+    std::uint64_t requested = 0;  // tickets handed out
+    std::uint64_t synced = 0;     // every ticket up to this one is covered by a completed fsync
+    bool running = false;
+};
+
+DirectorySync::DirectorySync(std::string directory)
+    : directory_(std::move(directory)), state_(std::make_unique<State>()) {
+    fd_ = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_ < 0) throw std::runtime_error(directory_ + ": open: " + std::strerror(errno));
+}
+
+DirectorySync::~DirectorySync() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+FileResult DirectorySync::sync() {
+    State& s = *state_;
+    std::unique_lock lock(s.mutex);
+    const std::uint64_t ticket = ++s.requested;
+    while (s.synced < ticket) {
+        if (s.running) {
+            s.done.wait(lock);
+            continue;
+        }
+        // Lead one fsync for every ticket handed out so far: each of them
+        // was taken after its caller's change, so this fsync covers it.
+        s.running = true;
+        const std::uint64_t covers = s.requested;
+        lock.unlock();
+        const int rc = ::fsync(fd_);
+        const int err = errno;
+        lock.lock();
+        s.running = false;
+        if (rc == 0 && covers > s.synced) s.synced = covers;
+        s.done.notify_all();
+        if (rc != 0) {
+            // The others waiting retry with an fsync of their own.
+            errno = err;
+            return failure(directory_, "fsync");
+        }
+    }
+    return Done{};
+}
+
 FileResult rename_durably(const std::string& from, const std::string& to, const std::string& to_directory) {
     if (::rename(from.c_str(), to.c_str()) != 0) return failure(to, "rename");
     return fsync_directory(to_directory);
@@ -62,18 +112,21 @@ Expected<std::string, std::string> read_whole_file(const std::string& path) {
     if (!fd) return failure(path, "open");
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return failure(path, "stat");
+    // Straight into the string: a message may be tens of MiB.
     std::string out;
-    out.reserve(static_cast<std::size_t>(st.st_size));
-    char buffer[65536];
+    std::size_t have = 0;
+    out.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1: notice growth without a second fstat
     for (;;) {
-        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (have == out.size()) out.resize(out.size() * 2);
+        ssize_t n = ::read(fd.get(), out.data() + have, out.size() - have);
         if (n < 0) {
             if (errno == EINTR) continue;
             return failure(path, "read");
         }
         if (n == 0) break;
-        out.append(buffer, static_cast<std::size_t>(n));
+        have += static_cast<std::size_t>(n);
     }
+    out.resize(have);
     return out;
 }
 

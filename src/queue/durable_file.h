@@ -5,6 +5,7 @@
 // back whole. Errors come back as "PATH: reason" for the log.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,25 @@ FileResult write_new_file_synced(const std::string& path, std::string_view conte
 FileResult rename_durably(const std::string& from, const std::string& to, const std::string& to_directory);
 
 FileResult fsync_directory(const std::string& directory);
+
+// fsync(2) of one directory shared by threads, group-committed: a caller that
+// changed the directory (a rename, an unlink) calls sync() afterwards and
+// returns once an fsync that STARTED after its call has completed. Concurrent
+// callers share one fsync instead of queueing one each on the disk.
+class DirectorySync {
+public:
+    explicit DirectorySync(std::string directory);  // throws std::runtime_error
+    ~DirectorySync();
+    DirectorySync(const DirectorySync&) = delete;
+    DirectorySync& operator=(const DirectorySync&) = delete;
+    FileResult sync();
+
+private:
+    struct State;
+    std::string directory_;
+    int fd_ = -1;
+    std::unique_ptr<State> state_;
+};
 
 Expected<std::string, std::string> read_whole_file(const std::string& path);
 

@@ -39,7 +39,7 @@ public:
 class FileIntake : public Intake {
 public:
     explicit FileIntake(std::string dir) : dir_(std::move(dir)) {}
-    smtpsec::Expected<std::string, std::string> take_over(const TakeOver& mail) override {
+    smtpsec::Expected<std::string, std::string> take_over(TakeOver& mail) override {
         for (const auto& r : mail.recipients)
             if (r.domain == "diskfull.test") return smtpsec::Unexpected<std::string>{"disk full (test)"};
         std::ofstream out(dir_ + "/" + mail.mta_queue_id + ".txt", std::ios::binary);
