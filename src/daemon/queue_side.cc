@@ -59,7 +59,8 @@ Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) 
     m.mta_queue_id = mail.mta_queue_id;
     m.sender = mail.sender;
     m.from_domain = mail.from_domain;
-    m.message = std::move(mail.message);
+    m.message = std::move(mail.head);
+    m.body = std::move(mail.body);
     m.require_security = mail.require_security;
     for (const auto& r : mail.recipients) m.recipients.push_back({r.as_given, r.address, r.domain});
     auto id = spool_.accept(m);

@@ -170,9 +170,8 @@ sfsistat Session::eom(SMFICTX* ctx) {
         received = mta_received({helo_, client_name_, client_address_, my_name_, m.queue_id,
                                  m.recipients.size() == 1 ? m.recipients[0].facts.address : "",
                                  std::chrono::system_clock::now()});
-    // One copy of the body, straight into what the queue writes.
-    std::string text = m.builder->take_message(received);
-    facts.from = from_facts(std::string_view(text).substr(received.size()));
+    std::string head = m.builder->head(received);
+    facts.from = from_facts(std::string_view(head).substr(received.size()));
     auto deadline = std::chrono::steady_clock::now() + s.verdict_wait;
     for (auto& r : m.recipients) {
         if (r.pending) r.facts.verdict = r.pending->wait_until(deadline);
@@ -186,7 +185,8 @@ sfsistat Session::eom(SMFICTX* ctx) {
         mail.mta_queue_id = m.queue_id;
         mail.sender = m.sender;
         mail.from_domain = decision.from_domain;
-        mail.message = std::move(text);
+        mail.head = std::move(head);
+        mail.body = m.builder->take_body();
         mail.require_security = m.require_security;
         mail.login = m.login;
         for (auto i : decision.take) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <mutex>
 #include <cstring>
+#include <initializer_list>
 #include <stdexcept>
 
 #include "net/unique_fd.h"
@@ -21,31 +22,41 @@ Unexpected<std::string> failure(const std::string& path, const char* what) {
     return Unexpected<std::string>{path + ": " + what + ": " + std::strerror(errno)};
 }
 
-FileResult write_contents(int fd, const std::string& path, std::string_view content) {
-    const char* p = content.data();
-    std::size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return failure(path, "write");
+FileResult write_contents(int fd, const std::string& path, std::initializer_list<std::string_view> pieces) {
+    for (std::string_view content : pieces) {
+        const char* p = content.data();
+        std::size_t left = content.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd, p, left);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return failure(path, "write");
+            }
+            p += n;
+            left -= static_cast<std::size_t>(n);
         }
-        p += n;
-        left -= static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0) return failure(path, "fsync");
     return Done{};
 }
 
-}  // namespace
-
-FileResult write_new_file_synced(const std::string& path, std::string_view content) {
+FileResult write_new(const std::string& path, std::initializer_list<std::string_view> pieces) {
     net::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) return failure(path, "create");
-    auto written = write_contents(fd.get(), path, content);
+    auto written = write_contents(fd.get(), path, pieces);
     if (written && ::close(fd.release()) != 0) written = failure(path, "close");
     if (!written) ::unlink(path.c_str());  // a partial file must not linger in tmp/
     return written;
+}
+
+}  // namespace
+
+FileResult write_new_file_synced(const std::string& path, std::string_view content) {
+    return write_new(path, {content});
+}
+
+FileResult write_new_file_synced(const std::string& path, std::string_view first, std::string_view second) {
+    return write_new(path, {first, second});
 }
 
 FileResult fsync_directory(const std::string& directory) {

@@ -18,6 +18,8 @@ using FileResult = Expected<Done, std::string>;
 
 // Creates `path` (which must not exist: O_EXCL), writes `content`, fsyncs it.
 FileResult write_new_file_synced(const std::string& path, std::string_view content);
+// The same with the content in two pieces, written one after the other.
+FileResult write_new_file_synced(const std::string& path, std::string_view first, std::string_view second);
 
 // rename(2) then fsync of the target's directory.
 FileResult rename_durably(const std::string& from, const std::string& to, const std::string& to_directory);

@@ -107,7 +107,7 @@ Expected<std::string, std::string> Spool::accept(const NewMessage& m) {
         tmp_msg = tmp_ + "/" + e.id + ".msg";
         if (!exists(env_path(e.id)) && !exists(tmp_msg)) break;
     }
-    auto written = write_new_file_synced(tmp_msg, m.message);
+    auto written = write_new_file_synced(tmp_msg, m.message, m.body);
     if (!written) return Unexpected<std::string>{written.error()};
     std::string tmp_env = tmp_ + "/" + e.id + ".env";
     auto env_written = write_new_file_synced(tmp_env, to_json(e));

@@ -46,7 +46,8 @@ struct NewMessage {
     std::string sender;       // bare addr-spec, "" for the null sender
     std::string from_domain;  // the signing domain
     std::vector<NewRecipient> recipients;
-    std::string message;      // RFC 5322, CRLF
+    std::string message;      // RFC 5322, CRLF (or its first part, see body)
+    std::string body;         // written right after `message` (the milter's two pieces)
     bool require_security = false;
 };
 

@@ -46,7 +46,7 @@ public:
         out << "sender=" << mail.sender << "\nfrom_domain=" << mail.from_domain
             << "\nrequire_security=" << (mail.require_security ? 1 : 0) << "\nlogin=" << mail.login << "\n";
         for (const auto& r : mail.recipients) out << "rcpt=" << r.as_given << "\n";
-        out << "--\n" << mail.message;
+        out << "--\n" << mail.head << mail.body;
         out.close();
         if (!out) return smtpsec::Unexpected<std::string>{"cannot write"};
         return "Q" + mail.mta_queue_id;
