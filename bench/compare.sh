@@ -12,7 +12,8 @@
 #             (tests/e2e/world.sh, signed DNS fixture, DANE-EE certificates)
 # Status quo: Postfix a.test (127.0.0.10) + OpenDKIM signing (RSA-2048) -> Postfix smtp,
 #             STARTTLS, smtp_tls_security_level=verify against a CA made here,
-#             SMTP connection cache on (smtp_connection_cache_destinations)
+#             SMTP connection cache on (smtp_connection_cache_destinations,
+#             smtp_tls_connection_reuse: without it Postfix caches no TLS connection)
 #             -> Postfix b.test (127.0.0.11) + OpenDKIM verifying -> Maildir
 # Workloads (full): 2,000 x 1 KiB text, 200 x 100 KiB text, 20 x 10 MiB base64
 # attachment, each with 1 and 8 concurrent senders (bench/mailbench.py, one SMTP
@@ -111,7 +112,8 @@ CONF
     "$PF" create "$SQ/pb" --name b.test --ip $SQ_B --milter "inet:$SQ_B:8891" \
         --mailboxes "bob@b.test" --smtpd-tls "$p/mx.pem,$p/mx.key" &&
     big_messages "$SQ/pa" && big_messages "$SQ/pb" &&
-    postconf -c "$SQ/pa/etc" -e "smtp_connection_cache_destinations = [$SQ_B]:2525" &&
+    postconf -c "$SQ/pa/etc" -e "smtp_connection_cache_destinations = [$SQ_B]:2525" "smtp_tls_connection_reuse = yes" &&
+    postconf -c "$SQ/pa/etc" -M "tlsproxy/unix=tlsproxy unix - - n - 0 tlsproxy" &&
     "$PF" start "$SQ/pa" && "$PF" start "$SQ/pb"
 }
 # Postfix's default message_size_limit (10,240,000) is below a 10 MiB file in base64.
