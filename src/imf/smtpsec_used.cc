@@ -33,12 +33,12 @@ Expected<std::string, ImfError> add_smtpsec_used(std::string_view message) {
     return out;
 }
 
-Expected<TraceSplit, ImfError> prepare_for_signing(std::string_view message) {
+Expected<PreparedInPlace, ImfError> prepare_for_signing_in_place(std::string& message) {
     // extract_trace_headers + add_smtpsec_used in one pass over the header
-    // section and one copy of the message (it may be tens of MiB).
+    // section, without copying the body.
     auto parsed = parse_message(message);
     if (!parsed) return Unexpected<ImfError>{parsed.error()};
-    TraceSplit out;
+    PreparedInPlace out;
     std::size_t block = 0;
     while (block < parsed->fields.size() && equals_ignore_case(parsed->fields[block].name, "Received")) {
         const auto& f = parsed->fields[block];
@@ -46,19 +46,38 @@ Expected<TraceSplit, ImfError> prepare_for_signing(std::string_view message) {
         ++block;
     }
     std::size_t rest = block == 0 ? 0 : parsed->fields[block - 1].offset + parsed->fields[block - 1].length;
-    std::string_view tail = message.substr(rest);
     if (rest != 0) {
         // What is left must be a message of its own (the header is short:
-        // parsing it again is cheap; the copy below is what costs).
-        parsed = parse_message(tail);
+        // parsing it again is cheap; copying the body is what costs).
+        parsed = parse_message(std::string_view(message).substr(rest));
         if (!parsed) return Unexpected<ImfError>{parsed.error()};
     }
     bool has_used = false;
     for (const auto& f : parsed->fields)
         if (is_smtpsec_used(f.name)) has_used = true;
-    out.message.reserve(tail.size() + smtpsec_used_name.size() + 3);
-    if (!has_used) append_field(out.message, smtpsec_used_name, "");
-    out.message.append(tail);
+    if (has_used) {
+        out.offset = rest;
+        return out;
+    }
+    std::string field;
+    append_field(field, smtpsec_used_name, "");
+    if (rest >= field.size()) {
+        out.offset = rest - field.size();
+        message.replace(out.offset, field.size(), field);
+    } else {
+        message.replace(0, rest, field);
+        out.offset = 0;
+    }
+    return out;
+}
+
+Expected<TraceSplit, ImfError> prepare_for_signing(std::string_view message) {
+    std::string copy(message);
+    auto prepared = prepare_for_signing_in_place(copy);
+    if (!prepared) return Unexpected<ImfError>{prepared.error()};
+    TraceSplit out;
+    out.trace_headers = std::move(prepared->trace_headers);
+    out.message = prepared->offset == 0 ? std::move(copy) : copy.substr(prepared->offset);
     return out;
 }
 

@@ -244,7 +244,7 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         for (auto i : indexes) it->second.envelope.recipients[i].next_attempt = now() + settings_.retry_min.count();
         return;
     }
-    auto prepared = imf::prepare_for_signing(*message);
+    auto prepared = imf::prepare_for_signing_in_place(*message);
     if (!prepared) {
         fail_now(id, indexes, "message cannot be sent over SMTPsec: " + prepared.error().reason, "5.6.0");
         finish_if_done(id);
@@ -255,7 +255,8 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     email.id = next_delivery_id_++;
     email.domain = domain;
     for (auto i : indexes) email.recipients.push_back(e.recipients[i].address);
-    email.message = Bytes::take(std::move(prepared->message));
+    const std::size_t signed_size = message->size() - prepared->offset;
+    email.message = Bytes::take(std::move(*message)).slice(prepared->offset, signed_size);
     email.trace_headers = std::move(prepared->trace_headers);
     if (e.require_security) email.require_security = 1;
     for (auto i : indexes) it->second.busy.insert(i);
