@@ -4,12 +4,16 @@
 # where the absolute figures do not travel.
 #
 #   bench/compare.sh BUILD_DIR [--short]
+#   COMPARE_IP_A=127.0.0.40 COMPARE_IP_B=127.0.0.41 SQ_IP_A=127.0.0.42 SQ_IP_B=127.0.0.43 \
+#       bench/compare.sh BUILD_DIR     (other loopback addresses than the defaults below)
 #
 # SMTPsec:    Postfix a.test (127.0.0.8) -> smtpsecd milter/queue/client -> SMTPsec/TLS
 #             -> smtpsecd listener (127.0.0.9) -> re-injection -> Postfix b.test -> Maildir
 #             (tests/e2e/world.sh, signed DNS fixture, DANE-EE certificates)
 # Status quo: Postfix a.test (127.0.0.10) + OpenDKIM signing (RSA-2048) -> Postfix smtp,
-#             STARTTLS, smtp_tls_security_level=verify against a CA made here
+#             STARTTLS, smtp_tls_security_level=verify against a CA made here,
+#             SMTP connection cache on (smtp_connection_cache_destinations,
+#             smtp_tls_connection_reuse: without it Postfix caches no TLS connection)
 #             -> Postfix b.test (127.0.0.11) + OpenDKIM verifying -> Maildir
 # Workloads (full): 2,000 x 1 KiB text, 200 x 100 KiB text, 20 x 10 MiB base64
 # attachment, each with 1 and 8 concurrent senders (bench/mailbench.py, one SMTP
@@ -17,7 +21,11 @@
 # Figures: msgs/s (first submission until the last Maildir file), CPU seconds per
 # message on each side (/proc/PID/stat: every Postfix process via its master's
 # children and cutime, smtpsecd or opendkim), bytes per message between the two
-# sides (ss -ti of the client sockets), p50/p99 latency (X-Bench-Sent header vs
+# sides (ss -ti of the client sockets, polled: a connection counts up to its
+# last poll, so the status quo keeps its SMTP connections cached between
+# messages as SMTPsec keeps its own; with one TLS connection per message the
+# watcher missed each connection's end and the 100 KiB figure came out below
+# the message size), p50/p99 latency (X-Bench-Sent header vs
 # Maildir mtime), peak RSS of the smtpsecd processes; then the raw crypto limits
 # (bench_limits) and the fraction of them the SMTPsec path reaches.
 set -uo pipefail
@@ -31,8 +39,10 @@ MB="python3 $HERE/mailbench.py"
 LIMITS="$BUILD/bench/bench_limits"
 # shellcheck source=../tests/e2e/world.sh
 source "$ROOT/tests/e2e/world.sh"
-export WORLD_IP_A=127.0.0.8 WORLD_IP_B=127.0.0.9
-SQ_A=127.0.0.10 SQ_B=127.0.0.11
+# Loopback addresses, overridable so that several runs can share a machine:
+# COMPARE_IP_A/B for the SMTPsec pair, SQ_IP_A/B for the status quo.
+export WORLD_IP_A=${COMPARE_IP_A:-127.0.0.8} WORLD_IP_B=${COMPARE_IP_B:-127.0.0.9}
+SQ_A=${SQ_IP_A:-127.0.0.10} SQ_B=${SQ_IP_B:-127.0.0.11}
 
 for tool in opendkim opendkim-genkey openssl ss python3; do
     command -v $tool >/dev/null || { echo "compare.sh: $tool is missing (scripts/debian-packages.txt)" >&2; exit 1; }
@@ -102,6 +112,8 @@ CONF
     "$PF" create "$SQ/pb" --name b.test --ip $SQ_B --milter "inet:$SQ_B:8891" \
         --mailboxes "bob@b.test" --smtpd-tls "$p/mx.pem,$p/mx.key" &&
     big_messages "$SQ/pa" && big_messages "$SQ/pb" &&
+    postconf -c "$SQ/pa/etc" -e "smtp_connection_cache_destinations = [$SQ_B]:2525" "smtp_tls_connection_reuse = yes" &&
+    postconf -c "$SQ/pa/etc" -M "tlsproxy/unix=tlsproxy unix - - n - 0 tlsproxy" &&
     "$PF" start "$SQ/pa" && "$PF" start "$SQ/pb"
 }
 # Postfix's default message_size_limit (10,240,000) is below a 10 MiB file in base64.
@@ -142,6 +154,10 @@ run_case() {
     local t0; t0=$(date +%s%N)
     $MB send "$ip:2525" alice@a.test bob@b.test "$count" "$conc" "$kind" "$size" > "$DIR/send.out" ||
         { cat "$DIR/send.out" >&2; kill $watcher; return 1; }
+    # The figures start when mailbench opened its first connection (the body
+    # is made before that), not when Python started.
+    local started; started=$(awk '{for (i = 1; i < NF; i++) if ($i == "start") print $(i + 1)}' "$DIR/send.out")
+    t0=${started:-$t0}
     world_wait_mail "$box" "$count" $((60 + count / 10 + count * size / 2000000)) || { kill $watcher; echo "compare.sh: $path: mail missing" >&2; return 1; }
     local lat; lat=$($MB latency "$box")
     sleep 0.2
@@ -172,6 +188,14 @@ fi
 run_case sec text 1024 2 1 > /dev/null || die "warm-up of the SMTPsec path failed"
 run_case sq text 1024 2 1 > /dev/null || die "warm-up of the status quo failed"
 
+# COMPARE_PERF=FILE: a call-graph profile (perf record, COMPARE_PERF_ARGS) of both smtpsecd
+# processes over the measured cases; read it with perf report -i FILE.
+PERF_PID=
+if [ -n "${COMPARE_PERF:-}" ]; then
+    perf record -q ${COMPARE_PERF_ARGS:---call-graph dwarf,32768 -F 499} -o "$COMPARE_PERF" -p "$(cat "$WORLD/ga/daemon.pid"),$(cat "$WORLD/gb/daemon.pid")" \
+        > "$DIR/perf.log" 2>&1 &
+    PERF_PID=$!
+fi
 RESULTS="$DIR/results"
 : > "$RESULTS"
 for c in "${CASES[@]}"; do
@@ -181,6 +205,7 @@ for c in "${CASES[@]}"; do
     q=$(run_case sq $kind $size $count $conc) || die "status quo failed ($c)"
     echo "$kind $size $count $conc $s $q" >> "$RESULTS"
 done
+if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null; fi
 RSS_A=$(hwm_kib "$(cat "$WORLD/ga/daemon.pid")")
 RSS_B=$(hwm_kib "$(cat "$WORLD/gb/daemon.pid")")
 "$LIMITS" 0.5 > "$DIR/limits" || die "bench_limits failed"

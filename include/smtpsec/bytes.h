@@ -26,6 +26,8 @@ public:
     Bytes(std::shared_ptr<const void> owner, const std::uint8_t* data, std::size_t size)
         : owner_(std::move(owner)), data_(data), size_(size) {}
 
+    // Takes ownership of a string without copying it (a message read from disk).
+    static Bytes take(std::string&& text);
     static Bytes copy_of(std::span<const std::uint8_t> data);
     static Bytes copy_of(std::string_view text);
 

@@ -55,7 +55,12 @@ Gateway::Gateway(Config config)
         log::warning("no CT log list: only peers authenticated by DANE-EE (TLSA 3 x x) can be "
                      "accepted, in both directions");
     signers_ = std::make_unique<Signers>(loop_, *resolver_, config_.signing, policy_, outbound_timeouts(config_));
-    injector_ = std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_));
+    // A few connections to the MTA, so that Emails arriving on different
+    // SMTPsec connections are re-injected in parallel (the MTA's fsync per
+    // message would otherwise serialise every peer behind one connection).
+    constexpr int kInjectors = 4;
+    for (int i = 0; i < kInjectors; ++i)
+        injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_)));
     build_inbound();
     queue_ = std::make_unique<QueueSide>(loop_, config_, *signers_);
     milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_);
@@ -65,7 +70,9 @@ Gateway::~Gateway() = default;
 
 void Gateway::build_inbound() {
     inbound_settings_ = inbound_settings(config_);
-    local_delivery_ = std::make_unique<inbound::SmtpLocalDelivery>(*injector_);
+    std::vector<inbound::SmtpInjector*> pool;
+    for (auto& injector : injectors_) pool.push_back(injector.get());
+    local_delivery_ = std::make_unique<inbound::SmtpLocalDelivery>(std::move(pool));
     authenticator_ = std::make_unique<inbound::OriginAuthenticator>(*resolver_, policy_);
     inbound_context_ = std::make_unique<inbound::InboundContext>(inbound::InboundContext{
         loop_, inbound_settings_, *authenticator_, *local_delivery_, [this] {

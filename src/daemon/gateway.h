@@ -61,7 +61,7 @@ private:
 
     // Inbound: listener -> origin authentication -> SMTP injector -> the MTA.
     inbound::InboundSettings inbound_settings_;
-    std::unique_ptr<inbound::SmtpInjector> injector_;
+    std::vector<std::unique_ptr<inbound::SmtpInjector>> injectors_;
     std::unique_ptr<inbound::SmtpLocalDelivery> local_delivery_;
     std::unique_ptr<inbound::OriginAuthenticator> authenticator_;
     std::unique_ptr<inbound::InboundContext> inbound_context_;

@@ -6,6 +6,7 @@
 // Exit status: 0 clean stop or config OK, 1 config problems, 64 usage,
 // 78 start-up failure (EX_CONFIG: the config loads but cannot be put to
 // work, e.g. a port in use).
+#include <malloc.h>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <signal.h>
@@ -38,6 +39,14 @@ void set_up_logging(const daemon::Config& config, bool foreground) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Message buffers of many MiB come and go per message. glibc would map
+    // each one fresh (mmap above 128 KiB) and unmap it on free, so every
+    // 4 KiB page of every buffer faulted again: a quarter of the milter
+    // threads' time in profiles with 10 MiB mail. Keeping large blocks in the
+    // heap lets the next message reuse pages already mapped; memory returns
+    // to the system above 256 MiB of free heap top; blocks over 64 MiB are still mapped apart.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     CLI::App app{"smtpsecd: the SMTPsec gateway (milter, listener and queue) beside Postfix or Sendmail"};
     std::string config_path = daemon::kDefaultConfigPath;
     bool check_only = false;

@@ -54,12 +54,13 @@ void QueueSide::drain() {
     runner_->drain([this] { drained_ = true; });
 }
 
-Expected<std::string, std::string> QueueSide::take_over(const milter::TakeOver& mail) {
+Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) {
     queue::NewMessage m;
     m.mta_queue_id = mail.mta_queue_id;
     m.sender = mail.sender;
     m.from_domain = mail.from_domain;
-    m.message = mail.message;
+    m.message = std::move(mail.head);
+    m.body = std::move(mail.body);
     m.require_security = mail.require_security;
     for (const auto& r : mail.recipients) m.recipients.push_back({r.as_given, r.address, r.domain});
     auto id = spool_.accept(m);

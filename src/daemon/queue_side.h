@@ -36,7 +36,7 @@ public:
     bool drained() const { return drained_; }
 
     // milter::Intake, from libmilter threads.
-    Expected<std::string, std::string> take_over(const milter::TakeOver& mail) override;
+    Expected<std::string, std::string> take_over(milter::TakeOver& mail) override;
 
 private:
     void deliver(const std::string& from_domain, outbound::OutboundEmail email,

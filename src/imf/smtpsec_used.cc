@@ -3,6 +3,7 @@
 
 #include "imf/field_edit.h"
 #include "imf/header_section.h"
+#include "imf/trace_headers.h"
 
 namespace smtpsec::imf {
 
@@ -32,13 +33,52 @@ Expected<std::string, ImfError> add_smtpsec_used(std::string_view message) {
     return out;
 }
 
+Expected<PreparedInPlace, ImfError> prepare_for_signing_in_place(std::string& message) {
+    // extract_trace_headers + add_smtpsec_used in one pass over the header
+    // section, without copying the body.
+    auto parsed = parse_message(message);
+    if (!parsed) return Unexpected<ImfError>{parsed.error()};
+    PreparedInPlace out;
+    std::size_t block = 0;
+    while (block < parsed->fields.size() && equals_ignore_case(parsed->fields[block].name, "Received")) {
+        const auto& f = parsed->fields[block];
+        out.trace_headers.push_back(Header{std::string(f.name), std::string(value_without_leading_space(f))});
+        ++block;
+    }
+    std::size_t rest = block == 0 ? 0 : parsed->fields[block - 1].offset + parsed->fields[block - 1].length;
+    if (rest != 0) {
+        // What is left must be a message of its own (the header is short:
+        // parsing it again is cheap; copying the body is what costs).
+        parsed = parse_message(std::string_view(message).substr(rest));
+        if (!parsed) return Unexpected<ImfError>{parsed.error()};
+    }
+    bool has_used = false;
+    for (const auto& f : parsed->fields)
+        if (is_smtpsec_used(f.name)) has_used = true;
+    if (has_used) {
+        out.offset = rest;
+        return out;
+    }
+    std::string field;
+    append_field(field, smtpsec_used_name, "");
+    if (rest >= field.size()) {
+        out.offset = rest - field.size();
+        message.replace(out.offset, field.size(), field);
+    } else {
+        message.replace(0, rest, field);
+        out.offset = 0;
+    }
+    return out;
+}
+
 Expected<TraceSplit, ImfError> prepare_for_signing(std::string_view message) {
-    auto split = extract_trace_headers(message);
-    if (!split) return split;
-    auto with_header = add_smtpsec_used(split->message);
-    if (!with_header) return Unexpected<ImfError>{with_header.error()};
-    split->message = std::move(*with_header);
-    return split;
+    std::string copy(message);
+    auto prepared = prepare_for_signing_in_place(copy);
+    if (!prepared) return Unexpected<ImfError>{prepared.error()};
+    TraceSplit out;
+    out.trace_headers = std::move(prepared->trace_headers);
+    out.message = prepared->offset == 0 ? std::move(copy) : copy.substr(prepared->offset);
+    return out;
 }
 
 }  // namespace smtpsec::imf

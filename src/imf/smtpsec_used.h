@@ -36,4 +36,14 @@ Expected<std::string, ImfError> add_smtpsec_used(std::string_view message);
 // that order: added first, it would sit above the Received block and end it.)
 Expected<TraceSplit, ImfError> prepare_for_signing(std::string_view message);
 
+// The same without copying the message (tens of MiB): rewrites `message` so
+// that prepare_for_signing's result is message.substr(offset). The field is
+// written over the end of the Received block being removed when it fits
+// (it does whenever there is one), else the front is replaced.
+struct PreparedInPlace {
+    std::vector<Header> trace_headers;
+    std::size_t offset = 0;
+};
+Expected<PreparedInPlace, ImfError> prepare_for_signing_in_place(std::string& message);
+
 }  // namespace smtpsec::imf

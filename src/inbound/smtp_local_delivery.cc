@@ -25,7 +25,10 @@ void SmtpLocalDelivery::deliver(LocalDeliveryRequest request, Callback callback)
     inject.recipients = std::move(request.recipients);
     inject.message.push_back(Bytes::copy_of(request.head));
     if (!request.body.empty()) inject.message.push_back(std::move(request.body));
-    injector_.send(std::move(inject), [callback = std::move(callback)](InjectResult result) {
+    SmtpInjector* injector = injectors_.front();
+    for (auto* i : injectors_)
+        if (i->pending() < injector->pending()) injector = i;
+    injector->send(std::move(inject), [callback = std::move(callback)](InjectResult result) {
         callback(to_local_delivery_result(result));
     });
 }

@@ -14,17 +14,23 @@
 #include "inbound/local_delivery.h"
 #include "inbound/smtp_injector.h"
 
+#include <vector>
+
 namespace smtpsec::inbound {
 
 LocalDeliveryResult to_local_delivery_result(const InjectResult& result);
 
 class SmtpLocalDelivery : public LocalDelivery {
 public:
-    explicit SmtpLocalDelivery(SmtpInjector& injector) : injector_(injector) {}
+    explicit SmtpLocalDelivery(SmtpInjector& injector) : injectors_{&injector} {}
+    // Several injectors (connections to the MTA): each Email goes to the one
+    // with the least work, so Emails from different SMTPsec connections are
+    // re-injected side by side instead of one after the other.
+    explicit SmtpLocalDelivery(std::vector<SmtpInjector*> injectors) : injectors_(std::move(injectors)) {}
     void deliver(LocalDeliveryRequest request, Callback callback) override;
 
 private:
-    SmtpInjector& injector_;
+    std::vector<SmtpInjector*> injectors_;
 };
 
 }  // namespace smtpsec::inbound

@@ -24,10 +24,13 @@ struct TakeOver {
     std::string sender;        // bare addr-spec; "" is the null sender
     std::string from_domain;   // the signing domain (lowercase)
     std::vector<Recipient> recipients;
-    // The whole message as the MTA would deliver it: header fields as
-    // received (CRLF, folding normalised to CRLF), SMTPsec-Used and the
-    // Require-SMTPsec header removed, the empty line, the body as received.
-    std::string message;
+    // The whole message as the MTA would deliver it is head + body (two
+    // pieces, so that a large body is never copied to join them). head: our
+    // Received field if the MTA's is missing, the header fields as received
+    // (CRLF, folding normalised to CRLF), SMTPsec-Used and the
+    // Require-SMTPsec header removed, the empty line; body: as received.
+    std::string head;
+    std::string body;
     bool require_security = false;
     std::string login;  // normalised SASL login or certificate subject; "" none
 };
@@ -36,7 +39,8 @@ class Intake {
 public:
     virtual ~Intake() = default;
     // Our queue id, or why the message could not be stored. Thread-safe.
-    virtual Expected<std::string, std::string> take_over(const TakeOver& mail) = 0;
+    // May move mail.head and mail.body out (tens of MiB: no copy is made).
+    virtual Expected<std::string, std::string> take_over(TakeOver& mail) = 0;
 };
 
 }  // namespace smtpsec::milter

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "imf/header_section.h"
 #include "imf/received.h"
@@ -55,6 +56,19 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value, b
 }
 
 void MessageBuilder::add_body(std::string_view chunk) { body_.append(chunk); }
+
+std::string MessageBuilder::head(std::string_view prefix) const {
+    std::string out;
+    out.reserve(prefix.size() + header_.size() + 2);
+    out += prefix;
+    out += header_;
+    out += "\r\n";
+    return out;
+}
+
+std::string MessageBuilder::take_body() { return std::exchange(body_, std::string()); }
+
+void MessageBuilder::reserve_body(std::size_t bytes) { body_.reserve(bytes); }
 
 std::string MessageBuilder::message() const {
     std::string out;

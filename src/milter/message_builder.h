@@ -35,6 +35,14 @@ public:
 
     // Header section, empty line, body.
     std::string message() const;
+    // message() in two pieces without copying the body: `prefix` + the
+    // header section + the empty line, and the body, which the builder gives
+    // up (only header-side queries remain valid afterwards).
+    std::string head(std::string_view prefix) const;
+    std::string take_body();
+    // A capacity hint for the body (the SIZE= the client declared), so that
+    // a large body is not copied again each time the buffer doubles.
+    void reserve_body(std::size_t bytes);
     std::size_t size() const { return header_.size() + body_.size() + 2; }
     // A Require-SMTPsec field had the value "yes".
     bool require_requested() const { return require_requested_; }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "imf/origin_from.h"
 #include "log/log.h"
@@ -38,7 +39,7 @@ std::string login_of(SMFICTX* ctx) {
     return normalise_login(macro(ctx, "{cert_subject}"));
 }
 
-FromFacts from_facts(const std::string& message) {
+FromFacts from_facts(std::string_view message) {
     FromFacts from;
     auto mailbox = imf::origin_mailbox(message);
     if (!mailbox) {
@@ -91,6 +92,15 @@ sfsistat Session::mail(SMFICTX* ctx, char** argv) {
 
     std::vector<std::string> args;
     for (char** a = argv && argv[0] ? argv + 1 : nullptr; a && *a; ++a) args.emplace_back(*a);
+    // The client's SIZE= (Postfix passes the MAIL parameters on): a capacity
+    // hint for the body, capped so that a lie costs little.
+    for (const auto& a : args) {
+        if (a.size() <= 5 || !imf::equals_ignore_case(std::string_view(a).substr(0, 5), "SIZE=")) continue;
+        std::size_t declared = 0;
+        auto [end, ec] = std::from_chars(a.data() + 5, a.data() + a.size(), declared);
+        if (ec == std::errc() && end == a.data() + a.size())
+            m.builder->reserve_body(std::min<std::size_t>(declared, 64u << 20));
+    }
     const MilterSettings& s = *m.settings;
     auto require = [&](std::string reason) {
         if (m.require_security) return;
@@ -149,15 +159,15 @@ sfsistat Session::eom(SMFICTX* ctx) {
     facts.login = m.login;
     facts.require_security = m.require_security;
     facts.require_reason = m.require_reason;
-    std::string text = m.builder->message();
-    facts.from = from_facts(text);
     // Postfix does not show a milter the Received field it adds itself
     // (nor does Sendmail 8.17); without it the mail's trace would lose this hop.
+    std::string received;
     if (!m.builder->has_received_with_id(m.queue_id))
-        text = mta_received({helo_, client_name_, client_address_, my_name_, m.queue_id,
-                             m.recipients.size() == 1 ? m.recipients[0].facts.address : "",
-                             std::chrono::system_clock::now()}) +
-               text;
+        received = mta_received({helo_, client_name_, client_address_, my_name_, m.queue_id,
+                                 m.recipients.size() == 1 ? m.recipients[0].facts.address : "",
+                                 std::chrono::system_clock::now()});
+    std::string head = m.builder->head(received);
+    facts.from = from_facts(std::string_view(head).substr(received.size()));
     auto deadline = std::chrono::steady_clock::now() + s.verdict_wait;
     for (auto& r : m.recipients) {
         if (r.pending) r.facts.verdict = r.pending->wait_until(deadline);
@@ -171,7 +181,8 @@ sfsistat Session::eom(SMFICTX* ctx) {
         mail.mta_queue_id = m.queue_id;
         mail.sender = m.sender;
         mail.from_domain = decision.from_domain;
-        mail.message = std::move(text);
+        mail.head = std::move(head);
+        mail.body = m.builder->take_body();
         mail.require_security = m.require_security;
         mail.login = m.login;
         for (auto i : decision.take) {

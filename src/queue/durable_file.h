@@ -5,6 +5,7 @@
 // back whole. Errors come back as "PATH: reason" for the log.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -17,11 +18,32 @@ using FileResult = Expected<Done, std::string>;
 
 // Creates `path` (which must not exist: O_EXCL), writes `content`, fsyncs it.
 FileResult write_new_file_synced(const std::string& path, std::string_view content);
+// The same with the content in two pieces, written one after the other.
+FileResult write_new_file_synced(const std::string& path, std::string_view first, std::string_view second);
 
 // rename(2) then fsync of the target's directory.
 FileResult rename_durably(const std::string& from, const std::string& to, const std::string& to_directory);
 
 FileResult fsync_directory(const std::string& directory);
+
+// fsync(2) of one directory shared by threads, group-committed: a caller that
+// changed the directory (a rename, an unlink) calls sync() afterwards and
+// returns once an fsync that STARTED after its call has completed. Concurrent
+// callers share one fsync instead of queueing one each on the disk.
+class DirectorySync {
+public:
+    explicit DirectorySync(std::string directory);  // throws std::runtime_error
+    ~DirectorySync();
+    DirectorySync(const DirectorySync&) = delete;
+    DirectorySync& operator=(const DirectorySync&) = delete;
+    FileResult sync();
+
+private:
+    struct State;
+    std::string directory_;
+    int fd_ = -1;
+    std::unique_ptr<State> state_;
+};
 
 Expected<std::string, std::string> read_whole_file(const std::string& path);
 

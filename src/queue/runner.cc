@@ -234,7 +234,7 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         for (auto i : indexes) it->second.envelope.recipients[i].next_attempt = now() + settings_.retry_min.count();
         return;
     }
-    auto prepared = imf::prepare_for_signing(*message);
+    auto prepared = imf::prepare_for_signing_in_place(*message);
     if (!prepared) {
         fail_now(id, indexes, "message cannot be sent over SMTPsec: " + prepared.error().reason, "5.6.0");
         finish_if_done(id);
@@ -245,7 +245,8 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     email.id = next_delivery_id_++;
     email.domain = domain;
     for (auto i : indexes) email.recipients.push_back(e.recipients[i].address);
-    email.message = Bytes::copy_of(prepared->message);
+    const std::size_t signed_size = message->size() - prepared->offset;
+    email.message = Bytes::take(std::move(*message)).slice(prepared->offset, signed_size);
     email.trace_headers = std::move(prepared->trace_headers);
     if (e.require_security) email.require_security = 1;
     for (auto i : indexes) it->second.busy.insert(i);
@@ -315,11 +316,20 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
                 break;
             }
         }
-        return true;
+        // An entry that is finished and idle now is removed right below
+        // (finish_if_done): writing its final state first would cost two
+        // fsyncs for a file unlinked a moment later. A crash in between
+        // leaves the last stored state, as a crash before this store would.
+        return !(handback.empty() && e.finished() && idle_after_report(id));
     });
     if (!handback.empty()) start_handback(id, handback);
     finish_if_done(id);
     work_done();
+}
+
+bool QueueRunner::idle_after_report(const std::string& id) const {
+    auto it = entries_.find(id);
+    return it != entries_.end() && it->second.idle() && !it->second.gone;
 }
 
 void QueueRunner::start_handback(const std::string& id, const std::vector<std::size_t>& indexes) {
@@ -334,7 +344,7 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     inbound::InjectRequest request;
     request.mail_from = e.sender;
     for (auto i : indexes) request.recipients.push_back(e.recipients[i].address);
-    request.message.push_back(Bytes::copy_of(*message));
+    request.message.push_back(Bytes::take(std::move(*message)));
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;
     std::weak_ptr<bool> alive = alive_;

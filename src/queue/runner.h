@@ -100,6 +100,7 @@ private:
     void fail_now(const std::string& id, const std::vector<std::size_t>& indexes, const std::string& reason,
                   const std::string& status);
     bool store(const std::string& id, const Spool::Change& change);
+    bool idle_after_report(const std::string& id) const;
     void finish_if_done(const std::string& id);
     void work_done();
     void schedule_soon();

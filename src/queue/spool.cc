@@ -78,6 +78,7 @@ Spool::Spool(std::string directory, bool create_directory)
     std::string lock_path = directory_ + "/queue.lock";
     lock_fd_ = net::UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!lock_fd_) throw std::runtime_error(lock_path + ": " + std::strerror(errno));
+    active_sync_ = std::make_unique<DirectorySync>(active_);
 }
 
 std::string Spool::env_path(const std::string& id) const { return active_ + "/" + id + ".env"; }
@@ -106,21 +107,28 @@ Expected<std::string, std::string> Spool::accept(const NewMessage& m) {
         tmp_msg = tmp_ + "/" + e.id + ".msg";
         if (!exists(env_path(e.id)) && !exists(tmp_msg)) break;
     }
-    auto written = write_new_file_synced(tmp_msg, m.message);
+    auto written = write_new_file_synced(tmp_msg, m.message, m.body);
     if (!written) return Unexpected<std::string>{written.error()};
-    auto moved = rename_durably(tmp_msg, msg_path(e.id), active_);
-    if (!moved) {
-        ::unlink(tmp_msg.c_str());
-        return Unexpected<std::string>{moved.error()};
-    }
     std::string tmp_env = tmp_ + "/" + e.id + ".env";
     auto env_written = write_new_file_synced(tmp_env, to_json(e));
-    if (env_written) env_written = rename_durably(tmp_env, env_path(e.id), active_);
     if (!env_written) {
-        ::unlink(tmp_env.c_str());
-        ::unlink(msg_path(e.id).c_str());
+        ::unlink(tmp_msg.c_str());
         return Unexpected<std::string>{env_written.error()};
     }
+    // The .msg goes into place before the .env (an entry exists iff its
+    // .env does); one directory fsync then makes both renames durable.
+    auto undo = [&](const std::string& why) {
+        ::unlink(tmp_msg.c_str());
+        ::unlink(tmp_env.c_str());
+        ::unlink(env_path(e.id).c_str());
+        ::unlink(msg_path(e.id).c_str());
+        return Unexpected<std::string>{why};
+    };
+    if (::rename(tmp_msg.c_str(), msg_path(e.id).c_str()) != 0)
+        return undo(msg_path(e.id) + ": rename: " + std::strerror(errno));
+    if (::rename(tmp_env.c_str(), env_path(e.id).c_str()) != 0)
+        return undo(env_path(e.id) + ": rename: " + std::strerror(errno));
+    if (auto synced = active_sync_->sync(); !synced) return undo(synced.error());
     return e.id;
 }
 
@@ -193,7 +201,9 @@ Expected<Done, std::string> Spool::store_envelope(const Envelope& e) {
     std::string tmp = tmp_ + "/" + e.id + ".env.new";
     ::unlink(tmp.c_str());
     auto written = write_new_file_synced(tmp, to_json(e));
-    if (written) written = rename_durably(tmp, env_path(e.id), active_);
+    if (written && ::rename(tmp.c_str(), env_path(e.id).c_str()) != 0)
+        written = Unexpected<std::string>{env_path(e.id) + ": rename: " + std::strerror(errno)};
+    if (written) written = active_sync_->sync();
     if (!written) ::unlink(tmp.c_str());
     return written;
 }
@@ -214,7 +224,7 @@ bool Spool::remove(const std::string& id) {
     Lock lock(*this);
     if (::unlink(env_path(id).c_str()) != 0) return false;
     ::unlink(msg_path(id).c_str());
-    (void)fsync_directory(active_);
+    (void)active_sync_->sync();
     return true;
 }
 

@@ -9,8 +9,12 @@
 //   active/ID.env the envelope and per-recipient state (envelope.h)
 //   corrupt/      entries found unreadable at start-up, kept for the operator
 //   queue.lock    flock(2)ed around every change of an existing entry
-// An entry exists iff its .env exists. accept() writes the .msg first and the
-// .env last, each as tmp file + fsync + rename + directory fsync.
+// An entry exists iff its .env exists. accept() writes and fsyncs both tmp
+// files, renames the .msg into active/ and then the .env, and fsyncs active/
+// once (group-committed with concurrent accepts) before it returns: three
+// fsyncs per message, shared where threads overlap. A crash before that
+// fsync leaves at most an unacknowledged entry (removed or set aside by
+// recover()); the MTA still holds the mail then.
 //
 // Changes of existing entries (the runner, and smtpsec-queue while the daemon
 // runs) are read-modify-write under the lock, so neither overwrites the
@@ -19,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -41,7 +46,8 @@ struct NewMessage {
     std::string sender;       // bare addr-spec, "" for the null sender
     std::string from_domain;  // the signing domain
     std::vector<NewRecipient> recipients;
-    std::string message;      // RFC 5322, CRLF
+    std::string message;      // RFC 5322, CRLF (or its first part, see body)
+    std::string body;         // written right after `message` (the milter's two pieces)
     bool require_security = false;
 };
 
@@ -97,6 +103,7 @@ private:
     std::string active_;
     std::string corrupt_;
     net::UniqueFd lock_fd_;
+    std::unique_ptr<DirectorySync> active_sync_;
     mutable std::mutex mutex_;  // flock does not exclude threads sharing lock_fd_
 };
 

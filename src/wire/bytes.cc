@@ -13,6 +13,11 @@ Bytes::Bytes(std::vector<std::uint8_t> owned) {
     owner_ = std::move(holder);
 }
 
+Bytes Bytes::take(std::string&& text) {
+    auto holder = std::make_shared<const std::string>(std::move(text));
+    return Bytes(holder, reinterpret_cast<const std::uint8_t*>(holder->data()), holder->size());
+}
+
 Bytes Bytes::copy_of(std::span<const std::uint8_t> data) {
     return Bytes(std::vector<std::uint8_t>(data.begin(), data.end()));
 }

@@ -39,14 +39,14 @@ public:
 class FileIntake : public Intake {
 public:
     explicit FileIntake(std::string dir) : dir_(std::move(dir)) {}
-    smtpsec::Expected<std::string, std::string> take_over(const TakeOver& mail) override {
+    smtpsec::Expected<std::string, std::string> take_over(TakeOver& mail) override {
         for (const auto& r : mail.recipients)
             if (r.domain == "diskfull.test") return smtpsec::Unexpected<std::string>{"disk full (test)"};
         std::ofstream out(dir_ + "/" + mail.mta_queue_id + ".txt", std::ios::binary);
         out << "sender=" << mail.sender << "\nfrom_domain=" << mail.from_domain
             << "\nrequire_security=" << (mail.require_security ? 1 : 0) << "\nlogin=" << mail.login << "\n";
         for (const auto& r : mail.recipients) out << "rcpt=" << r.as_given << "\n";
-        out << "--\n" << mail.message;
+        out << "--\n" << mail.head << mail.body;
         out.close();
         if (!out) return smtpsec::Unexpected<std::string>{"cannot write"};
         return "Q" + mail.mta_queue_id;
