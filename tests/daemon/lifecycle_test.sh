@@ -22,6 +22,8 @@ CLIENTS=()
 cleanup() {
     local p
     for p in "${CLIENTS[@]}"; do kill "$p" 2>/dev/null; done
+    # shellcheck disable=SC2086
+    [ -n "${frozen:-}" ] && kill -CONT $frozen 2>/dev/null
     world_down
     [ "$failed" -eq 0 ] && rm -rf "$DIR"
 }
@@ -155,12 +157,18 @@ world_gateway_start ga || bad "ga did not restart"
 #    30 s drain limit.
 kill -0 "$OLD" 2>/dev/null || bad "the idle client is gone before gb's drain"
 gb_pid=$(cat "$WORLD/gb/daemon.pid")
-conns=$(log_count gb "SMTPsec connection from")
 send six --attach "@$DIR/big.txt" &
 SWAKS=$!
-# SIGTERM as soon as ga's connection carrying six is up at gb (its Email still to come).
-for ((i = 0; i < 600; i++)); do
-    [ "$(log_count gb "SMTPsec connection from")" -gt "$conns" ] && break
+# Postfix b.test is frozen (SIGSTOP) until gb has begun the drain, so six is
+# certainly in flight inside gb (authenticated, re-injection waiting for the
+# MTA) when SIGTERM arrives; the MTA is thawed once the drain is under way.
+pb_master=$(tr -d ' ' < "$WORLD/pb/queue/pid/master.pid")
+frozen="$pb_master $(ps -o pid= --ppid "$pb_master" | tr '\n' ' ')"
+authenticated=$(log_count gb "authenticated")
+# shellcheck disable=SC2086
+kill -STOP $frozen
+for ((i = 0; i < 1500; i++)); do
+    [ "$(log_count gb "authenticated")" -gt "$authenticated" ] && break
     sleep 0.02
 done
 kill -TERM "$gb_pid"; t0=$(date +%s.%N)
@@ -173,6 +181,8 @@ if timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.7/4650' 2>"$DIR/late.err"; then
 elif grep -q "Connection refused" "$DIR/late.err"; then
     ok "draining gb refuses a new TCP connection (listening socket closed)"
 else bad "a TCP connect to draining gb: $(cat "$DIR/late.err")"; fi
+# shellcheck disable=SC2086
+kill -CONT $frozen
 wait "$gb_pid"; status=$?
 secs=$(echo "$(date +%s.%N) - $t0" | bc)
 rm -f "$WORLD/gb/daemon.pid"
