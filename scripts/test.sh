@@ -52,5 +52,30 @@ step "unit tests under ASan+UBSan" build_and_test build-asan --suite unit -- \
 step "fuzzers (${FUZZ_SECONDS}s each)" env CXX=clang++ FUZZ_SECONDS="$FUZZ_SECONDS" \
     tests/fuzz/run.sh build-fuzz
 
+# CI keeps only the tail of the output: name what failed once more here,
+# with the end of each failing test's output.
+summarise_failures() {  # summarise_failures DIR
+    local log=$1/meson-logs/testlog.json
+    [ -f "$log" ] || return 0
+    python3 - "$log" <<'PY'
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        t = json.loads(line)
+    except ValueError:
+        continue
+    if t.get("result") in ("OK", "EXPECTEDFAIL", "SKIP"):
+        continue
+    print(f"==> FAILED: {t['name']} ({t['result']}, {t.get('duration', 0):.0f}s); end of its output:")
+    out = (t.get("stdout") or "") + (t.get("stderr") or "")
+    for l in out.splitlines()[-40:]:
+        print("    " + l)
+PY
+}
+if [ "$failed" -ne 0 ]; then
+    summarise_failures build
+    summarise_failures build-asan
+fi
+
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
