@@ -31,7 +31,7 @@ for name in decode_fuzzer framer_fuzzer; do
         echo "$name: ok, ${runs:-?} inputs in ${seconds}s"
     else
         echo "$name: FAILED"; tail -40 "$work/$name.log"
-        for crash in "$work/$name"-*; do [ -f "$crash" ] && { echo "input: $(basename "$crash")"; xxd "$crash" | head -20; }; done
+        for crash in "$work/$name"-*; do [ -f "$crash" ] && { echo "input: $(basename "$crash")"; od -A x -t x1z "$crash" | head -20; }; done
         status=1
     fi
     i=$((i + 1))
