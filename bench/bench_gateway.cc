@@ -141,9 +141,8 @@ int main() try {
     auto policy = std::make_shared<const tls::AuthPolicy>(
         tls::AuthPolicy::from_files(dir / "ca.pem", dir / "logs.json", ct));
 
-    auto probe = must(net::listen_on(must(net::Endpoint::parse("127.0.0.1", 0), "ep")), "listen");
-    const std::uint16_t port = net::local_endpoint(probe.get()).port();
-    probe.reset();
+    auto reserved = must(net::listen_on(must(net::Endpoint::parse("127.0.0.1", 0), "ep")), "listen");
+    const std::uint16_t port = net::local_endpoint(reserved.get()).port();
     std::string records;
     for (const char* zone : {"ga", "gb"}) {
         records += fmt::format("{0}.test _smtpsec._tcp.{0}.test. 3600 IN SRV 0 0 {1} mx.{0}.test.\n", zone, port);
@@ -162,7 +161,7 @@ int main() try {
     int next_id = 0;
     inbound::InboundContext context{loop, settings, authenticator, sink, [&] { return fmt::format("IN{}", ++next_id); }};
     inbound::Listener listener(context, 2000);
-    must(listener.listen(must(net::Endpoint::parse("127.0.0.1", port), "ep")), "listener");
+    listener.adopt(std::move(reserved));  // bound before DNS started: nobody can take the port meanwhile
 
     auto identity = must(SigningIdentity::load(ga_files.cert, ga_files.key), "identity");
     outbound::ConnectionSettings cs{must(tls::Credentials::client(), "client creds"), policy, identity.chain, {}};

@@ -15,7 +15,11 @@ Listener::~Listener() = default;
 Expected<net::Endpoint, std::string> Listener::listen(const net::Endpoint& at) {
     auto fd = net::listen_on(at);
     if (!fd) return Unexpected{fd.error()};
-    Socket s{std::move(*fd), nullptr};
+    return adopt(std::move(*fd));
+}
+
+net::Endpoint Listener::adopt(net::UniqueFd listening) {
+    Socket s{std::move(listening), nullptr};
     int raw = s.fd.get();
     s.watcher = std::make_unique<event::IoWatcher>(ctx_.loop, [this, raw](int) { on_acceptable(raw); });
     s.watcher->start(raw, EV_READ);

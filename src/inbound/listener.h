@@ -22,6 +22,9 @@ public:
 
     // Binds and listens; returns the bound endpoint (port 0 picks one).
     Expected<net::Endpoint, std::string> listen(const net::Endpoint& at);
+    // Accepts on a socket that is already bound and listening (a caller that
+    // had to know the port long before the listener existed); returns its endpoint.
+    net::Endpoint adopt(net::UniqueFd listening);
     // Drain: closes the listening sockets, so that new connections are
     // refused by the kernel instead of waiting in its backlog for an accept
     // that never comes; tells every connection to finish what it holds and

@@ -27,13 +27,19 @@ inline std::string hex(const std::vector<std::uint8_t>& bytes) {
     return out;
 }
 
-inline std::uint16_t free_port() {
+// A listening socket on a port the kernel picked, kept open until it is
+// used: a port that was only probed could be taken in between (as the source
+// port of another test's connection) and the later bind would fail.
+inline net::UniqueFd reserve_port() {
     auto any = net::Endpoint::parse("127.0.0.1", 0);
     REQUIRE(any);
-    auto probe = net::listen_on(*any);
-    REQUIRE(probe);
-    return net::local_endpoint(probe->get()).port();
+    auto reserved = net::listen_on(*any);
+    REQUIRE(reserved);
+    return std::move(*reserved);
 }
+
+// For a server in another process, which must bind the port itself.
+inline std::uint16_t free_port() { return net::local_endpoint(reserve_port().get()).port(); }
 
 class Sites {
 public:
@@ -73,7 +79,9 @@ public:
         r->settings.credentials = *creds;
         r->settings.authserv_id = r->host;
         spec.tune(r->settings);
-        r->port = free_port();
+        auto reserved = reserve_port();
+        r->port = net::local_endpoint(reserved.get()).port();
+        reserved_[spec.domain] = std::move(reserved);
         records_ += fmt::format("{0} _smtpsec._tcp.{0}. 3600 IN SRV 0 0 {1} mx.{0}.\n", spec.domain, r->port);
         records_ += fmt::format("{0} mx.{0}. 3600 IN A 127.0.0.1\n", spec.domain);
         for (const auto& t : spec.tlsa)
@@ -93,10 +101,7 @@ public:
             rr.context = std::make_unique<inbound::InboundContext>(inbound::InboundContext{
                 loop, rr.settings, *rr.authenticator, rr.next_hop ? *rr.next_hop : rr.delivery, [&rr] { return fmt::format("IN{}", ++rr.next_id); }});
             rr.listener = std::make_unique<inbound::Listener>(*rr.context, 1000);
-            auto at = net::Endpoint::parse("127.0.0.1", rr.port);
-            REQUIRE(at);
-            auto bound = rr.listener->listen(*at);
-            REQUIRE(bound);
+            REQUIRE(rr.listener->adopt(std::move(reserved_.at(name))).port() == rr.port);
         }
     }
 
@@ -137,6 +142,7 @@ public:
 
 private:
     std::string records_;
+    std::map<std::string, net::UniqueFd> reserved_;  // each site's listening socket, from add() to start()
 };
 
 }  // namespace smtpsec::test
