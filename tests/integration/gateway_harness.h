@@ -18,6 +18,7 @@
 #include "event/loop.h"
 #include "event/timer.h"
 #include "inbound/listener.h"
+#include "net/socket.h"
 #include "outbound/deliverer.h"
 #include "smtpsec/signature.h"
 #include "support/dns_fixture.h"
@@ -60,6 +61,17 @@ public:
 };
 
 // Runs the loop until `done()` or `seconds` pass; false on timeout.
+// A listening socket on a port the kernel picked, kept open until it is
+// used: a port that was only probed could be taken in between (as the source
+// port of another test's connection) and the later bind would fail.
+inline net::UniqueFd reserve_port() {
+    auto any = net::Endpoint::parse("127.0.0.1", 0);
+    REQUIRE(any);
+    auto reserved = net::listen_on(*any);
+    REQUIRE(reserved);
+    return std::move(*reserved);
+}
+
 inline bool run_until(event::Loop& loop, const std::function<bool()>& done, double seconds = 20) {
     bool timed_out = false;
     event::Timer guard(loop, [&] { timed_out = true; });

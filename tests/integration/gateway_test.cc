@@ -52,11 +52,8 @@ struct World {
 
         // Listening needs the resolver (for origin authentication) only when
         // mail arrives, so bind now and build the rest after DNS is up.
-        auto any = net::Endpoint::parse("127.0.0.1", 0);
-        REQUIRE(any);
-        auto probe = net::listen_on(*any);
-        REQUIRE(probe);
-        b.port = net::local_endpoint(probe->get()).port();
+        auto reserved = reserve_port();
+        b.port = net::local_endpoint(reserved.get()).port();
 
         std::string records;
         for (const char* zone : {"ga", "gb"}) {
@@ -70,7 +67,7 @@ struct World {
         b.context = std::make_unique<inbound::InboundContext>(inbound::InboundContext{
             loop, b.settings, *b.authenticator, b.delivery, [this] { return fmt::format("IN{}", ++b.next_id); }});
         b.listener = std::make_unique<inbound::Listener>(*b.context, 100);
-        REQUIRE(b.listener->adopt(std::move(*probe)).port() == b.port);
+        REQUIRE(b.listener->adopt(std::move(reserved)).port() == b.port);
     }
     ~World() { std::filesystem::remove_all(dir); }
 

@@ -27,17 +27,6 @@ inline std::string hex(const std::vector<std::uint8_t>& bytes) {
     return out;
 }
 
-// A listening socket on a port the kernel picked, kept open until it is
-// used: a port that was only probed could be taken in between (as the source
-// port of another test's connection) and the later bind would fail.
-inline net::UniqueFd reserve_port() {
-    auto any = net::Endpoint::parse("127.0.0.1", 0);
-    REQUIRE(any);
-    auto reserved = net::listen_on(*any);
-    REQUIRE(reserved);
-    return std::move(*reserved);
-}
-
 // For a server in another process, which must bind the port itself.
 inline std::uint16_t free_port() { return net::local_endpoint(reserve_port().get()).port(); }
 
