@@ -127,6 +127,7 @@ struct QueueConfig {
     Duration lifetime = std::chrono::hours(24 * 5);      // maximal_queue_lifetime
     Duration delay_warning = std::chrono::hours(4);      // 0: no delay warnings
     std::uint32_t destination_concurrency = 20;          // default_destination_concurrency_limit
+    std::uint64_t delivery_memory = std::uint64_t{64} << 20;  // message bytes in flight, all domains
     // From: of delivery status notifications; load_config fills in
     // "MAILER-DAEMON@<host name>".
     std::string bounce_from;

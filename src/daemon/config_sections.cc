@@ -228,6 +228,7 @@ void read_queue(SectionReader& r, QueueConfig& c, const ReadContext& ctx, Proble
                                  "no delay warning will be sent",
                                  format_duration(c.delay_warning), format_duration(c.lifetime)));
     r.get_int("destination_concurrency", c.destination_concurrency, 1, 1000);
+    r.get_size("delivery_memory", c.delivery_memory, std::uint64_t{1} << 20, std::uint64_t{64} << 30);
     r.get_string("bounce_from", c.bounce_from, parse_optional_address);
     if (c.bounce_from.empty()) c.bounce_from = "MAILER-DAEMON@" + ctx.hostname;
     r.get_string("postmaster", c.postmaster, parse_optional_address);

@@ -19,6 +19,7 @@ queue::QueueSettings queue_settings(const Config& config) {
     s.lifetime = duration_cast<S>(q.lifetime);
     s.delay_warning = duration_cast<S>(q.delay_warning);
     s.destination_concurrency = q.destination_concurrency;
+    s.delivery_memory = q.delivery_memory;
     s.bounce_from = q.bounce_from;
     s.postmaster = q.postmaster;
     s.reporting_mta = config.reinject.helo_name;

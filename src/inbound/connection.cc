@@ -14,8 +14,13 @@ namespace smtpsec::inbound {
 namespace {
 
 constexpr std::uint64_t kProgressBytes = 64 * 1024;
-// Emails read ahead while one is being delivered.
+// Emails read ahead while others are being delivered.
 constexpr std::size_t kReadAhead = 8;
+// Emails of one connection authenticated and re-injected side by side. The
+// answers still leave in order (point 17, AnswerQueue); one at a time made a
+// connection as slow as the MTA's round trip per Email (about 120 msgs/s
+// into Postfix here, with 1 KiB mail).
+constexpr std::size_t kInParallel = 8;
 
 session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& email) {
     switch (r.kind) {
@@ -101,7 +106,7 @@ void InboundConnection::flush() {
 }
 
 void InboundConnection::arm_read_deadline() {
-    if (finished_ || busy_) return;
+    if (finished_ || in_progress_ > 0) return;
     progress_mark_ = stream_ ? stream_->bytes_read() : 0;
     bool between_messages = framer_.idle() && session_.pending_emails() == 0;
     idle_deadline_ = between_messages;
@@ -113,22 +118,26 @@ void InboundConnection::arm_read_deadline() {
 }
 
 void InboundConnection::process_next() {
-    if (busy_ || finished_ || !stream_) return;
-    auto next = session_.take_email();
-    if (!next) {
-        stream_->pause_input(input_closed_);
-        return;
+    // complete() calls back here, also from inside check() (a refusal that
+    // needs no DNS answers at once): the loop re-reads every bound.
+    while (!finished_ && stream_ && in_progress_ < kInParallel) {
+        auto next = session_.take_email();
+        if (!next) break;
+        ++in_progress_;
+        deadline_.stop();
+        auto email = std::make_shared<session::IncomingEmail>(std::move(*next));
+        const auto number = email->number;
+        std::weak_ptr<bool> alive = alive_;
+        checks_[number] = nullptr;  // erased by the callback, which may come before check() returns
+        auto handle = ctx_.authenticator.check(email->email(), *email->chain,
+                                               [this, alive, email, number](OriginVerdict verdict) {
+                                                   if (alive.expired()) return;
+                                                   checks_.erase(number);
+                                                   on_origin(std::move(*email), std::move(verdict));
+                                               });
+        if (auto it = checks_.find(number); it != checks_.end()) it->second = std::move(handle);
     }
-    stream_->pause_input(input_closed_ || session_.pending_emails() >= kReadAhead);
-    busy_ = true;
-    deadline_.stop();
-    auto email = std::make_shared<session::IncomingEmail>(std::move(*next));
-    std::weak_ptr<bool> alive = alive_;
-    pending_check_ = ctx_.authenticator.check(email->email(), *email->chain,
-                                              [this, alive, email](OriginVerdict verdict) {
-                                                  if (alive.expired()) return;
-                                                  on_origin(std::move(*email), std::move(verdict));
-                                              });
+    if (!finished_ && stream_) stream_->pause_input(input_closed_ || session_.pending_emails() >= kReadAhead);
 }
 
 void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict verdict) {
@@ -192,8 +201,7 @@ void InboundConnection::complete(std::uint32_t number, const session::EmailOutco
     if (finished_) return;
     session_.complete(number, outcome);
     if (!outcome.error) ++delivered_;
-    busy_ = false;
-    pending_check_.reset();
+    --in_progress_;
     flush();
     if (finished_) return;
     arm_read_deadline();
@@ -217,7 +225,7 @@ void InboundConnection::end_if_drained() {
     if (!stream_->handshake_done() || !framer_.idle()) return;
     input_closed_ = true;
     stream_->pause_input(true);
-    if (busy_ || session_.pending_emails() > 0) return;  // complete() comes back here
+    if (in_progress_ > 0 || session_.pending_emails() > 0) return;  // complete() comes back here
     // The idle deadline still runs: it bounds a client that never reads our close.
     log::info("{}: {}: draining: ending the connection (service_unavailable)", id_, peer_);
     session_.end(ErrorCode::service_unavailable);
@@ -232,7 +240,7 @@ void InboundConnection::finish(const std::string& reason) {
     if (finished_) return;
     finished_ = true;
     deadline_.stop();
-    pending_check_.reset();
+    checks_.clear();
     log::info("{}: {}: connection ended ({}), {} Email(s) delivered", id_, peer_, reason, delivered_);
     auto done = std::move(done_);
     done();

@@ -1,6 +1,6 @@
 // One inbound SMTPsec connection: TLS, the server session (points 15-18),
-// origin authentication (point 22) and delivery to the local MTA, one Email
-// at a time in order while the client keeps pipelining.
+// origin authentication (point 22) and delivery to the local MTA: several
+// Emails side by side while the client keeps pipelining, answered in order.
 //
 // Limits: a handshake deadline; a read deadline that only progress resets
 // (a complete Message, or 64 KiB of input), so a client trickling bytes is
@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -79,8 +80,8 @@ private:
     Framer framer_;
     std::unique_ptr<tls::Stream> stream_;
     event::Timer deadline_;
-    std::shared_ptr<void> pending_check_;
-    bool busy_ = false;
+    std::map<std::uint32_t, std::shared_ptr<void>> checks_;  // origin checks under way, by Email number
+    std::size_t in_progress_ = 0;  // Emails taken from the session and not yet answered
     bool finished_ = false;
     bool draining_ = false;
     bool input_closed_ = false;  // draining: no further Message is read

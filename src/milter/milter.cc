@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -25,10 +27,17 @@ namespace {
 std::atomic<Milter*> the_milter{nullptr};
 
 // The connection's private data (smfi_setpriv), from negotiate to close.
-// negotiate learns whether header values keep their leading space; connect
-// creates the Session.
+// negotiate learns whether header values keep their leading space and which
+// stages the MTA sends without waiting for a reply; connect creates the Session.
 struct Private {
     bool leading_space = false;
+    // Headers and body chunks are only collected, so we ask the MTA not to
+    // wait for a reply to each (SMFIP_NR_HDR, SMFIP_NR_BODY): a round trip
+    // per header field was most of the milter's system calls with small mail.
+    bool no_reply_header = false;
+    bool no_reply_body = false;
+    // A failure at a stage that gets no reply, answered at end-of-message.
+    std::optional<sfsistat> deferred;
     std::unique_ptr<Session> session;
 };
 
@@ -68,7 +77,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
         return SMFIS_REJECT;
     }
     *pf0 = needed | (f0 & SMFIF_SETSYMLIST);
-    *pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC);
+    *pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY);
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
@@ -84,6 +93,8 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
         Private* p = ensure_private(ctx);
         if (!p) return SMFIS_TEMPFAIL;
         p->leading_space = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+        p->no_reply_header = (*pf1 & SMFIP_NR_HDR) != 0;
+        p->no_reply_body = (*pf1 & SMFIP_NR_BODY) != 0;
     } catch (...) {
         return SMFIS_TEMPFAIL;
     }
@@ -126,16 +137,29 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
     return guarded(ctx, [&](Session& s) { return s.rcpt(ctx, argv); });
 }
+// For a stage the MTA does not wait on: the MTA must get no reply at all,
+// so a failure is kept for end-of-message (the first one wins).
+sfsistat without_reply(SMFICTX* ctx, bool Private::*no_reply, sfsistat status) {
+    Private* p = private_of(ctx);
+    if (!p || !(p->*no_reply)) return status;
+    if (status != SMFIS_CONTINUE && !p->deferred) p->deferred = status;
+    return SMFIS_NOREPLY;
+}
+
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
-    return guarded(ctx, [&](Session& s) { return s.header(ctx, name, value); });
+    return without_reply(ctx, &Private::no_reply_header,
+                         guarded(ctx, [&](Session& s) { return s.header(ctx, name, value); }));
 }
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t length) {
-    return guarded(ctx, [&](Session& s) { return s.body(ctx, chunk, length); });
+    return without_reply(ctx, &Private::no_reply_body,
+                         guarded(ctx, [&](Session& s) { return s.body(ctx, chunk, length); }));
 }
 sfsistat on_eom(SMFICTX* ctx) {
+    if (Private* p = private_of(ctx); p && p->deferred) return *std::exchange(p->deferred, std::nullopt);
     return guarded(ctx, [&](Session& s) { return s.eom(ctx); });
 }
 sfsistat on_abort(SMFICTX* ctx) {
+    if (Private* p = private_of(ctx)) p->deferred.reset();
     if (Session* s = session_of(ctx)) s->abort();
     return SMFIS_CONTINUE;
 }

@@ -24,7 +24,9 @@ Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings
       deadline_(loop, [this] {
           fail(session_.established() ? "timed out waiting for an answer"
                                       : "timed out before the ServerHello");
-      }) {}
+      }) {
+    session_.on_output([this] { flush_session(); });
+}
 
 Connection::~Connection() = default;
 

@@ -201,7 +201,9 @@ void QueueRunner::process_entry(const std::string& id, std::int64_t t) {
             due[r.domain].push_back(i);
     }
     for (const auto& [domain, indexes] : due) {
-        if (per_domain_[domain] >= settings_.destination_concurrency) continue;  // a completion reschedules
+        // A completion reschedules when either bound held a delivery back.
+        if (per_domain_[domain] >= settings_.destination_concurrency) continue;
+        if (bytes_in_flight_ > 0 && bytes_in_flight_ >= settings_.delivery_memory) return;
         start_delivery(id, domain, indexes);
         if (!entries_.count(id)) return;
     }
@@ -252,10 +254,12 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     for (auto i : indexes) it->second.busy.insert(i);
     ++per_domain_[domain];
     ++in_flight_;
+    bytes_in_flight_ += signed_size;
     std::weak_ptr<bool> alive = alive_;
     transport_.deliver(e.from_domain, std::move(email),
-                       [this, alive, id, domain, indexes](outbound::DeliveryReport report) {
+                       [this, alive, id, domain, indexes, signed_size](outbound::DeliveryReport report) {
                            if (alive.expired()) return;
+                           bytes_in_flight_ -= signed_size;
                            on_report(id, domain, indexes, report);
                        });
 }

@@ -74,6 +74,7 @@ public:
     };
     Stats stats() const;
     std::size_t in_flight_for(const std::string& domain) const;
+    std::uint64_t bytes_in_flight() const { return bytes_in_flight_; }
 
 private:
     struct Tracked {
@@ -117,6 +118,7 @@ private:
     std::map<std::string, Tracked> entries_;
     std::map<std::string, unsigned> per_domain_;
     std::size_t in_flight_ = 0;
+    std::uint64_t bytes_in_flight_ = 0;  // message bytes of the deliveries in flight (delivery_memory)
     std::uint64_t next_delivery_id_ = 1;
     Stats counts_;
     bool processing_ = false;

@@ -224,7 +224,11 @@ bool Spool::remove(const std::string& id) {
     Lock lock(*this);
     if (::unlink(env_path(id).c_str()) != 0) return false;
     ::unlink(msg_path(id).c_str());
-    (void)active_sync_->sync();
+    // No directory fsync, as Postfix does not fsync when it deletes a queue
+    // file: a power loss right after this may bring the entry back, and it
+    // is delivered once more (or, with only the .msg gone, set aside in
+    // corrupt/). Mail is never lost by it, and each message is one fsync
+    // cheaper (a quarter of the queue's fsyncs).
     return true;
 }
 

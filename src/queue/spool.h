@@ -86,7 +86,8 @@ public:
     using Change = std::function<bool(Envelope&)>;
     Expected<Envelope, std::string> update(const std::string& id, const Change& change);
 
-    // Under the lock: removes the .env (the entry ends there), then the .msg.
+    // Under the lock: removes the .env (the entry ends there), then the .msg,
+    // without waiting for the disk (a power loss may bring the entry back).
     // Returns false if the entry did not exist.
     bool remove(const std::string& id);
 

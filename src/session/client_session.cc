@@ -53,6 +53,7 @@ void ClientSession::on_message(Message message) {
         encode_to(Message{{}, ClientHello{0, chains_}}, output_);
         ++next_number_;  // the ClientHello is our Message 0
         while (!waiting_.empty()) {
+            if (output_hook_) output_hook_();
             write_email(waiting_.front().first, waiting_.front().second);
             waiting_.pop_front();
         }

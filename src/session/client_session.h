@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ public:
     void send(std::uint64_t id, Message email);
 
     std::vector<std::uint8_t>& output() { return output_; }
+    // Called before each Email queued before the handshake is written, so
+    // that the driver takes what output() holds so far and every Email is
+    // encoded into a buffer of its own: joined, each Email's encoding would
+    // copy all the earlier ones.
+    void on_output(std::function<void()> hook) { output_hook_ = std::move(hook); }
     std::optional<EmailAnswer> take_answer();
 
     // The ServerHello has arrived and the ClientHello is queued.
@@ -66,6 +72,7 @@ private:
     std::deque<EmailAnswer> answers_;
     std::vector<std::uint8_t> output_;
     std::optional<std::string> failed_;
+    std::function<void()> output_hook_;
 };
 
 }  // namespace smtpsec::session

@@ -11,6 +11,7 @@ namespace {
 // GnuTLS sends one record per call; after EAGAIN the same buffer must be
 // offered again, so writes go out in slices of this size.
 constexpr std::size_t kWriteSlice = 16 * 1024;
+constexpr std::size_t kKeptBuffer = 256 * 1024;
 }  // namespace
 
 Stream::Stream(event::Loop& loop, Connection connection, Framer& framer, Handler& handler)
@@ -29,14 +30,10 @@ void Stream::start() {
 
 void Stream::write(std::vector<std::uint8_t>& bytes) {
     if (bytes.empty() || state_ == State::closed) return;
-    if (out_sent_ == out_.size()) {
-        out_.swap(bytes);
-        out_sent_ = 0;
-        bytes.clear();
-    } else {
-        out_.insert(out_.end(), bytes.begin(), bytes.end());
-        bytes.clear();
-    }
+    out_bytes_ += bytes.size();
+    out_.push_back(std::move(bytes));
+    bytes.swap(spare_);  // the writer encodes its next bytes into a buffer with room
+    bytes.clear();
     if (!pumping_) rearm();
 }
 
@@ -105,9 +102,10 @@ bool Stream::do_handshake() {
 }
 
 bool Stream::do_write() {
-    while (pending_output() > 0) {
-        std::size_t n = std::min(kWriteSlice, pending_output());
-        auto r = conn_.write({out_.data() + out_sent_, n});
+    while (!out_.empty()) {
+        auto& front = out_.front();
+        std::size_t n = std::min(kWriteSlice, front.size() - out_sent_);
+        auto r = conn_.write({front.data() + out_sent_, n});
         if (!r) {
             close(false, r.error());
             return false;
@@ -117,9 +115,14 @@ bool Stream::do_write() {
             return true;
         }
         out_sent_ += r->bytes;
+        if (out_sent_ < front.size()) continue;
+        out_bytes_ -= front.size();
+        out_sent_ = 0;
+        // Keep one buffer of a size worth reusing (answers, small Emails);
+        // a large one goes back to the allocator at once.
+        if (front.capacity() <= kKeptBuffer && front.capacity() > spare_.capacity()) spare_.swap(front);
+        out_.pop_front();
     }
-    out_.clear();
-    out_sent_ = 0;
     write_want_ = IOState::NeedWrite;
     auto alive = alive_;
     handler_.on_output_drained();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,14 +41,15 @@ public:
     Stream& operator=(const Stream&) = delete;
 
     void start();
-    // Queues bytes (moved from `bytes`, which is left empty).
+    // Queues bytes (moved from `bytes`, which is left empty, possibly with
+    // the capacity of a buffer already sent).
     void write(std::vector<std::uint8_t>& bytes);
     // Stops reading; once the output is written, sends close_notify and reports on_closed(true).
     void shutdown();
     // Stops reading input until resumed (back-pressure while an Email is processed).
     void pause_input(bool paused);
 
-    std::size_t pending_output() const { return out_.size() - out_sent_; }
+    std::size_t pending_output() const { return out_bytes_ - out_sent_; }
     // Bytes of TLS payload read so far (for progress deadlines).
     std::uint64_t bytes_read() const { return bytes_read_; }
     bool handshake_done() const { return state_ != State::handshake; }
@@ -70,8 +72,13 @@ private:
     Handler& handler_;
     event::IoWatcher io_;
     State state_ = State::handshake;
-    std::vector<std::uint8_t> out_;
-    std::size_t out_sent_ = 0;
+    // Buffers queued whole, never joined: pipelined 10 MiB Emails written
+    // while one was still going out were appended to one vector, copied
+    // again at each growth and held twice at its peak.
+    std::deque<std::vector<std::uint8_t>> out_;
+    std::size_t out_bytes_ = 0;  // in out_
+    std::size_t out_sent_ = 0;   // of out_.front()
+    std::vector<std::uint8_t> spare_;  // a small sent buffer, handed back to the next writer
     // What each blocked operation waits for. They are kept apart: a write
     // blocked on EAGAIN needs writability even while reads need readability.
     IOState handshake_want_ = IOState::NeedRead;

@@ -106,6 +106,7 @@ TEST_CASE("the built-in defaults are the documented ones", "[config][load]") {
     CHECK(c.queue.lifetime == 120h);
     CHECK(c.queue.delay_warning == 4h);
     CHECK(c.queue.destination_concurrency == 20u);
+    CHECK(c.queue.delivery_memory == 64u << 20);
     CHECK(c.queue.postmaster.empty());
     CHECK(c.dns.trust_anchor == "/usr/share/dns/root.key");
     CHECK(c.dns.forwarders.empty());
@@ -231,6 +232,7 @@ TEST_CASE("every key can be set", "[config][load]") {
         "lifetime = \"2d\"",
         "delay_warning = \"0s\"",
         "destination_concurrency = 3",
+        "delivery_memory = \"16M\"",
         "bounce_from = \"bounces@a.test\"",
         "postmaster = \"postmaster@a.test\"",
         "[dns]",
@@ -299,6 +301,7 @@ TEST_CASE("every key can be set", "[config][load]") {
     CHECK(c.queue.lifetime == 48h);
     CHECK(c.queue.delay_warning == 0s);
     CHECK(c.queue.destination_concurrency == 3u);
+    CHECK(c.queue.delivery_memory == 16u << 20);
     CHECK(c.queue.bounce_from == "bounces@a.test");
     CHECK(c.queue.postmaster == "postmaster@a.test");
     CHECK(c.dns.trust_anchor.empty());

@@ -180,6 +180,34 @@ TEST_CASE("many Emails travel pipelined over one reused connection", "[integrati
     CHECK(w.b.listener->accepted() - accepted_before == 1);
 }
 
+TEST_CASE("pipelined Emails are re-injected side by side and answered in order", "[integration]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ed25519);
+    w.b.delivery.delivered.clear();
+    w.b.delivery.hold = true;
+    std::vector<std::uint64_t> answered;  // Email ids, in the order the reports came
+    for (std::uint64_t i = 0; i < 3; ++i)
+        s.deliverer->deliver(email_to({"bob@gb.test"}, 7000 + i),
+                             [&](outbound::DeliveryReport r) { answered.push_back(r.id); });
+    // All three reach the MTA before any is answered: one at a time, only
+    // the first would be held here.
+    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 3; }, 10));
+    auto held = std::move(w.b.delivery.held);
+    w.b.delivery.held.clear();
+    w.b.delivery.hold = false;
+    // The MTA finishes the last two first: their answers wait for the first.
+    held[2]();
+    held[1]();
+    event::Timer pause(w.loop, [] {});
+    pause.start(event::Timer::Seconds(0.3));
+    run_until(w.loop, [&] { return !pause.active(); });
+    CHECK(answered.empty());
+    held[0]();
+    REQUIRE(run_until(w.loop, [&] { return answered.size() == 3; }, 10));
+    CHECK(answered == std::vector<std::uint64_t>{7000, 7001, 7002});
+    CHECK(w.b.delivery.delivered.size() == 3);
+}
+
 TEST_CASE("an unknown recipient is refused alone; the others are delivered", "[integration]") {
     auto& w = world();
     auto s = w.sender(KeyType::ecdsa_p256);

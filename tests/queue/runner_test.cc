@@ -252,6 +252,35 @@ TEST_CASE("no more than destination_concurrency deliveries per domain are in fli
     CHECK(h.runner->in_flight_for("b.test") == 2);
 }
 
+TEST_CASE("deliveries in flight hold no more message bytes than delivery_memory", "[queue][runner]") {
+    Harness h;
+    auto big = [](const std::string& rcpt) {
+        auto m = sample_new({rcpt});
+        m.body = std::string(300 * 1024, 'x') + "\r\n";
+        return m;
+    };
+    h.settings.delivery_memory = 512 * 1024;  // one 300 KiB message fits, a second starts below it
+    for (int i = 0; i < 4; ++i) h.add(big("bob@b.test"));
+    h.add(big("carol@c.test"));
+    h.start();
+    // The first delivery starts with nothing in flight, the second while 300 KiB
+    // are (below 512 KiB); then the budget is spent, for every domain.
+    REQUIRE(h.transport.calls.size() == 2);
+    CHECK(h.runner->bytes_in_flight() > 600u * 1024);
+    h.runner->process_due();
+    CHECK(h.transport.calls.size() == 2);
+    h.transport.answer(0, RecipientStatus::delivered, "ok");
+    CHECK(h.runner->bytes_in_flight() < 400u * 1024);
+    h.runner->process_due();
+    CHECK(h.transport.calls.size() == 3);
+    for (std::size_t i = 1; i < 3; ++i) h.transport.answer(i, RecipientStatus::delivered, "ok");
+    h.runner->process_due();
+    CHECK(h.transport.calls.size() == 5);  // the rest, c.test included
+    for (std::size_t i = 3; i < 5; ++i) h.transport.answer(i, RecipientStatus::delivered, "ok");
+    CHECK(h.runner->bytes_in_flight() == 0);
+    CHECK(h.spool.list().empty());
+}
+
 TEST_CASE("no DSN for a null sender, unless a postmaster is configured", "[queue][runner]") {
     LogCapture logs;
     Harness h;

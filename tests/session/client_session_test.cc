@@ -34,6 +34,28 @@ TEST_CASE("Emails queued before the ServerHello follow the ClientHello") {
     CHECK(c.in_flight() == 2);
 }
 
+TEST_CASE("with an output hook, each queued Email is encoded into a buffer of its own") {
+    ClientSession c({{Bytes::copy_of(std::string_view("leaf"))}});
+    std::vector<std::vector<std::uint8_t>> taken;  // what the driver took at each call
+    c.on_output([&] {
+        taken.push_back(std::move(c.output()));
+        c.output().clear();
+    });
+    c.send(100, Message{{}, simple_email()});
+    c.send(101, Message{{}, simple_email()});
+    deliver(c, Message{{}, ServerHello{0}});
+    taken.push_back(std::move(c.output()));
+    REQUIRE(taken.size() == 3);
+    std::vector<MessageType> types;
+    for (auto& buffer : taken) {
+        auto messages = read_all(buffer);
+        REQUIRE(messages.size() == 1);
+        types.push_back(messages[0].type());
+    }
+    CHECK(types == std::vector<MessageType>{MessageType::client_hello, MessageType::email, MessageType::email});
+    CHECK(c.in_flight() == 2);
+}
+
 TEST_CASE("answers are paired with the Emails they reference") {
     auto c = established_client();
     c.send(7, Message{{}, simple_email()});  // Message 1
