@@ -11,7 +11,8 @@
 #       the first connection was opened, after the body was made).
 #   mailbench.py latency MAILDIR      p50/p99 of Maildir mtime - X-Bench-Sent, in ms
 #   mailbench.py watch FILE IP:PORT   until killed, poll `ss` for TCP connections
-#       to IP:PORT and write the bytes each carried (both directions) to FILE
+#       to IP:PORT and write the bytes they carried (both directions) to FILE;
+#       a connection already open at the first poll counts from there
 #   mailbench.py cpu PID...           utime+stime+cutime+cstime of the PIDs, in seconds
 import base64
 import os
@@ -120,14 +121,18 @@ def latency(maildir):
 def watch(out, dst):
     ip, port = dst.rsplit(":", 1)
     seen = {}
+    base = {}  # what the connections open at the first poll had carried before
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
 
     def flush():
+        sent = sum(a - base.get(k, (0, 0))[0] for k, (a, _) in seen.items())
+        recv = sum(b - base.get(k, (0, 0))[1] for k, (_, b) in seen.items())
         with open(out + ".tmp", "w") as f:
-            f.write(f"{sum(a for a, _ in seen.values())} {sum(b for _, b in seen.values())} {len(seen)}\n")
+            f.write(f"{sent} {recv} {len(seen)}\n")
         os.replace(out + ".tmp", out)
 
+    first = True
     while not stop:
         r = subprocess.run(["ss", "-Htin", "state", "all", "dst", f"{ip}:{port}"],
                            capture_output=True, text=True, check=False)
@@ -146,7 +151,10 @@ def watch(out, dst):
             if key:
                 old = seen.get(key, (0, 0))
                 seen[key] = (max(old[0], sent), max(old[1], recv))
-        flush()
+                if first:
+                    base[key] = seen[key]
+        first = False
+        flush()  # the first one tells compare.sh that the baseline is taken
         time.sleep(0.05)
     flush()
     return 0

@@ -1,37 +1,57 @@
-// See dot_stuff.h. Runs of ordinary bytes are appended in one go; only CR, LF
-// and a '.' at the start of a line are looked at one by one.
+// See dot_stuff.h.
 #include "imf/dot_stuff.h"
+
+#include <cstring>
 
 namespace smtpsec::imf {
 
 void DotStuffer::feed(std::string_view in, std::string& out) {
-    std::size_t i = 0;
-    const std::size_t n = in.size();
-    if (pending_cr_ && n > 0) {
+    const char* p = in.data();
+    const char* const end = p + in.size();
+    if (pending_cr_ && p < end) {
         pending_cr_ = false;
         out.append("\r\n");
         at_line_start_ = true;
-        if (in[0] == '\n') i = 1;
+        if (*p == '\n') ++p;
     }
-    while (i < n) {
-        if (at_line_start_ && in[i] == '.') out.push_back('.');
-        at_line_start_ = false;
-        std::size_t run = i;
-        while (run < n && in[run] != '\r' && in[run] != '\n') ++run;
-        out.append(in.substr(i, run - i));
-        if (run == n) return;
-        if (in[run] == '\r') {
-            if (run + 1 == n) {
-                pending_cr_ = true;
-                return;
-            }
-            i = in[run + 1] == '\n' ? run + 2 : run + 1;
-        } else {
-            i = run + 1;
+    // A line that ends in CRLF and does not start with '.' goes out as it
+    // came in, so such lines are not copied one by one: `copied` marks how far
+    // the input is in `out`, and only a change (a stuffed dot, a bare CR or
+    // LF) copies what lies before it. memchr finds the line ends: a 10 MiB
+    // body of 76-byte lines is 140,000 of them.
+    const char* copied = p;
+    auto copy_up_to = [&](const char* upto) {
+        out.append(copied, static_cast<std::size_t>(upto - copied));
+        copied = upto;
+    };
+    while (p < end) {
+        if (at_line_start_ && *p == '.') {
+            copy_up_to(p);
+            out.push_back('.');
         }
+        at_line_start_ = false;
+        const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        const char* line_end = lf ? lf : end;
+        const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(line_end - p)));
+        if (lf && cr == lf - 1) {  // CRLF: unchanged
+            p = lf + 1;
+            at_line_start_ = true;
+            continue;
+        }
+        if (cr && cr + 1 == end) {  // maybe the first half of a CRLF split across pieces
+            copy_up_to(cr);
+            copied = end;
+            pending_cr_ = true;
+            return;
+        }
+        const char* bare = cr ? cr : lf;  // the first CR is not before an LF, or an LF has no CR
+        if (!bare) break;                 // an open line, continued by the next piece
+        copy_up_to(bare);
         out.append("\r\n");
+        p = copied = bare + 1;
         at_line_start_ = true;
     }
+    copy_up_to(end);
 }
 
 void DotStuffer::finish(std::string& out) {

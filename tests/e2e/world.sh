@@ -20,7 +20,8 @@
 # Variables after world_up: WORLD (the directory), SMTPSECD, SMTPSEC_QUEUE.
 # Set before world_up: SMTPSECD_GA (another smtpsecd binary for a.test, e.g.
 # the installed one), WORLD_USER_GA / WORLD_USER_GB (a user to drop to),
-# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_IP_A / WORLD_IP_B (the two
+# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_KEY_TYPE (the gateways'
+# key, which signs and serves TLS: ed25519, the default, or ecdsa-p256), WORLD_IP_A / WORLD_IP_B (the two
 # loopback addresses; default 127.0.0.2 and 127.0.0.3, so that two worlds
 # can run side by side), WORLD_MILTER_GA (optional, default off: ga's milter
 # socket in smtpsecd syntax, e.g. "inet:8894@127.0.0.4", for an MTA such as
@@ -41,10 +42,14 @@ world_wait_port() {  # IP PORT SECONDS: until something listens there (without c
     return 1
 }
 
-world_cert() {  # NAME HOST: a self-signed Ed25519 certificate for HOST, its TLSA 3 1 1 digest
+world_cert() {  # NAME HOST: a self-signed certificate for HOST (WORLD_KEY_TYPE), its TLSA 3 1 1 digest
     local d="$WORLD/$1"
     mkdir -p "$d"
-    openssl genpkey -algorithm ed25519 -out "$d/key.pem" 2>/dev/null
+    case ${WORLD_KEY_TYPE:-ed25519} in
+        ed25519) openssl genpkey -algorithm ed25519 -out "$d/key.pem" 2>/dev/null ;;
+        ecdsa-p256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/key.pem" 2>/dev/null ;;
+        *) world_log "WORLD_KEY_TYPE: ed25519 or ecdsa-p256, not ${WORLD_KEY_TYPE}"; return 1 ;;
+    esac
     openssl req -new -x509 -key "$d/key.pem" -out "$d/cert.pem" -days 30 \
         -subj "/CN=$2" -addext "subjectAltName=DNS:$2" 2>/dev/null
     openssl x509 -in "$d/cert.pem" -noout -pubkey | openssl pkey -pubin -outform DER |
@@ -160,8 +165,8 @@ world_up() {  # DIR BUILD_DIR [extra config lines for both gateways...]
     SMTPSEC_QUEUE="$build/src/tools/queue/smtpsec-queue"
     [ -x "$SMTPSECD" ] || { world_log "$SMTPSECD: not built"; return 1; }
     rm -rf "$WORLD"; mkdir -p "$WORLD"
-    world_cert ga mx.a.test
-    world_cert gb mx.b.test
+    world_cert ga mx.a.test || return 1
+    world_cert gb mx.b.test || return 1
     echo $ipa > "$WORLD/ga/ip"
     echo $ipb > "$WORLD/gb/ip"
     cat > "$WORLD/records" <<REC

@@ -90,3 +90,50 @@ TEST_CASE("8-bit bytes in the header section and in the body are told apart") {
     CHECK_FALSE(cr_cr.eight_bit_header);
     CHECK(cr_cr.eight_bit_body);
 }
+
+TEST_CASE("streaming long inputs in random pieces gives the same bytes as the whole") {
+    // Lines of every length around the scanners' block sizes, with dots,
+    // bare CRs and LFs among well-formed CRLF lines.
+    std::mt19937 rng(7);
+    std::string in;
+    for (int line = 0; line < 2000; ++line) {
+        if (rng() % 7 == 0) in.push_back('.');
+        in.append(rng() % 150, static_cast<char>('a' + line % 26));
+        switch (rng() % 10) {
+            case 0: in.push_back('\n'); break;
+            case 1: in.push_back('\r'); break;
+            default: in.append("\r\n");
+        }
+    }
+    // The reference: one byte at a time, the smallest pieces there are.
+    DotStuffer bytewise;
+    std::string expected;
+    for (char c : in) bytewise.feed(std::string_view(&c, 1), expected);
+    bytewise.finish(expected);
+    REQUIRE(dot_stuff(in) == expected);
+    for (int round = 0; round < 20; ++round) {
+        DotStuffer s;
+        std::string out;
+        for (std::size_t at = 0; at < in.size();) {
+            std::size_t n = std::min<std::size_t>(in.size() - at, rng() % 5000);
+            s.feed(std::string_view(in).substr(at, n), out);
+            at += n;
+        }
+        s.finish(out);
+        REQUIRE(out == expected);
+    }
+}
+
+TEST_CASE("an 8-bit byte is found wherever it stands in a long body") {
+    const std::string head = "Subject: x\r\n\r\n";
+    for (std::size_t at : {0u, 1u, 7u, 8u, 63u, 64u, 65u, 127u, 128u, 4095u, 10000u}) {
+        std::string body(10001, 'a');
+        std::vector<Bytes> clean{Bytes::copy_of(head), Bytes::copy_of(body)};
+        CHECK_FALSE(scan_content(clean).eight_bit_body);
+        body[at] = '\xe4';
+        std::vector<Bytes> pieces{Bytes::copy_of(head + body.substr(0, at / 2)), Bytes::copy_of(body.substr(at / 2))};
+        INFO("8-bit byte at " << at);
+        CHECK(scan_content(pieces).eight_bit_body);
+        CHECK_FALSE(scan_content(pieces).eight_bit_header);
+    }
+}
