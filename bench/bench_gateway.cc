@@ -148,7 +148,10 @@ private:
 
 }  // namespace
 
-int main() try {
+int main(int argc, char** argv) try {
+    // "small", "large" or "idle" runs that part alone (to profile it).
+    const std::string only = argc > 1 ? argv[1] : "";
+    auto runs = [&](const char* part) { return only.empty() || only == part; };
     rlimit r{};
     ::getrlimit(RLIMIT_NOFILE, &r);
     r.rlim_cur = std::min<rlim_t>(r.rlim_max, 8192);
@@ -219,52 +222,60 @@ int main() try {
     };
 
     // 1 KiB Emails, one connection.
-    const auto kib = message_of(1024);
-    send_all(kib, 50, deliverer);  // warm-up: DNS cached, connection open
-    const auto accepted_before = listener.accepted();
-    constexpr int n = 3000;
-    auto t0 = Clock::now();
-    send_all(kib, n, deliverer);
-    const double rate = n / since(t0);
-    const auto connections_used = listener.accepted() - accepted_before;
+    if (runs("small")) {
+        const auto kib = message_of(1024);
+        send_all(kib, 50, deliverer);  // warm-up: DNS cached, connection open
+        const auto accepted_before = listener.accepted();
+        constexpr int n = 3000;
+        auto t0 = Clock::now();
+        send_all(kib, n, deliverer);
+        const double rate = n / since(t0);
+        const auto connections_used = listener.accepted() - accepted_before;
 
-    auto verifier = must(VerifyingKey::from_certificate_der(identity.chain[0].span()), "verifier");
-    const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(kib.data()), kib.size());
-    t0 = Clock::now();
-    for (int i = 0; i < n; ++i) {
-        auto sig = must(identity.key.sign(bytes), "sign");
-        if (verifier.verify(identity.key.algorithm(), bytes, sig) != VerifyStatus::valid)
-            throw std::runtime_error("verify");
-    }
-    const double crypto_rate = n / since(t0);
-    fmt::print("1 KiB Emails over one reused connection ({} new): {:.0f} msgs/s; Ed25519 sign+verify alone: {:.0f}/s; ratio {:.2f}\n",
-               connections_used, rate, crypto_rate, rate / crypto_rate);
-
-    // 10 MiB Emails, with each key type, against the same message's crypto.
-    const auto big = message_of(10u << 20);
-    const auto big_bytes = std::span(reinterpret_cast<const std::uint8_t*>(big.data()), big.size());
-    const double aes_mbps = aes_gcm_mbps(big);
-    auto large = [&](const char* name, const SigningIdentity& id, outbound::Deliverer& through) {
-        send_all(big, 1, through);  // warm-up (connection, buffers)
-        constexpr int big_n = 5;
-        auto start = Clock::now();
-        send_all(big, big_n, through);
-        const double mbps = big_n * static_cast<double>(big.size()) / 1e6 / since(start);
-        auto key_verifier = must(VerifyingKey::from_certificate_der(id.chain[0].span()), "verifier");
-        start = Clock::now();
-        for (int i = 0; i < big_n; ++i) {
-            auto sig = must(id.key.sign(big_bytes), "sign");
-            if (key_verifier.verify(id.key.algorithm(), big_bytes, sig) != VerifyStatus::valid)
+        auto verifier = must(VerifyingKey::from_certificate_der(identity.chain[0].span()), "verifier");
+        const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(kib.data()), kib.size());
+        t0 = Clock::now();
+        for (int i = 0; i < n; ++i) {
+            auto sig = must(identity.key.sign(bytes), "sign");
+            if (verifier.verify(identity.key.algorithm(), bytes, sig) != VerifyStatus::valid)
                 throw std::runtime_error("verify");
         }
-        const double sign_verify_mbps = big_n * static_cast<double>(big.size()) / 1e6 / since(start);
-        const double limit = 1 / (1 / sign_verify_mbps + 2 / aes_mbps);
-        fmt::print("10 MiB Emails, {}: {:.1f} MB/s; one-core crypto of the same message {:.0f} MB/s "
-                   "(sign+verify {:.0f} MB/s, AES-256-GCM twice at {:.0f} MB/s); ratio {:.2f}\n",
-                   name, mbps, limit, sign_verify_mbps, aes_mbps, mbps / limit);
-    };
-    large("Ed25519", identity, deliverer);
-    large("ECDSA P-256", identity_p256, deliverer_p256);
+        const double crypto_rate = n / since(t0);
+        fmt::print("1 KiB Emails over one reused connection ({} new): {:.0f} msgs/s; Ed25519 sign+verify alone: {:.0f}/s; ratio {:.2f}\n",
+                   connections_used, rate, crypto_rate, rate / crypto_rate);
+    }
+
+    // 10 MiB Emails, with each key type, against the same message's crypto.
+    if (runs("large")) {
+        const auto big = message_of(10u << 20);
+        const auto big_bytes = std::span(reinterpret_cast<const std::uint8_t*>(big.data()), big.size());
+        const double aes_mbps = aes_gcm_mbps(big);
+        auto large = [&](const char* name, const SigningIdentity& id, outbound::Deliverer& through) {
+            send_all(big, 1, through);  // warm-up (connection, buffers)
+            constexpr int big_n = 5;
+            auto start = Clock::now();
+            send_all(big, big_n, through);
+            const double mbps = big_n * static_cast<double>(big.size()) / 1e6 / since(start);
+            auto key_verifier = must(VerifyingKey::from_certificate_der(id.chain[0].span()), "verifier");
+            start = Clock::now();
+            for (int i = 0; i < big_n; ++i) {
+                auto sig = must(id.key.sign(big_bytes), "sign");
+                if (key_verifier.verify(id.key.algorithm(), big_bytes, sig) != VerifyStatus::valid)
+                    throw std::runtime_error("verify");
+            }
+            const double sign_verify_mbps = big_n * static_cast<double>(big.size()) / 1e6 / since(start);
+            const double limit = 1 / (1 / sign_verify_mbps + 2 / aes_mbps);
+            fmt::print("10 MiB Emails, {}: {:.1f} MB/s; one-core crypto of the same message {:.0f} MB/s "
+                       "(sign+verify {:.0f} MB/s, AES-256-GCM twice at {:.0f} MB/s); ratio {:.2f}\n",
+                       name, mbps, limit, sign_verify_mbps, aes_mbps, mbps / limit);
+        };
+        large("Ed25519", identity, deliverer);
+        large("ECDSA P-256", identity_p256, deliverer_p256);
+    }
+    if (!runs("idle")) {
+        std::filesystem::remove_all(dir);
+        return 0;
+    }
 
     // RSS with 1,000 idle TLS connections (clients in a child process).
     run_until(loop, [&] { return listener.connections() == 0; }, 30);  // the sender's connection idles out
