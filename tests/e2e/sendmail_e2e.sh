@@ -1,7 +1,7 @@
 #!/bin/bash
 # End to end with a real Sendmail (issue 5): the a.test side of the world is
 # Sendmail (run from its unpacked Debian package, tests/fixtures/sendmail)
-# with smtpsecd as its milter on a TCP socket, as contrib/sendmail/smtpsec.mc
+# with smtpsecd as its milter on its Unix socket, as contrib/sendmail/smtpsec.mc
 # configures it; b.test stays Postfix + smtpsecd. The same core flow as the
 # Postfix test: one message taken whole (DISCARD), one split.
 #
@@ -16,9 +16,10 @@ SM="$HERE/../fixtures/sendmail/instance.sh"
 # shellcheck source=world.sh
 source "$HERE/world.sh"
 export WORLD_IP_A=127.0.0.4 WORLD_IP_B=127.0.0.5
-export WORLD_MILTER_GA="inet:8894@127.0.0.4"
 export WORLD_QUEUE_LIFETIME=25s
-DIR=$(mktemp -d /tmp/smtpsec-sm-e2e.XXXXXX)
+# Below /run, not /tmp: Sendmail refuses a milter socket below a
+# world-writable directory.
+DIR=$(mktemp -d /run/smtpsec-sm-e2e.XXXXXX)
 chmod 0755 "$DIR"  # Postfix (user postfix) works below it
 passed=0; failed=0
 trap '"$SM" stop "$DIR/sa"; world_down; [ "$failed" -eq 0 ] && rm -rf "$DIR"' EXIT
@@ -54,11 +55,12 @@ queue_id() { sed -n 's/^<-  250 2.0.0 \([A-Za-z0-9]*\) Message accepted.*/\1/p' 
 world_up "$DIR/world" "$BUILD" || { failed=1; echo "FAILED: the world did not start (kept in $DIR)"; exit 1; }
 # Sendmail takes Postfix a.test's place: same address, SMTP port 2525, re-injection port 10026 (ga's [reinject]).
 # The milter and re-injection lines are the shipped contrib/sendmail/smtpsec.mc, moved to
-# 127.0.0.4, milter port 8894 and the world's re-injection port 10026.
+# ga's milter socket in the world, 127.0.0.4 and the world's re-injection port 10026.
 "$WORLD_PF" stop "$WORLD/pa"
 sed -e 's/127\.0\.0\.1/127.0.0.4/g' -e 's/Port=10030/Port=10026/' \
+    -e "s|S=local:/run/smtpsecd/milter.sock|S=local:$WORLD/ga/milter.sock|" \
     "$HERE/../../contrib/sendmail/smtpsec.mc" > "$DIR/smtpsec.mc"
-grep -q "S=inet:8894@127.0.0.4" "$DIR/smtpsec.mc" && grep -q "Port=10026, Addr=127.0.0.4" "$DIR/smtpsec.mc" ||
+grep -q "S=local:$WORLD/ga/milter.sock" "$DIR/smtpsec.mc" && grep -q "Port=10026, Addr=127.0.0.4" "$DIR/smtpsec.mc" ||
     { failed=1; echo "FAILED: contrib/sendmail/smtpsec.mc no longer has the expected lines"; exit 1; }
 "$SM" create "$DIR/sa" --name a.test --ip 127.0.0.4 --port 2525 --reinject 0 --mc "$DIR/smtpsec.mc" \
     --smarthost 127.0.0.5:2525 &&
