@@ -87,7 +87,11 @@ void require(SectionReader& r, std::string_view key, std::uint32_t line, std::st
 }  // namespace
 
 void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
-    r.get_parsed("socket", c.socket, parse_milter_socket);
+    if (r.get_parsed("socket", c.socket, parse_milter_socket) &&
+        c.socket.kind != MilterSocket::Kind::local)
+        warnings.add(r.line("socket"),
+                     "[milter] socket is TCP: Postfix and Sendmail then wait for a 40 ms delayed ACK per "
+                     "message or command (Nagle's algorithm); a local: socket does not");
     r.get_parsed("socket_mode", c.socket_mode, parse_octal_mode);
     if (r.get_string("socket_group", c.socket_group) && !c.socket_group.empty())
         check_file(r, "socket_group", c.socket_group, check_group);
