@@ -15,13 +15,16 @@
 #             -> smtpsecd listener (127.0.0.9) -> re-injection -> Postfix b.test -> Maildir
 #             (tests/e2e/world.sh, signed DNS fixture, DANE-EE certificates)
 # Status quo: Postfix a.test (127.0.0.10) + OpenDKIM signing (RSA-2048) -> Postfix smtp,
-#             (both milters on Unix sockets, as Debian installs OpenDKIM and smtpsecd: over
-#             TCP, Postfix's small milter writes meet Nagle and the delayed ACK, and each
-#             message waited 40 ms at each OpenDKIM: 87 instead of 6 ms per submission)
 #             STARTTLS, smtp_tls_security_level=verify against a CA made here,
 #             SMTP connection cache on (smtp_connection_cache_destinations,
 #             smtp_tls_connection_reuse: without it Postfix caches no TLS connection)
-#             -> Postfix b.test (127.0.0.11) + OpenDKIM verifying -> Maildir
+#             -> Postfix b.test (127.0.0.11) + OpenDKIM verifying -> Maildir.
+#             Both milters on Unix sockets, as Debian installs OpenDKIM and smtpsecd:
+#             over TCP, Postfix's small milter writes meet Nagle and the delayed ACK,
+#             and each message waited 40 ms at each OpenDKIM (87 instead of 6 ms per
+#             submission).
+# Plain:      the same two Postfix instances (127.0.0.12, 127.0.0.13) with no milter,
+#             TLS or signature: the floor both paths stand on.
 # Workloads (full): 2,000 x 1 KiB text, 200 x 100 KiB text, 20 x 10 MiB base64
 # attachment, each with 1 and 8 concurrent senders (bench/mailbench.py, one SMTP
 # connection per sender). --short: a few messages of each, the same code paths.
