@@ -33,7 +33,7 @@ void DotStuffer::feed(std::string_view in, std::string& out) {
         const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
         const char* line_end = lf ? lf : end;
         const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(line_end - p)));
-        if (lf && cr == lf - 1) {  // CRLF: unchanged
+        if (cr && cr + 1 == lf) {  // CRLF (cr is the first CR of the line): unchanged
             p = lf + 1;
             at_line_start_ = true;
             continue;

@@ -16,10 +16,14 @@ namespace {
 constexpr std::uint64_t kProgressBytes = 64 * 1024;
 // Emails read ahead while others are being delivered.
 constexpr std::size_t kReadAhead = 8;
-// Emails of one connection authenticated and re-injected side by side. The
-// answers still leave in order (point 17, AnswerQueue); one at a time made a
-// connection as slow as the MTA's round trip per Email (about 120 msgs/s
-// into Postfix here, with 1 KiB mail).
+// Emails of one connection taken and not yet answered: authenticated and
+// re-injected side by side while the answers still leave in order (point 17,
+// AnswerQueue); one at a time made a connection as slow as the MTA's round
+// trip per Email (about 120 msgs/s into Postfix here, with 1 KiB mail). The
+// bound counts answers not yet sent, not deliveries still running: behind a
+// slow Email the others would otherwise go on into the MTA unanswered, and a
+// temporary failure of the slow one (which closes the connection, point 18)
+// would have the client send them all again.
 constexpr std::size_t kInParallel = 8;
 
 session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& email) {
@@ -119,8 +123,9 @@ void InboundConnection::arm_read_deadline() {
 
 void InboundConnection::process_next() {
     // complete() calls back here, also from inside check() (a refusal that
-    // needs no DNS answers at once): the loop re-reads every bound.
-    while (!finished_ && stream_ && in_progress_ < kInParallel) {
+    // needs no DNS answers at once): the loop re-reads every bound. Once an
+    // outcome that closes the connection is known, nothing more is taken.
+    while (!finished_ && stream_ && !session_.will_close() && session_.answers_owed() < kInParallel) {
         auto next = session_.take_email();
         if (!next) break;
         ++in_progress_;
@@ -137,7 +142,8 @@ void InboundConnection::process_next() {
                                                });
         if (auto it = checks_.find(number); it != checks_.end()) it->second = std::move(handle);
     }
-    if (!finished_ && stream_) stream_->pause_input(input_closed_ || session_.pending_emails() >= kReadAhead);
+    if (!finished_ && stream_)
+        stream_->pause_input(input_closed_ || session_.will_close() || session_.pending_emails() >= kReadAhead);
 }
 
 void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict verdict) {

@@ -81,7 +81,7 @@ private:
     std::unique_ptr<tls::Stream> stream_;
     event::Timer deadline_;
     std::map<std::uint32_t, std::shared_ptr<void>> checks_;  // origin checks under way, by Email number
-    std::size_t in_progress_ = 0;  // Emails taken from the session and not yet answered
+    std::size_t in_progress_ = 0;  // Emails taken from the session whose outcome is not yet known
     bool finished_ = false;
     bool draining_ = false;
     bool input_closed_ = false;  // draining: no further Message is read

@@ -132,6 +132,7 @@ sfsistat on_helo(SMFICTX* ctx, char* name) {
     return guarded(ctx, [&](Session& s) { return s.helo(name ? name : ""); });
 }
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
+    if (Private* p = private_of(ctx)) p->deferred.reset();  // a new message starts clean
     return guarded(ctx, [&](Session& s) { return s.mail(ctx, argv); });
 }
 sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {

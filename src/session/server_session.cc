@@ -20,6 +20,7 @@ void ServerSession::answer(std::uint32_t number, ErrorCode code, std::string not
                            bool close_after) {
     notes_.push_back({number, fmt::format("{}: {}", name_of(code), note)});
     answers_.push_ready(number, error_answer(code, number), close_after);
+    close_pending_ = close_pending_ || close_after;
     flush();
 }
 
@@ -145,6 +146,7 @@ void ServerSession::complete(std::uint32_t number, const EmailOutcome& outcome) 
     Message reply = outcome.error ? error_answer(*outcome.error, number, outcome.unknown)
                                   : Message{{}, EmailDelivered{number}};
     if (!answers_.fulfil(number, std::move(reply), close)) return;
+    close_pending_ = close_pending_ || close;
     flush();
 }
 

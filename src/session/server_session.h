@@ -77,6 +77,16 @@ public:
 
     // No more input is wanted: close once output() is written.
     bool closing() const { return closing_; }
+    // An outcome that closes the connection is known, though its answer may
+    // still wait for earlier ones: no further Email should be taken.
+    bool will_close() const { return closing_ || close_pending_; }
+    // Answers owed for Messages already taken or answered but not yet sent:
+    // the driver's window. An answer waits for every earlier one (point 17),
+    // so this, and not the deliveries still running, bounds how far the
+    // driver may work ahead of what the client has been told.
+    std::size_t answers_owed() const {
+        return answers_.waiting() > emails_.size() ? answers_.waiting() - emails_.size() : 0;
+    }
     // The client may close cleanly: every Email it sent has been answered.
     bool all_answered() const { return answers_.waiting() == 0 && emails_.empty(); }
 
@@ -102,6 +112,7 @@ private:
     std::vector<std::uint8_t> output_;
     std::vector<SessionNote> notes_;
     bool closing_ = false;
+    bool close_pending_ = false;
 };
 
 // An Error Message answering Message `number`.

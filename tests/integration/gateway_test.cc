@@ -5,6 +5,7 @@
 // compared byte for byte (trace headers, Received, Authentication-Results).
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <regex>
 
 #include <poll.h>
@@ -206,6 +207,90 @@ TEST_CASE("pipelined Emails are re-injected side by side and answered in order",
     REQUIRE(run_until(w.loop, [&] { return answered.size() == 3; }, 10));
     CHECK(answered == std::vector<std::uint64_t>{7000, 7001, 7002});
     CHECK(w.b.delivery.delivered.size() == 3);
+}
+
+TEST_CASE("no more than 8 Emails of a connection go to the MTA before the first is answered", "[integration]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ed25519);
+    w.b.delivery.delivered.clear();
+    w.b.delivery.hold = true;
+    std::vector<outbound::DeliveryReport> reports;
+    for (std::uint64_t i = 0; i < 12; ++i)
+        s.deliverer->deliver(email_to({"bob@gb.test"}, 7100 + i),
+                             [&](outbound::DeliveryReport r) { reports.push_back(std::move(r)); });
+    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
+    // The MTA finishes #2 to #8: their answers wait for #1, and so does
+    // everything after them.
+    auto held = std::move(w.b.delivery.held);
+    w.b.delivery.held.clear();
+    for (std::size_t i = 1; i < held.size(); ++i) held[i]();
+    event::Timer pause(w.loop, [] {});
+    pause.start(event::Timer::Seconds(0.3));
+    run_until(w.loop, [&] { return !pause.active(); });
+    CHECK(w.b.delivery.held.empty());
+    CHECK(w.b.delivery.delivered.size() == 8);
+    CHECK(reports.empty());
+    held[0]();
+    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 4; }, 10));
+    w.b.delivery.hold = false;
+    w.b.delivery.release_held();
+    REQUIRE(run_until(w.loop, [&] { return reports.size() == 12; }, 10));
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        CHECK(reports[i].id == 7100 + i);
+        CHECK(reports[i].recipients[0].status == outbound::RecipientStatus::delivered);
+    }
+    CHECK(w.b.delivery.delivered.size() == 12);
+}
+
+TEST_CASE("after a temporary failure behind an unanswered Email, nothing more goes to the MTA", "[integration]") {
+    auto& w = world();
+    auto s = w.sender(KeyType::ed25519);
+    // The world is shared by the tests that follow, also when this one fails.
+    struct Restore {
+        CaptureDelivery& d;
+        ~Restore() {
+            d.hold = false;
+            d.held.clear();
+            d.answer = [](const inbound::LocalDeliveryRequest&) {
+                return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+            };
+        }
+    } restore{w.b.delivery};
+    int calls = 0;  // Emails handed to the MTA
+    w.b.delivery.answer = [&](const inbound::LocalDeliveryRequest&) {
+        ++calls;
+        if (calls == 2) return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::temporary, {}, "451 later"};
+        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+    };
+    w.b.delivery.hold = true;
+    std::vector<outbound::DeliveryReport> reports;
+    for (std::uint64_t i = 0; i < 12; ++i)
+        s.deliverer->deliver(email_to({"bob@gb.test"}, 7200 + i),
+                             [&](outbound::DeliveryReport r) { reports.push_back(std::move(r)); });
+    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
+    auto held = std::move(w.b.delivery.held);
+    w.b.delivery.held.clear();
+    // #2's temporary failure is known while #1 is still at the MTA: the
+    // connection closes once #1 is answered (point 18), so the Emails after
+    // #2 get no answer and come again. None beyond the eight already taken
+    // may be handed to the MTA meanwhile, however fast the others finish.
+    held[1]();
+    for (std::size_t i = 2; i < held.size(); ++i) held[i]();
+    event::Timer pause(w.loop, [] {});
+    pause.start(event::Timer::Seconds(0.3));
+    run_until(w.loop, [&] { return !pause.active(); });
+    CHECK(calls == 8);
+    CHECK(w.b.delivery.held.empty());
+    CHECK(reports.empty());
+    held[0]();
+    REQUIRE(run_until(w.loop, [&] { return reports.size() == 12; }, 10));
+    CHECK(calls == 8);
+    std::sort(reports.begin(), reports.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
+    CHECK(reports[0].recipients[0].status == outbound::RecipientStatus::delivered);
+    for (std::size_t i = 1; i < reports.size(); ++i) {
+        INFO("Email " << reports[i].id);
+        CHECK(reports[i].recipients[0].status == outbound::RecipientStatus::temporary);
+    }
 }
 
 TEST_CASE("an unknown recipient is refused alone; the others are delivered", "[integration]") {

@@ -179,6 +179,39 @@ TEST_CASE("service_unavailable closes and later Emails get no answer") {
     CHECK(s.output().empty());
 }
 
+TEST_CASE("answers_owed counts Emails taken until their answers are sent; will_close stops taking") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    for (int i = 0; i < 4; ++i) deliver(s, Message{{}, simple_email()});
+    CHECK(s.answers_owed() == 0);  // accepted, none taken yet
+    auto a = s.take_email();
+    auto b = s.take_email();
+    auto c = s.take_email();
+    REQUIRE((a && b && c));
+    CHECK(s.answers_owed() == 3);
+    // #2 and #3 are done, but their answers wait for #1: still owed.
+    s.complete(2, EmailOutcome::delivered());
+    s.complete(3, EmailOutcome::delivered());
+    CHECK(s.output().empty());
+    CHECK(s.answers_owed() == 3);
+    CHECK_FALSE(s.will_close());
+    s.complete(1, EmailOutcome::delivered());
+    CHECK(read_all(s.output()).size() == 3);
+    CHECK(s.answers_owed() == 0);
+    // A closing outcome behind an unanswered Email: known before it is sent.
+    auto d = s.take_email();
+    REQUIRE(d);
+    deliver(s, Message{{}, simple_email()});
+    auto e = s.take_email();
+    REQUIRE(e);
+    s.complete(e->number, EmailOutcome::failed(ErrorCode::service_unavailable));
+    CHECK(s.output().empty());
+    CHECK(s.will_close());
+    CHECK_FALSE(s.closing());
+    s.complete(d->number, EmailOutcome::delivered());
+    CHECK(s.closing());
+}
+
 TEST_CASE("the Email limit per connection answers service_unavailable and closes") {
     auto s = started(ServerLimits{1 << 20, 2});
     deliver(s, Message{{}, hello_with_one_chain()});
