@@ -124,6 +124,28 @@ outbound::DeliveryReport deliver(World& w, outbound::Deliverer& d, outbound::Out
     return *report;
 }
 
+// Sends twelve Emails (ids from `first_id`) while the MTA holds its answers,
+// and returns the answers it holds once the listener has handed it its
+// window of eight.
+std::vector<std::function<void()>> fill_window(World& w, World::Sender& s, std::uint64_t first_id,
+                                               std::vector<outbound::DeliveryReport>& reports) {
+    w.b.delivery.hold = true;
+    for (std::uint64_t i = 0; i < 12; ++i)
+        s.deliverer->deliver(email_to({"bob@gb.test"}, first_id + i),
+                             [&reports](outbound::DeliveryReport r) { reports.push_back(std::move(r)); });
+    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
+    auto held = std::move(w.b.delivery.held);
+    w.b.delivery.held.clear();
+    return held;
+}
+
+// Lets the loop run for `seconds`: time for anything that should not happen.
+void settle(World& w, double seconds) {
+    event::Timer pause(w.loop, [] {});
+    pause.start(event::Timer::Seconds(seconds));
+    run_until(w.loop, [&] { return !pause.active(); });
+}
+
 }  // namespace
 
 TEST_CASE("ga.test delivers to gb.test over SMTPsec with every signature algorithm", "[integration]") {
@@ -199,9 +221,7 @@ TEST_CASE("pipelined Emails are re-injected side by side and answered in order",
     // The MTA finishes the last two first: their answers wait for the first.
     held[2]();
     held[1]();
-    event::Timer pause(w.loop, [] {});
-    pause.start(event::Timer::Seconds(0.3));
-    run_until(w.loop, [&] { return !pause.active(); });
+    settle(w, 0.3);
     CHECK(answered.empty());
     held[0]();
     REQUIRE(run_until(w.loop, [&] { return answered.size() == 3; }, 10));
@@ -213,20 +233,12 @@ TEST_CASE("no more than 8 Emails of a connection go to the MTA before the first 
     auto& w = world();
     auto s = w.sender(KeyType::ed25519);
     w.b.delivery.delivered.clear();
-    w.b.delivery.hold = true;
     std::vector<outbound::DeliveryReport> reports;
-    for (std::uint64_t i = 0; i < 12; ++i)
-        s.deliverer->deliver(email_to({"bob@gb.test"}, 7100 + i),
-                             [&](outbound::DeliveryReport r) { reports.push_back(std::move(r)); });
-    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
+    auto held = fill_window(w, s, 7100, reports);
     // The MTA finishes #2 to #8: their answers wait for #1, and so does
     // everything after them.
-    auto held = std::move(w.b.delivery.held);
-    w.b.delivery.held.clear();
     for (std::size_t i = 1; i < held.size(); ++i) held[i]();
-    event::Timer pause(w.loop, [] {});
-    pause.start(event::Timer::Seconds(0.3));
-    run_until(w.loop, [&] { return !pause.active(); });
+    settle(w, 0.3);
     CHECK(w.b.delivery.held.empty());
     CHECK(w.b.delivery.delivered.size() == 8);
     CHECK(reports.empty());
@@ -262,23 +274,15 @@ TEST_CASE("after a temporary failure behind an unanswered Email, nothing more go
         if (calls == 2) return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::temporary, {}, "451 later"};
         return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
     };
-    w.b.delivery.hold = true;
     std::vector<outbound::DeliveryReport> reports;
-    for (std::uint64_t i = 0; i < 12; ++i)
-        s.deliverer->deliver(email_to({"bob@gb.test"}, 7200 + i),
-                             [&](outbound::DeliveryReport r) { reports.push_back(std::move(r)); });
-    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
-    auto held = std::move(w.b.delivery.held);
-    w.b.delivery.held.clear();
+    auto held = fill_window(w, s, 7200, reports);
     // #2's temporary failure is known while #1 is still at the MTA: the
     // connection closes once #1 is answered (point 18), so the Emails after
     // #2 get no answer and come again. None beyond the eight already taken
     // may be handed to the MTA meanwhile, however fast the others finish.
     held[1]();
     for (std::size_t i = 2; i < held.size(); ++i) held[i]();
-    event::Timer pause(w.loop, [] {});
-    pause.start(event::Timer::Seconds(0.3));
-    run_until(w.loop, [&] { return !pause.active(); });
+    settle(w, 0.3);
     CHECK(calls == 8);
     CHECK(w.b.delivery.held.empty());
     CHECK(reports.empty());
