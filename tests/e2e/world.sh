@@ -113,6 +113,9 @@ pid_file = "$d/smtpsecd.pid"
 CONF
     local extra
     for extra in "$@"; do printf '%s\n' "$extra" >> "$d/smtpsecd.conf"; done
+    # A gateway that drops to a user reads its key as that user at start and
+    # reload (as an operator's key in /etc/smtpsec readable by the daemon).
+    [ -z "$(world_user "$name")" ] || chown "$(world_user "$name")" "$d/key.pem"
 }
 
 world_gateway_start() {  # NAME

@@ -24,6 +24,7 @@ constexpr int kExitUsage = 64;
 int main(int argc, char** argv) {
     using namespace smtpsec;
     CLI::App app{"smtpsec-check: what a sender concludes about DOMAIN's SMTPsec (DNSSEC discovery)"};
+    app.set_version_flag("-V,--version", std::string("smtpsec-check ") + SMTPSEC_VERSION, "print the version and exit");
     std::string domain;
     bool json = false;
     double timeout_seconds = 10;

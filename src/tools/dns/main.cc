@@ -15,6 +15,7 @@
 int main(int argc, char** argv) {
     using namespace smtpsec;
     CLI::App app{"smtpsec-dns: the SRV and TLSA records to publish for a gateway certificate"};
+    app.set_version_flag("-V,--version", std::string("smtpsec-dns ") + SMTPSEC_VERSION, "print the version and exit");
     std::string cert_file;
     std::string host;
     std::uint16_t port = 4650;

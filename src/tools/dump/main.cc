@@ -141,6 +141,7 @@ int run(const Options& opt) {
 int main(int argc, char** argv) {
     Options opt;
     CLI::App app{"Print a stream of SMTPsec Messages readably."};
+    app.set_version_flag("-V,--version", std::string("smtpsec-dump ") + SMTPSEC_VERSION, "print the version and exit");
     app.add_option("input", opt.input, "File to read; - or nothing for standard input");
     app.add_flag("--json", opt.json, "One JSON object per Message (fields named as in appendix B)");
     app.add_flag("--verify", opt.verify,

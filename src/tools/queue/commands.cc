@@ -4,6 +4,9 @@
 #include <fmt/core.h>
 #include <signal.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -145,11 +148,27 @@ int apply(Spool& spool, Action action, const std::vector<std::string>& ids, std:
     return status;
 }
 
-void signal_daemon(const std::string& pidfile) {
+SignalResult signal_daemon(const std::string& pidfile) {
+    SignalResult r;
     std::ifstream in(pidfile);
-    long pid = 0;
-    if (!(in >> pid) || pid <= 1) return;
-    ::kill(static_cast<pid_t>(pid), SIGUSR1);
+    if (!(in >> r.pid) || r.pid <= 1) return r;
+    if (::kill(static_cast<pid_t>(r.pid), SIGUSR1) == 0) {
+        r.outcome = Signalled::told;
+    } else if (errno != ESRCH) {  // ESRCH: a stale pid file, the daemon is gone
+        r.outcome = Signalled::failed;
+        r.error = std::strerror(errno);
+    }
+    return r;
+}
+
+int tell_daemon(const std::string& pidfile, std::ostream& err) {
+    auto r = signal_daemon(pidfile);
+    if (r.outcome != Signalled::failed) return exit_ok;
+    err << fmt::format("smtpsec-queue: the change is stored, but smtpsecd (pid {} in {}) could not be told to "
+                       "re-read the queue: {}; it sees the change when restarted (run this as root or as the "
+                       "daemon's user)\n",
+                       r.pid, pidfile, r.error);
+    return exit_not_found;
 }
 
 }  // namespace smtpsec::tools::queue

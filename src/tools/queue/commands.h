@@ -29,8 +29,19 @@ enum class Action { flush, remove, hold, release };
 int apply(smtpsec::queue::Spool& spool, Action action, const std::vector<std::string>& ids, std::int64_t now,
           std::ostream& out, std::ostream& err);
 
-// Sends SIGUSR1 (rescan) to the pid in `pidfile`; silently nothing if the
-// file is missing or the process is gone.
-void signal_daemon(const std::string& pidfile);
+// Sends SIGUSR1 (rescan) to the pid in `pidfile`.
+enum class Signalled { told, not_running, failed };
+struct SignalResult {
+    Signalled outcome = Signalled::not_running;
+    long pid = 0;
+    std::string error;  // when failed
+};
+SignalResult signal_daemon(const std::string& pidfile);
+
+// After a change: tells the daemon, and says on `err` when it could not be
+// told (the change is stored; the daemon sees it at its next start or
+// rescan). Returns exit_ok, or exit_not_found when the daemon runs but could
+// not be told.
+int tell_daemon(const std::string& pidfile, std::ostream& err);
 
 }  // namespace smtpsec::tools::queue

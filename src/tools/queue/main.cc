@@ -2,7 +2,9 @@
 //
 // Why it edits files directly: it must work while the daemon is down; with
 // the daemon up, it takes the spool lock for every change and then asks the
-// daemon (SIGUSR1) to re-read the spool.
+// daemon (SIGUSR1) to re-read the spool. Run as root, it first becomes the
+// spool's owner (spool_owner.h), so that the daemon can go on writing what
+// it wrote.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -10,11 +12,13 @@
 #include <stdexcept>
 
 #include "tools/queue/commands.h"
+#include "tools/queue/spool_owner.h"
 
 namespace q = smtpsec::tools::queue;
 
 int main(int argc, char** argv) {
     CLI::App app{"List and manage the smtpsec-gateway queue"};
+    app.set_version_flag("-V,--version", std::string("smtpsec-queue ") + SMTPSEC_VERSION, "print the version and exit");
     std::string directory = "/var/spool/smtpsec";
     std::string pidfile = "/run/smtpsecd/smtpsecd.pid";
     app.add_option("-d,--directory", directory, "Queue directory")->capture_default_str();
@@ -42,6 +46,10 @@ int main(int argc, char** argv) {
         return code == 0 ? q::exit_ok : q::exit_usage;
     }
 
+    if (auto failed = q::become_spool_owner(directory); !failed.empty()) {
+        std::cerr << "smtpsec-queue: " << failed << "\n";
+        return q::exit_not_found;
+    }
     try {
         smtpsec::queue::Spool spool(directory, false);
         auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -54,8 +62,8 @@ int main(int argc, char** argv) {
         if (hold->parsed()) action = q::Action::hold, ids = &hold_ids;
         if (release->parsed()) action = q::Action::release, ids = &release_ids;
         int status = q::apply(spool, action, *ids, now, std::cout, std::cerr);
-        q::signal_daemon(pidfile);
-        return status;
+        int told = q::tell_daemon(pidfile, std::cerr);
+        return status != q::exit_ok ? status : told;
     } catch (const std::exception& e) {
         std::cerr << "smtpsec-queue: " << e.what() << "\n";
         return q::exit_not_found;
