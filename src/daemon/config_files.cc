@@ -73,6 +73,29 @@ FileProblem check_readable_file(const std::string& path) {
     return std::nullopt;
 }
 
+FileProblem private_key_exposed(const std::string& path) {
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & (S_IROTH | S_IWOTH)) == 0) return std::nullopt;
+    return fmt::format("\"{}\" is {} by every user of this host (mode {:04o}): anyone here can sign or serve "
+                       "TLS as this gateway; make it readable by the daemon's group only (chmod 0640, "
+                       "chgrp smtpsec) and consider the key compromised",
+                       path, (st.st_mode & S_IWOTH) ? "writable" : "readable", st.st_mode & 07777);
+}
+
+FileProblem check_socket_directory(const std::string& socket_path) {
+    const std::filesystem::path dir = std::filesystem::path(socket_path).parent_path();
+    struct stat st{};
+    if (::stat(dir.c_str(), &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) return fmt::format("\"{}\" is not a directory", dir.string());
+        return std::nullopt;
+    }
+    if (errno != ENOENT) return fmt::format("cannot access \"{}\": {}", dir.string(), std::strerror(errno));
+    if (dir.parent_path() == "/run" || dir.parent_path() == "/var/run") return std::nullopt;
+    return fmt::format("the socket's directory \"{}\" does not exist (smtpsecd does not create it; for "
+                       "Postfix's chroot: install -d -o root -g postfix -m 0750 {})",
+                       dir.string(), dir.string());
+}
+
 FileProblem check_directory_or_parent(const std::string& path) {
     struct stat st{};
     if (::stat(path.c_str(), &st) == 0) {

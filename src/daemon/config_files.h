@@ -17,6 +17,17 @@ using FileProblem = std::optional<std::string>;
 
 // Exists, is a regular file, and can be opened for reading.
 FileProblem check_readable_file(const std::string& path);
+// A warning (not a problem) for a private key file others may read or
+// write: anyone on the host could then sign or serve TLS as this gateway.
+FileProblem private_key_exposed(const std::string& path);
+
+// The directory a local milter socket is created in must exist (the daemon
+// does not create it). One directly under /run is accepted while missing:
+// /run is emptied at every boot and systemd makes it when it starts the
+// unit (RuntimeDirectory=), so an operator's `smtpsecd -n` before the first
+// start must not fail on it.
+FileProblem check_socket_directory(const std::string& socket_path);
+
 // Exists as a directory, or does not exist but its parent directory does.
 FileProblem check_directory_or_parent(const std::string& path);
 

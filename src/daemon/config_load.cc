@@ -37,7 +37,8 @@ constexpr std::array<std::string_view, 8> kSections = {"milter", "listener", "re
                                                        "dns",    "tls",      "log",      "daemon"};
 
 void read_signing_array(const toml::node* node, Config& config, const std::string& base_dir,
-                        Problems& problems, std::map<std::string, std::vector<std::string>>& known) {
+                        Problems& problems, Problems& warnings,
+                        std::map<std::string, std::vector<std::string>>& known) {
     known["signing"] = {"domain", "certificate", "key"};
     if (!node) return;
     const auto* array = node->as_array();
@@ -57,7 +58,7 @@ void read_signing_array(const toml::node* node, Config& config, const std::strin
         }
         SectionReader reader(table, "[[signing]]", base_dir, problems);
         SigningConfig signing;
-        const bool ok = read_signing(reader, signing);
+        const bool ok = read_signing(reader, signing, warnings);
         reader.report_unknown_keys();
         if (signing.domain.empty()) continue;
         if (auto [it, fresh] = first_line.emplace(signing.domain, reader.line("domain")); !fresh) {
@@ -117,7 +118,12 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
     try {
         root = toml::parse(*text, path);
     } catch (const toml::parse_error& e) {
-        problems.add(e.source().begin.line, std::string(e.description()));
+        std::string why(e.description());
+        // "socket_mode = 0660": TOML has no leading-zero integers; the mode is a string.
+        if (why.find("leading zero") != std::string::npos)
+            why += " (a number cannot start with 0 in TOML: write a file mode as a string, e.g. "
+                   "socket_mode = \"0660\")";
+        problems.add(e.source().begin.line, why);
         return Unexpected{problems.take()};
     }
 
@@ -137,8 +143,8 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
         known[std::string(name)] = reader.known_keys();
     };
     section("milter", [&](SectionReader& r) { read_milter(r, config.milter, warnings); });
-    read_signing_array(root.get("signing"), config, base_dir, problems, known);
-    section("listener", [&](SectionReader& r) { read_listener(r, config.listener, ctx); });
+    read_signing_array(root.get("signing"), config, base_dir, problems, warnings, known);
+    section("listener", [&](SectionReader& r) { read_listener(r, config.listener, ctx, warnings); });
     section("reinject", [&](SectionReader& r) { read_reinject(r, config.reinject, ctx); });
     section("queue", [&](SectionReader& r) { read_queue(r, config.queue, ctx, warnings); });
     section("dns", [&](SectionReader& r) { read_dns(r, config.dns); });

@@ -92,6 +92,9 @@ void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
         warnings.add(r.line("socket"),
                      "[milter] socket is TCP: Postfix and Sendmail then wait for a 40 ms delayed ACK per "
                      "message or command (Nagle's algorithm); a local: socket does not");
+    if (c.socket.kind == MilterSocket::Kind::local)
+        if (auto why = check_socket_directory(c.socket.path))
+            r.problem_at(r.has("socket") ? r.line("socket") : r.table_line(), "[milter] socket: " + *why);
     r.get_parsed("socket_mode", c.socket_mode, parse_octal_mode);
     if (r.get_string("socket_group", c.socket_group) && !c.socket_group.empty())
         check_file(r, "socket_group", c.socket_group, check_group);
@@ -127,7 +130,7 @@ void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
     }
 }
 
-bool read_signing(SectionReader& r, SigningConfig& c) {
+bool read_signing(SectionReader& r, SigningConfig& c, Problems& warnings) {
     bool ok = true;
     for (const char* key : {"domain", "certificate", "key"}) {
         if (!r.has(key)) {
@@ -141,6 +144,8 @@ bool read_signing(SectionReader& r, SigningConfig& c) {
                             check_file(r, "certificate", c.certificate, check_certificate_chain);
     const bool have_key = r.get_path("key", c.key) && check_readable(r, "key", c.key) &&
                           check_file(r, "key", c.key, check_signing_key);
+    if (have_key)
+        if (auto exposed = private_key_exposed(c.key)) warnings.add(r.line("key"), "[[signing]] key: " + *exposed);
     if (have_chain && have_key)
         return check_file(r, "key", c.key,
                           [&](const std::string& key) { return check_signing_pair(c.certificate, key); }) &&
@@ -148,7 +153,7 @@ bool read_signing(SectionReader& r, SigningConfig& c) {
     return false;
 }
 
-void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx) {
+void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, Problems& warnings) {
     std::vector<std::string> addresses;
     bool addresses_ok = true;
     if (r.get_string_list("addresses", addresses, [](std::string_view text) -> Expected<std::string, std::string> {
@@ -184,6 +189,8 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx) 
     const bool chain_ok = have_chain && check_readable(r, "certificate", c.certificate) &&
                           check_file(r, "certificate", c.certificate, check_tls_certificate);
     const bool key_ok = have_key && check_readable(r, "key", c.key);
+    if (key_ok)
+        if (auto exposed = private_key_exposed(c.key)) warnings.add(r.line("key"), "[listener] key: " + *exposed);
     if (chain_ok && key_ok)
         check_file(r, "key", c.key, [&](const std::string& key) { return check_tls_pair(c.certificate, key); });
     r.get_size("max_message_size", c.max_message_size, 1024, std::uint64_t{4} << 30);

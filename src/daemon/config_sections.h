@@ -20,8 +20,8 @@ struct ReadContext {
 
 void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings);
 // One [[signing]] table; false when it is unusable.
-bool read_signing(SectionReader& r, SigningConfig& c);
-void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx);
+bool read_signing(SectionReader& r, SigningConfig& c, Problems& warnings);
+void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, Problems& warnings);
 void read_reinject(SectionReader& r, ReinjectConfig& c, const ReadContext& ctx);
 void read_queue(SectionReader& r, QueueConfig& c, const ReadContext& ctx, Problems& warnings);
 void read_dns(SectionReader& r, DnsConfig& c);

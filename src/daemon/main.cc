@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "daemon/config.h"
+#include "daemon/config_as_user.h"
 #include "daemon/detach.h"
 #include "daemon/gateway.h"
 #include "log/log.h"
@@ -72,6 +73,12 @@ int main(int argc, char** argv) {
     if (check_only) return daemon::check_config_command(config_path, std::cout);
 
     auto loaded = daemon::load_config(config_path);
+    if (loaded) {
+        // Started as root, it reads its files as root; every reload reads
+        // them as [daemon] user. Refuse now what a reload would refuse.
+        if (auto problems = daemon::problems_as_daemon_user(config_path, loaded->daemon); !problems.empty())
+            loaded = Unexpected{std::move(problems)};
+    }
     if (!loaded) {
         for (const auto& p : loaded.error()) std::cerr << p.to_string() << '\n';
         std::cerr << "smtpsecd: not started: " << config_path << " has problems (smtpsecd -n lists them)\n";

@@ -131,6 +131,34 @@ write '18=user = "no-such-user-smtpsec"' '6=certificate = "missing.pem"' '13=ret
 check "several problems, in line order" 1 "$(at 6 "[[signing]] certificate: cannot read \"$DIR/missing.pem\": No such file or directory")
 $(at 13 'unknown key "retry_mn" in [queue] (did you mean "retry_min"?)')
 $(at 18 '[daemon] user: no such user "no-such-user-smtpsec"')"
+write '2=socket_mode = 0660'
+check "an unquoted octal socket_mode: the TOML message and a hint to quote it" 1 "$(at 2 'Error while parsing decimal integer: leading zeroes are prohibited (a number cannot start with 0 in TOML: write a file mode as a string, e.g. socket_mode = "0660")')"
+write "2=socket = \"local:$DIR/no-such-dir/milter.sock\""
+check "the milter socket's directory does not exist" 1 "$(at 2 "[milter] socket: the socket's directory \"$DIR/no-such-dir\" does not exist (smtpsecd does not create it; for Postfix's chroot: install -d -o root -g postfix -m 0750 $DIR/no-such-dir)")"
+
+# 1b. Run as root, -n reads the files again as [daemon] user, as every reload
+#     does: a key only root can read (what certbot writes) fails -n and the
+#     start; a key every user can read is warned about.
+chmod 0755 "$DIR"  # nobody may enter it, as the daemon's user enters /etc/smtpsec
+chmod 0600 "$DIR/a.test.key.pem"
+NOBODY_NOTE='(read as user "nobody", as smtpsecd reads its files at every reload)'
+write '18=user = "nobody"'
+check "a key only root can read, user nobody: refused with the file and the reason" 1 "$(at 7 "[[signing]] key: cannot read \"$DIR/a.test.key.pem\": Permission denied $NOBODY_NOTE")"
+err=$(timeout 10 "$SMTPSECD" -f -c "$CONF" 2>&1 >/dev/null); status=$?
+[ $status -eq 1 ] && grep -q -F "$(at 7 "[[signing]] key: cannot read \"$DIR/a.test.key.pem\": Permission denied $NOBODY_NOTE")" <<<"$err" &&
+    grep -q "^smtpsecd: not started: " <<<"$err" && [ ! -e "$DIR/milter.sock" ] &&
+    ok "start as root with a key only root can read, user nobody: exit 1, not started" ||
+    bad "start with a root-only key: exit $status: $err"
+chown nobody "$DIR/a.test.key.pem"
+write '18=user = "nobody"'
+check "the key given to the daemon's user: OK" 0 "$CONF: $CT_WARNING
+configuration OK"
+chmod 0644 "$DIR/a.test.key.pem"
+check "a key every user can read: a warning, still OK" 0 "$(at 7 "warning: [[signing]] key: \"$DIR/a.test.key.pem\" is readable by every user of this host (mode 0644): anyone here can sign or serve TLS as this gateway; make it readable by the daemon's group only (chmod 0640, chgrp smtpsec) and consider the key compromised")
+$CONF: $CT_WARNING
+configuration OK"
+chown root "$DIR/a.test.key.pem"; chmod 0600 "$DIR/a.test.key.pem"
+
 out=$("$SMTPSECD" -n -c "$DIR/absent.conf"); status=$?
 [ $status -eq 1 ] && [ "$out" = "$DIR/absent.conf: cannot read: No such file or directory" ] &&
     ok "-n: a config file that does not exist" || bad "-n: absent file (exit $status): $out"
