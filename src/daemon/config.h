@@ -31,8 +31,9 @@ inline constexpr const char* kDefaultConfigPath = "/etc/smtpsec/smtpsecd.conf";
 enum class FailureAction { tempfail, accept, reject };
 // What happens to mail without a SASL login when a sender policy exists.
 enum class UnauthenticatedRule { allow, reject };
-// Where log lines go when smtpsecd runs in the foreground (-f).
-enum class ForegroundLog { stderr_stream, syslog };
+// Where log lines go when smtpsecd runs in the foreground (-f): automatic is
+// syslog when stderr is the journal (systemd), else stderr.
+enum class ForegroundLog { automatic, stderr_stream, syslog };
 
 std::string_view name_of(FailureAction action);
 std::string_view name_of(UnauthenticatedRule rule);
@@ -159,7 +160,7 @@ struct TlsConfig {
 struct LogConfig {
     log::Level level = log::Level::info;
     std::string syslog_facility = "mail";
-    ForegroundLog foreground = ForegroundLog::stderr_stream;
+    ForegroundLog foreground = ForegroundLog::automatic;
 };
 
 struct DaemonConfig {

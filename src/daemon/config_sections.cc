@@ -290,7 +290,9 @@ void read_log(SectionReader& r, LogConfig& c) {
                       {"local7", std::string("local7")}}))
         c.syslog_facility = facility;
     r.get_choice("foreground", c.foreground,
-                 {{"stderr", ForegroundLog::stderr_stream}, {"syslog", ForegroundLog::syslog}});
+                 {{"auto", ForegroundLog::automatic},
+                  {"stderr", ForegroundLog::stderr_stream},
+                  {"syslog", ForegroundLog::syslog}});
 }
 
 void read_daemon(SectionReader& r, DaemonConfig& c) {

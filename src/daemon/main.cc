@@ -29,12 +29,22 @@ namespace {
 constexpr int kExitUsage = 64;
 constexpr int kExitStartup = 78;
 
+// Detached: syslog. In the foreground: syslog when asked, or when stderr is
+// the journal (systemd) and [log] foreground is "auto", as Postfix and
+// OpenDKIM log under systemd: the journal and rsyslog then get the facility
+// (mail.log) and each line's priority. Forced to stderr under systemd, lines
+// carry sd-daemon <N> priorities and no identifier of their own (the journal
+// adds it). Else (a terminal, a test's log file): "smtpsecd[pid]: level: text".
 void set_up_logging(const daemon::Config& config, bool foreground) {
+    using daemon::ForegroundLog;
     log::set_min_level(config.log.level);
-    if (!foreground || config.log.foreground == daemon::ForegroundLog::syslog) {
-        if (!log::use_syslog("smtpsecd", config.log.syslog_facility))
-            log::warning("syslog facility \"{}\" unknown: logging to stderr", config.log.syslog_facility);
+    const bool journal = log::stderr_is_journal();
+    const auto mode = config.log.foreground;
+    if (!foreground || mode == ForegroundLog::syslog || (mode == ForegroundLog::automatic && journal)) {
+        if (log::use_syslog("smtpsecd", config.log.syslog_facility)) return;
+        log::warning("syslog facility \"{}\" unknown: logging to stderr", config.log.syslog_facility);
     }
+    if (journal) log::use_journal_stderr();
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace smtpsec::milter {
@@ -116,6 +117,21 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
     Decision d;
     std::set<std::string> without_smtpsec;  // domains that would get plain SMTP
     std::set<std::string> failed_lookups;
+    // The lines of recipients to be taken: written once it is known that the
+    // message can be signed, so that no line says "taken" for mail that then
+    // stays with the MTA.
+    struct TakeNote {
+        std::size_t line;  // index into d.log
+        std::string why;   // "smtpsec (...)", "no discovery verdict in time, queued for retry"
+    };
+    std::vector<TakeNote> take_notes;
+    // `how` ends each such line: "taken: ", "left to the MTA: ...", or only
+    // the discovery result when the whole message is refused or deferred
+    // (its own line then says so).
+    auto finish_notes = [&](const std::function<std::string(const std::string&)>& how) {
+        for (const auto& n : take_notes) d.log[n.line] += how(n.why);
+    };
+    auto discovery_only = [](const std::string& why) { return "SMTPsec discovery: " + why; };
     for (std::size_t i = 0; i < facts.recipients.size(); ++i) {
         const RecipientFacts& r = facts.recipients[i];
         auto note = [&](std::string_view what) { d.log.push_back(fmt::format("to=<{}> {}", r.address, what)); };
@@ -130,21 +146,24 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
             failed_lookups.insert(r.domain);
             continue;
         }
+        auto take = [&](std::string why) {
+            take_notes.push_back({d.log.size(), std::move(why)});
+            note("");
+            d.take.push_back(i);
+        };
         if (r.lookup_failed) {
-            note("taken: discovery could not start, queued for retry");
-            d.take.push_back(i);
+            take("discovery could not start, queued for retry");
         } else if (!r.verdict) {
-            note("taken: no discovery verdict in time, queued for retry");
-            d.take.push_back(i);
+            take("no discovery verdict in time, queued for retry");
         } else if (r.verdict->verdict == DomainVerdict::smtpsec || r.verdict->verdict == DomainVerdict::defer) {
-            note(fmt::format("taken: {} ({})", name_of(r.verdict->verdict), r.verdict->reason));
-            d.take.push_back(i);
+            take(fmt::format("{} ({})", name_of(r.verdict->verdict), r.verdict->reason));
         } else {
             note(fmt::format("left to the MTA: {} ({})", name_of(r.verdict->verdict), r.verdict->reason));
             without_smtpsec.insert(r.domain);
         }
     }
     if (!failed_lookups.empty()) {
+        finish_notes(discovery_only);
         std::string what = "SMTPsec discovery unavailable for " + joined(failed_lookups);
         auto f = failure(settings.on_dns_error, facts.require_security, what, what, "4.4.3", "5.4.3");
         f.log.insert(f.log.begin(), d.log.begin(), d.log.end());
@@ -164,6 +183,7 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
         else if (!d.take.empty() && !signing_problem.empty())
             text = "SMTPsec required but the message cannot be signed: " + signing_problem;
         if (!text.empty()) {
+            finish_notes(discovery_only);
             Decision r = answer(Answer::reject, "550", "5.7.30", text,
                                 fmt::format("rejected ({}): {}", facts.require_reason, text));
             r.log.insert(r.log.begin(), d.log.begin(), d.log.end());
@@ -171,10 +191,13 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
         }
     }
     if (!d.take.empty() && !signing_problem.empty()) {
-        d.log.push_back(fmt::format("all recipients left to the MTA: {}", signing_problem));
+        finish_notes([&](const std::string& why) {
+            return fmt::format("left to the MTA: cannot sign: {} (SMTPsec discovery: {})", signing_problem, why);
+        });
         d.take.clear();
         return d;
     }
+    finish_notes([](const std::string& why) { return "taken: " + why; });
     if (!d.take.empty()) {
         d.from_domain = facts.from.domain;
         if (d.take.size() == facts.recipients.size()) d.answer = Answer::discard;

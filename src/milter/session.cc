@@ -113,6 +113,9 @@ sfsistat Session::mail(SMFICTX* ctx, char** argv) {
             s.require_smtpsec_daemons.end())
         require("listener " + daemon_name_);
     if (sender_listed(s.require_smtpsec_senders, m.sender)) require("sender policy");
+    log::debug("{}from=<{}> client={}[{}] daemon={} login={}{}", ids(), m.sender, client_name_, client_address_,
+               daemon_name_.empty() ? "-" : daemon_name_, m.login.empty() ? "-" : m.login,
+               m.require_security ? ", SMTPsec required (" + m.require_reason + ")" : std::string());
     return SMFIS_CONTINUE;
 }
 
@@ -123,12 +126,17 @@ sfsistat Session::rcpt(SMFICTX* ctx, char** argv) {
     r.facts.address = bare_address(argv[0]);
     r.facts.domain = domain_of(r.facts.address);
     r.facts.mailer = macro(ctx, "{rcpt_mailer}");
-    if (not_a_candidate(r.facts, *message_->settings).empty()) {
+    if (std::string why = not_a_candidate(r.facts, *message_->settings); why.empty()) {
         // One lookup per domain and message; the source coalesces across messages.
         for (const auto& other : message_->recipients)
             if (other.facts.domain == r.facts.domain && other.pending) r.pending = other.pending;
         if (!r.pending) r.pending = milter_.verdicts().lookup(r.facts.domain);
         if (!r.pending) r.facts.lookup_failed = true;
+        log::debug("{}to=<{}> mailer={}: {}", ids(), r.facts.address, r.facts.mailer.empty() ? "-" : r.facts.mailer,
+                   r.facts.lookup_failed ? "SMTPsec discovery could not start"
+                                         : "SMTPsec discovery of " + r.facts.domain + " under way");
+    } else {
+        log::debug("{}to=<{}> not a candidate for SMTPsec: {}", ids(), r.facts.address, why);
     }
     message_->recipients.push_back(std::move(r));
     return SMFIS_CONTINUE;
@@ -171,8 +179,18 @@ sfsistat Session::eom(SMFICTX* ctx) {
     auto deadline = std::chrono::steady_clock::now() + s.verdict_wait;
     for (auto& r : m.recipients) {
         if (r.pending) r.facts.verdict = r.pending->wait_until(deadline);
+        if (r.facts.verdict)
+            log::debug("{}to=<{}> discovery verdict for {}: {} ({})", ids(), r.facts.address, r.facts.domain,
+                       name_of(r.facts.verdict->verdict), r.facts.verdict->reason);
+        else if (r.pending)
+            log::debug("{}to=<{}> no discovery verdict for {} within {} ms", ids(), r.facts.address, r.facts.domain,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(s.verdict_wait).count());
         facts.recipients.push_back(r.facts);
     }
+    log::debug("{}From: {}, login {}, {}", ids(),
+               facts.from.single_mailbox ? "<" + facts.from.address + ">" : facts.from.problem,
+               m.login.empty() ? std::string("none") : m.login,
+               m.require_security ? "SMTPsec required (" + m.require_reason + ")" : std::string("SMTPsec not required"));
 
     Decision decision = decide(facts, s);
     std::string our_id;
@@ -201,9 +219,24 @@ sfsistat Session::eom(SMFICTX* ctx) {
     }
     std::string prefix = ids() + (our_id.empty() ? "" : our_id + ": ");
     for (const auto& line : decision.log) log::info("{}{}", prefix, line);
-    if (!our_id.empty())
-        log::info("{}from=<{}> {} of {} recipients queued for SMTPsec{}", prefix, m.sender, decision.take.size(),
-                  facts.recipients.size(), m.require_security ? " (SMTPsec required)" : "");
+    if (!our_id.empty()) {
+        // Postfix logs a message whose every recipient we took as
+        // "milter-discard: ... milter triggers DISCARD action", which reads
+        // like lost mail in mail.log and pflogsumm: this line, under the same
+        // queue id, says where it went.
+        const std::size_t n = decision.take.size();
+        const std::size_t total = facts.recipients.size();
+        const std::string required = m.require_security ? " (SMTPsec required)" : "";
+        if (decision.answer == Answer::discard)
+            log::info("{}taken over by smtpsecd as queue entry {} for {} recipient{}, from=<{}>{}; the MTA logs it "
+                      "as discarded (Postfix: milter-discard ... DISCARD): smtpsecd delivers it",
+                      ids(), our_id, n, n == 1 ? "" : "s", m.sender, required);
+        else
+            log::info("{}{} of {} recipients taken over by smtpsecd as queue entry {}, from=<{}>{}; the MTA "
+                      "delivers the other {}",
+                      ids(), n, total, our_id, m.sender, required, total - n);
+    }
+    log::debug("{}answer to the MTA: {}", ids(), name_of(decision.answer));
 
     if (decision.answer == Answer::proceed) {
         for (const auto& del : m.builder->deletions())

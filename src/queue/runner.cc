@@ -504,8 +504,11 @@ bool QueueRunner::store(const std::string& id, const Spool::Change& change) {
     auto updated = spool_.update(id, change);
     auto it = entries_.find(id);
     if (!updated) {
+        // The MTA's queue id first, as on every line about a message.
+        const std::string mta =
+            it != entries_.end() && !it->second.envelope.mta_queue_id.empty() ? it->second.envelope.mta_queue_id : "-";
         if (updated.error() == Spool::not_found) {
-            log::info("queue: {}: removed by the operator", id);
+            log::info("{}: {}: removed by the operator", mta, id);
             if (it != entries_.end()) {
                 if (it->second.idle())
                     entries_.erase(it);
@@ -514,7 +517,7 @@ bool QueueRunner::store(const std::string& id, const Spool::Change& change) {
             }
         } else {
             // The old state stays on disk: the recipients are tried again later.
-            log::error("queue: {}: cannot record the new state: {}", id, updated.error());
+            log::error("{}: {}: cannot record the new state: {}", mta, id, updated.error());
         }
         return false;
     }
@@ -533,7 +536,7 @@ void QueueRunner::finish_if_done(const std::string& id) {
     }
     if (!t.envelope.finished()) return;
     spool_.remove(id);
-    log::info("{}: {}: removed", t.envelope.mta_queue_id, id);
+    log::info("{}: {}: removed", t.envelope.mta_queue_id.empty() ? "-" : t.envelope.mta_queue_id, id);
     entries_.erase(it);
 }
 

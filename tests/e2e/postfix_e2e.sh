@@ -24,7 +24,7 @@ bad() {
 }
 send() {  # FROM TO[,TO...] SUBJECT [swaks args...]: submits at Postfix a.test; prints swaks' last reply
     local from=$1 to=$2 subject=$3; shift 3
-    swaks --server 127.0.0.2:2525 --from "$from" --to "$to" --header "Subject: $subject" \
+    swaks --server "${WORLD_IP_A:-127.0.0.2}:2525" --from "$from" --to "$to" --header "Subject: $subject" \
         --header "SMTPsec-Used: forged" --body "body of $subject" "$@" 2>&1
 }
 box() { "$WORLD_PF" mailbox "$WORLD/$1" "$2"; }
@@ -61,13 +61,19 @@ if wait_for "$BOB" one 30; then
 else bad "the message to bob@b.test did not arrive"; fi
 grep -q "to=<bob@b.test>.*relay=" "$WORLD/pa/maillog" && bad "Postfix a.test delivered bob's copy by SMTP itself" ||
     ok "Postfix a.test did not send bob's copy by SMTP (DISCARD after takeover)"
+# Postfix logs the take-over as "QUEUEID: milter-discard: ... DISCARD"; ga's own
+# line under the same queue id says where the message went (issue 14).
+qid=$(grep -F "milter-discard" "$WORLD/pa/maillog" | grep -F "to=<bob@b.test>" | head -1 | sed 's/.*: \([0-9A-F]\{6,\}\): milter-discard.*/\1/')
+if [ -n "$qid" ] && grep -q -E "^smtpsecd\[[0-9]+\]: info: $qid: taken over by smtpsecd as queue entry [0-9A-F]+ for 1 recipient, from=<alice@a.test>; the MTA logs it as discarded \(Postfix: milter-discard \.\.\. DISCARD\): smtpsecd delivers it\$" "$WORLD/ga/smtpsecd.log"; then
+    ok "Postfix's DISCARD of $qid has ga's line: $(grep -F "$qid: taken over" "$WORLD/ga/smtpsecd.log" | cut -d' ' -f3-)"
+else bad "no take-over line in ga's log for Postfix's milter-discard of '${qid}'"; grep -F "milter-discard" "$WORLD/pa/maillog" | head -2; fi
 
 # 2. One SMTPsec and one plain domain: split.
 send alice@a.test "carol@b.test,dave@insecure.test" "split" >/dev/null
 if wait_for "$CAROL" split 30 && wait_for "$DAVE" split 30; then
     grep -qi '^SMTPsec-Used:' "$(find_mail "$CAROL" split)" &&
         ! grep -qi '^SMTPsec-Used:' "$(find_mail "$DAVE" split)" &&
-        grep -q "to=<dave@insecure.test>, relay=127.0.0.3" "$WORLD/pa/maillog" &&
+        grep -q "to=<dave@insecure.test>, relay=${WORLD_IP_B:-127.0.0.3}" "$WORLD/pa/maillog" &&
         ok "split: carol@b.test over SMTPsec, dave@insecure.test by Postfix's SMTP (SMTPsec-Used removed)" ||
         bad "split: wrong copies"
 else bad "split: a copy did not arrive"; fi
@@ -134,7 +140,7 @@ for i in $(seq 1 200); do
     send alice@a.test bob@b.test "bulk $i" >/dev/null && accepted=$((accepted + 1)) && echo "bulk $i" >> "$DIR/accepted"
 done
 wait "$killer"
-world_wait_port 127.0.0.2 4650 10 || world_gateway_start ga
+world_wait_port "${WORLD_IP_A:-127.0.0.2}" 4650 10 || world_gateway_start ga
 delivered=0
 for ((t = 0; t < 120; t++)); do
     delivered=$(grep -h "^Subject: bulk " "$BOB"/new/* 2>/dev/null | sort -u | wc -l)
