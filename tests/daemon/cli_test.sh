@@ -162,6 +162,17 @@ chown root "$DIR/a.test.key.pem"; chmod 0600 "$DIR/a.test.key.pem"
 out=$("$SMTPSECD" -n -c "$DIR/absent.conf"); status=$?
 [ $status -eq 1 ] && [ "$out" = "$DIR/absent.conf: cannot read: No such file or directory" ] &&
     ok "-n: a config file that does not exist" || bad "-n: absent file (exit $status): $out"
+# Every program answers -V and --version with its name and the version.
+for prog in "$SMTPSECD" "$BUILD/src/tools/smtpsec-check" "$BUILD/src/tools/smtpsec-dns" \
+            "$BUILD/src/tools/smtpsec-dump" "$BUILD/src/tools/queue/smtpsec-queue"; do
+    name=$(basename "$prog")
+    for opt in -V --version; do
+        out=$("$prog" $opt 2>&1); status=$?
+        [ $status -eq 0 ] && grep -q -E "^$name [0-9]+\.[0-9]+\.[0-9]+$" <<<"$out" ||
+            bad "$name $opt: exit $status, '$out'"
+    done
+done
+ok "smtpsecd and the four tools answer -V and --version"
 "$SMTPSECD" --no-such-option >/dev/null 2>&1; status=$?
 [ $status -eq 64 ] && ok "an unknown option exits 64" || bad "unknown option: exit $status"
 

@@ -130,6 +130,7 @@ TEST_CASE("smtpsec-check: bogus and failing zones give defer (exit 4)", "[check]
     const json badds = check_json("badds.test", 4);
     CHECK(badds["verdict"] == "defer");
     CHECK(badds["srv"]["security"] == "bogus");
+    CHECK(badds["hint"] == "");  // bogus is a finding, not a resolver problem
     const json servfail = check_json("servfail.test", 4);
     CHECK(servfail["verdict"] == "defer");
     CHECK_THAT(servfail["reason"].get<std::string>(), Catch::Contains("SERVFAIL"));
@@ -168,6 +169,11 @@ TEST_CASE("smtpsec-check: a resolver that never answers gives defer \"timeout\""
     const json j = json::parse(r.out);
     CHECK(j["verdict"] == "defer");
     CHECK_THAT(j["reason"].get<std::string>(), Catch::Contains("timeout"));
+    // Offline looks like this: the answer says what to try.
+    CHECK_THAT(j["hint"].get<std::string>(), Catch::Contains("check its network and resolver") &&
+                                                 Catch::Contains("--forwarder IP"));
+    const Run text = run({"--trust-anchor", "", "--unbound-config", conf, "--timeout", "0.3", "--no-tls", "a.test"});
+    CHECK_THAT(text.out, Catch::Contains("\nHint     no usable answer from DNS: ") && Catch::Contains("--forwarder IP"));
 }
 
 TEST_CASE("smtpsec-check: usage and set-up errors", "[check][integration]") {

@@ -71,6 +71,7 @@ std::string to_json(const Report& r) {
         {"verdict", dns::name_of(d.verdict)},
         {"smtp_allowed", dns::allows_smtp(d.verdict)},
         {"reason", d.reason},
+        {"hint", dns_hint(r)},
         {"srv", {{"query", d.query}, {"security", dns::name_of(d.security)}, {"records", records}}},
         {"targets", targets},
         {"tls_probe", {{"ran", r.probed}, {"note", r.probe_note}, {"any_passed", any_probe_passed(r)}}},

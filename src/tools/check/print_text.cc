@@ -116,6 +116,7 @@ std::string to_text(const Report& r) {
         if (!r.probe_note.empty()) out += fmt::format("    note: {}\n", r.probe_note);
     }
     out += fmt::format("Verdict  {}\n", conclusion(r));
+    if (auto hint = dns_hint(r); !hint.empty()) out += fmt::format("Hint     {}\n", hint);
     if (r.probed && !any_probe_passed(r))
         out += "         but no target passed the TLS checks: a sender could not deliver now\n";
     return out;

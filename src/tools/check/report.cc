@@ -38,6 +38,13 @@ int exit_status(const Report& report) {
     return exit_status(report.discovery.verdict);
 }
 
+std::string dns_hint(const Report& report) {
+    if (report.discovery.security != dns::Security::error) return {};
+    return "no usable answer from DNS: if this host cannot reach DNS servers (offline, UDP/TCP port 53 "
+           "filtered), check its network and resolver, or name a resolver it can reach with --forwarder IP "
+           "(its answers are still validated here); if it can, the domain's own DNS servers are failing";
+}
+
 bool any_probe_passed(const Report& report) {
     for (const auto& t : report.targets)
         for (const auto& p : t.probes)

@@ -48,6 +48,11 @@ inline constexpr int kExitNoTargetPassed = 5;
 int exit_status(dns::Verdict verdict);
 int exit_status(const Report& report);
 
+// What to try when DNS gave no usable answer at all (SERVFAIL, timeout):
+// offline, the verdict alone ("timeout") told an operator nothing. Empty
+// when the answer was usable (secure, insecure, or bogus: a real finding).
+std::string dns_hint(const Report& report);
+
 std::string to_text(const Report& report);
 std::string to_json(const Report& report);
 
