@@ -42,6 +42,10 @@ world_up "$DIR/world" "$BUILD" || { failed=1; echo "FAILED: the world did not st
 BOB=$("$WORLD_PF" mailbox "$WORLD/pb" bob@b.test)
 [ "$(ps -o user= -p "$(cat "$WORLD/ga/daemon.pid")")" = nobody ] && ok "ga runs as nobody" || bad "ga does not run as nobody"
 world_gateway_stop gb
+# level = "debug" (applied by a reload) must produce debug lines about the next message.
+sed -i 's/^level = "info"$/level = "debug"/' "$WORLD/ga/smtpsecd.conf"
+kill -HUP "$(cat "$WORLD/ga/daemon.pid")"
+for ((i = 0; i < 50; i++)); do grep -q "reload done" "$WORLD/ga/smtpsecd.log" && break; sleep 0.1; done
 
 swaks --server "$WORLD_IP_A:2525" --from alice@a.test --to bob@b.test --header "Subject: waiting" \
     --body "body of waiting" >"$DIR/swaks" 2>&1
@@ -52,6 +56,10 @@ for ((i = 0; i < 50; i++)); do
     sleep 0.2
 done
 [ -n "$id" ] && ok "the message waits in ga's queue as $id" || { bad "nothing queued at ga"; exit 1; }
+if grep -q -E "^smtpsecd\[[0-9]+\]: debug: [0-9A-F]+: to=<bob@b.test> discovery verdict for b.test: smtpsec " "$WORLD/ga/smtpsecd.log" &&
+    grep -q -E "^smtpsecd\[[0-9]+\]: debug: [0-9A-F]+: answer to the MTA: discard$" "$WORLD/ga/smtpsecd.log"; then
+    ok "level debug: the verdict and the answer to the MTA are logged at debug"
+else bad "level debug: no debug lines"; grep debug "$WORLD/ga/smtpsecd.log" | head -5; fi
 expected="nobody:nogroup 600 "
 [ "$(owners)" = "$expected" ] || bad "before: $(owners)"
 # ga has tried gb once and failed; its next attempt is due within retry_max (5 s).
