@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -203,7 +204,10 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
 
 // `smtpsecd -n`: prints each problem as "file:line: reason" and returns 1, or
 // prints the warnings ("file:line: warning: reason") and "configuration OK"
-// and returns 0.
-int check_config_command(const std::string& path, std::ostream& out);
+// and returns 0. `deeper` (if set) builds, from a config that loaded, what a
+// start or reload builds beyond load_config (the daemon's trust policy), and
+// returns its problems: -n then refuses what a reload would refuse.
+using DeeperCheck = std::function<std::vector<ConfigProblem>(const Config&)>;
+int check_config_command(const std::string& path, std::ostream& out, const DeeperCheck& deeper = {});
 
 }  // namespace smtpsec::daemon

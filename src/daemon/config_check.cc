@@ -9,7 +9,7 @@
 
 namespace smtpsec::daemon {
 
-int check_config_command(const std::string& path, std::ostream& out) {
+int check_config_command(const std::string& path, std::ostream& out, const DeeperCheck& deeper) {
     auto config = load_config(path);
     if (!config) {
         for (const auto& problem : config.error()) out << problem.to_string() << '\n';
@@ -19,6 +19,12 @@ int check_config_command(const std::string& path, std::ostream& out) {
     if (auto problems = problems_as_daemon_user(path, config->daemon); !problems.empty()) {
         for (const auto& problem : problems) out << problem.to_string() << '\n';
         return 1;
+    }
+    if (deeper) {
+        if (auto problems = deeper(*config); !problems.empty()) {
+            for (const auto& problem : problems) out << problem.to_string() << '\n';
+            return 1;
+        }
     }
     for (const auto& warning : config->warnings) {
         ConfigProblem shown = warning;

@@ -20,6 +20,7 @@
 #include "daemon/config_as_user.h"
 #include "daemon/detach.h"
 #include "daemon/gateway.h"
+#include "daemon/layer_settings.h"
 #include "log/log.h"
 
 using namespace smtpsec;
@@ -80,7 +81,17 @@ int main(int argc, char** argv) {
         std::cout << "smtpsecd " << SMTPSEC_VERSION << '\n';
         return 0;
     }
-    if (check_only) return daemon::check_config_command(config_path, std::cout);
+    if (check_only)
+        return daemon::check_config_command(config_path, std::cout, [](const daemon::Config& c) {
+            // The trust policy a reload builds (the CT log list's every log, the CA file).
+            std::vector<daemon::ConfigProblem> problems;
+            try {
+                daemon::auth_policy(c);
+            } catch (const std::exception& e) {
+                problems.push_back({c.file, 0, e.what()});
+            }
+            return problems;
+        });
 
     auto loaded = daemon::load_config(config_path);
     if (loaded) {

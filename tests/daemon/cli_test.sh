@@ -136,6 +136,12 @@ check "an unquoted octal socket_mode: the TOML message and a hint to quote it" 1
 write "2=socket = \"local:$DIR/no-such-dir/milter.sock\""
 check "the milter socket's directory does not exist" 1 "$(at 2 "[milter] socket: the socket's directory \"$DIR/no-such-dir\" does not exist (smtpsecd does not create it; for Postfix's chroot: install -d -o root -g postfix -m 0750 $DIR/no-such-dir)")"
 
+# A CT log list that parses as JSON but that a reload refuses (a log's id is not
+# 32 bytes): -n builds the same trust policy and refuses it too.
+echo '{"operators":[{"name":"x","email":[],"logs":[{"description":"l","log_id":"AAAA","key":"bm90IGEga2V5","url":"https://x/","mmd":86400}]}]}' > "$DIR/bad_log_list.json"
+write + '[tls]' 'ct_log_list = "bad_log_list.json"'
+check "a CT log list a reload would refuse" 1 "$CONF: [tls]: CT log list: log \"l\": log_id is not 32 bytes"
+
 # 1b. Run as root, -n reads the files again as [daemon] user, as every reload
 #     does: a key only root can read (what certbot writes) fails -n and the
 #     start; a key every user can read is warned about.
