@@ -82,5 +82,17 @@ for f in $(grep -o -E 'contrib/[A-Za-z0-9_./-]+[A-Za-z0-9]' "$EXAMPLE" "$SRC/REA
 done
 [ $missing -eq 1 ] || ok "every contrib/ file the example, the README and the man pages name exists"
 
+# The man pages speak to operators: right sections, every option, no project-internal references.
+MAN="$SRC/man"
+words=$(grep -n -i -E 'decisions? points?|thesis section|smtpsec-queue \(8\)' "$MAN"/*.[158]; grep -n -E 'smtpsec-queue \(8\)' "$SRC/README.md")
+[ -z "$words" ] && ok "no 'decisions point', 'thesis section' or smtpsec-queue(8) in the man pages" || bad "in the man pages: $words"
+for opt in '\\-V' '\\-\\-version' '\\-\\-check' '\\-\\-config' '\\-\\-foreground' '\\-\\-help'; do
+    grep -q -e "$opt" "$MAN/smtpsecd.8" || bad "smtpsecd(8) does not list $opt"
+done
+for page in smtpsec-check.1 smtpsec-dns.1 smtpsec-dump.1 smtpsec-queue.1; do
+    grep -q -e '\\-\\-version' "$MAN/$page" || bad "$page does not list --version"
+done
+ok "smtpsecd(8) lists -V and the long options; every tool's page lists --version"
+
 echo "passed $passed, failed $failed"
 [ "$failed" -eq 0 ]
