@@ -198,6 +198,7 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
         return d;
     }
     finish_notes([](const std::string& why) { return "taken: " + why; });
+    for (const auto& n : take_notes) d.taken_lines.emplace_back(n.line, n.why);
     if (!d.take.empty()) {
         d.from_domain = facts.from.domain;
         if (d.take.size() == facts.recipients.size()) d.answer = Answer::discard;
@@ -205,9 +206,19 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
     return d;
 }
 
-Decision queue_failure(const MessageFacts& facts, const MilterSettings& settings, const std::string& reason) {
-    return failure(settings.on_queue_error, facts.require_security, "queue error: " + reason,
-                   "Local problem storing the message", "4.3.0", "5.3.0");
+Decision queue_failure(const MessageFacts& facts, const MilterSettings& settings, const std::string& reason,
+                       const Decision* attempted) {
+    Decision f = failure(settings.on_queue_error, facts.require_security, "queue error: " + reason,
+                         "Local problem storing the message", "4.3.0", "5.3.0");
+    if (!attempted) return f;
+    std::vector<std::string> lines = attempted->log;
+    for (const auto& [index, why] : attempted->taken_lines) {
+        const auto cut = lines[index].find("taken: ");
+        if (cut != std::string::npos)
+            lines[index] = lines[index].substr(0, cut) + "not taken, the queue failed (SMTPsec discovery: " + why + ")";
+    }
+    f.log.insert(f.log.begin(), lines.begin(), lines.end());
+    return f;
 }
 
 Decision internal_failure(const MilterSettings& settings, const std::string& reason) {

@@ -52,6 +52,9 @@ struct Decision {
     std::vector<std::size_t> take;  // indices into recipients, to queue and delrcpt
     std::string from_domain;        // the signing domain when take is not empty
     std::vector<std::string> log;   // one line each, without ids
+    // Per taken recipient: its line in `log` and the discovery result that
+    // made it taken, so that a failed take-over can say "not taken" instead.
+    std::vector<std::pair<std::size_t, std::string>> taken_lines;
 };
 
 // Why a recipient is no candidate for SMTPsec ("mailer local", ...), or ""
@@ -65,7 +68,10 @@ std::string not_a_candidate(const RecipientFacts& r, const MilterSettings& setti
 Decision decide(const MessageFacts& facts, const MilterSettings& settings);
 
 // The answer to a failed take-over (the queue could not store the mail).
-Decision queue_failure(const MessageFacts& facts, const MilterSettings& settings, const std::string& reason);
+// With `attempted` (the decision whose take-over failed), its lines come
+// first, the "taken" ones turned into what happened instead.
+Decision queue_failure(const MessageFacts& facts, const MilterSettings& settings, const std::string& reason,
+                       const Decision* attempted = nullptr);
 
 // The answer to an internal error (an exception in a callback).
 Decision internal_failure(const MilterSettings& settings, const std::string& reason);

@@ -211,10 +211,7 @@ sfsistat Session::eom(SMFICTX* ctx) {
         if (stored) {
             our_id = *stored;
         } else {
-            auto logs = std::move(decision.log);
-            decision = queue_failure(facts, s, stored.error());
-            logs.insert(logs.end(), decision.log.begin(), decision.log.end());
-            decision.log = std::move(logs);
+            decision = queue_failure(facts, s, stored.error(), &decision);
         }
     }
     std::string prefix = ids() + (our_id.empty() ? "" : our_id + ": ");

@@ -245,6 +245,20 @@ TEST_CASE("queue failures follow on_queue_error, never accept when SMTPsec is re
     CHECK(queue_failure(m, s, "x").answer == Answer::tempfail);
 }
 
+TEST_CASE("a failed take-over says the recipients were not taken, in one line each") {
+    auto m = message({rcpt("x@sec.test", "smtp", DomainVerdict::smtpsec),
+                      rcpt("y@ins.test", "smtp", DomainVerdict::none_insecure)});
+    auto s = settings();
+    auto wanted = decide(m, s);
+    REQUIRE(wanted.log[0] == "to=<x@sec.test> taken: smtpsec (test)");
+    auto d = queue_failure(m, s, "disk full", &wanted);
+    CHECK(d.answer == Answer::tempfail);
+    CHECK(d.log == std::vector<std::string>{
+                       "to=<x@sec.test> not taken, the queue failed (SMTPsec discovery: smtpsec (test))",
+                       "to=<y@ins.test> left to the MTA: none_insecure (test)",
+                       "tempfail: queue error: disk full"});
+}
+
 TEST_CASE("internal failures follow on_internal_error") {
     auto s = settings();
     CHECK(internal_failure(s, "boom").answer == Answer::tempfail);
