@@ -21,6 +21,7 @@
 #include "daemon/detach.h"
 #include "daemon/gateway.h"
 #include "daemon/layer_settings.h"
+#include "daemon/milter_side.h"
 #include "log/log.h"
 
 using namespace smtpsec;
@@ -83,12 +84,19 @@ int main(int argc, char** argv) {
     }
     if (check_only)
         return daemon::check_config_command(config_path, std::cout, [](const daemon::Config& c) {
-            // The trust policy a reload builds (the CT log list's every log, the CA file).
+            // What a reload builds beyond load_config: the trust policy (the CT
+            // log list's every log, the CA file) and the milter's settings
+            // (the sender policy file's every line).
             std::vector<daemon::ConfigProblem> problems;
             try {
                 daemon::auth_policy(c);
             } catch (const std::exception& e) {
                 problems.push_back({c.file, 0, e.what()});
+            }
+            try {
+                daemon::milter_settings(c);
+            } catch (const std::exception& e) {
+                problems.push_back({c.file, 0, fmt::format("[milter] {}", e.what())});
             }
             return problems;
         });

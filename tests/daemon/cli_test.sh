@@ -141,6 +141,11 @@ check "the milter socket's directory does not exist" 1 "$(at 2 "[milter] socket:
 echo '{"operators":[{"name":"x","email":[],"logs":[{"description":"l","log_id":"AAAA","key":"bm90IGEga2V5","url":"https://x/","mmd":86400}]}]}' > "$DIR/bad_log_list.json"
 write + '[tls]' 'ct_log_list = "bad_log_list.json"'
 check "a CT log list a reload would refuse" 1 "$CONF: [tls]: CT log list: log \"l\": log_id is not 32 bytes"
+# Likewise a sender policy with a line a reload cannot parse.
+printf 'alice alice@a.test nonsense\n' > "$DIR/senders"
+write '3=socket_group = ""
+sender_policy_file = "senders"'
+check "a sender policy a reload would refuse" 1 "$CONF: [milter] sender policy: $DIR/senders:1: 'nonsense' is not an address or @domain"
 
 # 1b. Run as root, -n reads the files again as [daemon] user, as every reload
 #     does: a key only root can read (what certbot writes) fails -n and the
