@@ -110,6 +110,9 @@ struct ListenerConfig {
     // name when the file leaves it out.
     std::string authserv_id;
     std::vector<std::string> trace_header_whitelist = {"Received", "X-*"};  // point 14
+    // Recipient domains the listener delivers besides those of [[signing]]
+    // (inbound/recipient_policy.h): lowercase A-labels, no final dot.
+    std::vector<std::string> accept_domains;
 };
 
 struct ReinjectConfig {

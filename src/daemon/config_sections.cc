@@ -196,6 +196,7 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx) 
     if (c.authserv_id.empty()) c.authserv_id = ctx.hostname;
     r.get_string_list("trace_header_whitelist", c.trace_header_whitelist,
                       [](std::string_view text) { return parse_header_name(text, true); });
+    r.get_string_list("accept_domains", c.accept_domains, parse_domain);
 }
 
 void read_reinject(SectionReader& r, ReinjectConfig& c, const ReadContext& ctx) {

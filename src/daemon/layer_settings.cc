@@ -35,6 +35,10 @@ inbound::InboundSettings inbound_settings(const Config& config) {
     s.idle_timeout = seconds(l.idle_timeout);
     s.authserv_id = l.authserv_id;
     s.trace_whitelist = trace_whitelist(l.trace_header_whitelist);
+    // The domains whose SRV records point at us: those we sign for, and the
+    // listed others (inbound/recipient_policy.h). Both are lowercase A-labels.
+    for (const auto& signing : config.signing) s.accept_domains.insert(signing.domain);
+    s.accept_domains.insert(l.accept_domains.begin(), l.accept_domains.end());
     return s;
 }
 

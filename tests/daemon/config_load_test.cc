@@ -95,6 +95,7 @@ TEST_CASE("the built-in defaults are the documented ones", "[config][load]") {
     CHECK(c.listener.read_timeout == 60s);
     CHECK(c.listener.idle_timeout == 120s);
     CHECK(c.listener.trace_header_whitelist == std::vector<std::string>{"Received", "X-*"});
+    CHECK(c.listener.accept_domains.empty());
     CHECK(c.reinject.address == HostPort{"127.0.0.1", 10026});
     CHECK(c.reinject.connect_timeout == 30s);
     CHECK(c.reinject.command_timeout == 300s);
@@ -219,6 +220,7 @@ TEST_CASE("every key can be set", "[config][load]") {
         "idle_timeout = \"3s\"",
         "authserv_id = \"mx.a.test\"",
         "trace_header_whitelist = [\"Received\"]",
+        "accept_domains = [\"B.test\", \"c.test.\"]",
         "[reinject]",
         "address = \"[::1]:10027\"",
         "helo_name = \"MX.a.test\"",
@@ -290,6 +292,7 @@ TEST_CASE("every key can be set", "[config][load]") {
     CHECK(c.listener.idle_timeout == 3s);
     CHECK(c.listener.authserv_id == "mx.a.test");
     CHECK(c.listener.trace_header_whitelist == std::vector<std::string>{"Received"});
+    CHECK(c.listener.accept_domains == std::vector<std::string>{"b.test", "c.test"});
     CHECK(c.reinject.address.to_string() == "[::1]:10027");
     CHECK(c.reinject.helo_name == "mx.a.test");
     CHECK(c.reinject.connect_timeout == 1s);
