@@ -388,3 +388,21 @@ TEST_CASE("a recipient SMTP cannot carry makes the Email illegal_parameter", "[i
     }
     CHECK(matrix().s.site("gb.test").delivery.delivered.empty());
 }
+
+// Decision D3 (issue 13 items 3, 10, 12): a From the MTA or a reader would
+// show differently is refused, permanently, before anything is delivered.
+TEST_CASE("a From domain that is no host name is authentication_failed, not a temporary failure",
+          "[integration][negative][from]") {
+    check_refused_email("gb.test", message("alice@a!b.test", "bob@gb.test"), ErrorCode::authentication_failed,
+                        outbound::RecipientStatus::permanent);
+}
+
+TEST_CASE("an encoded word inside the From address is authentication_failed", "[integration][negative][from]") {
+    check_refused_email("gb.test", message("=?utf-8?q?ceo?=@ga.test", "bob@gb.test"),
+                        ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
+}
+
+TEST_CASE("a From field longer than 2,048 bytes is authentication_failed", "[integration][negative][from]") {
+    check_refused_email("gb.test", message("\"" + std::string(2100, 'x') + "\" <alice@ga.test>", "bob@gb.test"),
+                        ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
+}
