@@ -116,7 +116,11 @@ struct ListenerConfig {
 };
 
 struct ReinjectConfig {
-    HostPort address{"127.0.0.1", 10026};  // the MTA's smtpd without milters
+    HostPort address{"127.0.0.1", 10026};  // the MTA's smtpd without milters: mail handed back, DSNs
+    // Where the listener re-injects received SMTPsec mail: an smtpd that
+    // does not relay (contrib/postfix/master.cf.snippet), so that a recipient
+    // the listener wrongly let through still goes nowhere (issue 13).
+    HostPort inbound_address{"127.0.0.1", 10027};
     std::string helo_name;                 // load_config fills in the host name
     Duration connect_timeout = std::chrono::seconds(30);  // Postfix smtp_connect_timeout
     Duration command_timeout = std::chrono::seconds(300); // smtp_helo/mail/rcpt_timeout

@@ -42,11 +42,11 @@ inbound::InboundSettings inbound_settings(const Config& config) {
     return s;
 }
 
-inbound::InjectorConfig injector_config(const Config& config) {
+inbound::InjectorConfig injector_config(const Config& config, const HostPort& address) {
     const auto& r = config.reinject;
     inbound::InjectorConfig c;
-    c.address = r.address.host;
-    c.port = r.address.port;
+    c.address = address.host;
+    c.port = address.port;
     c.helo_name = r.helo_name;
     c.timeouts.connect = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.connect_timeout));
     c.timeouts.reply = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));

@@ -97,6 +97,7 @@ TEST_CASE("the built-in defaults are the documented ones", "[config][load]") {
     CHECK(c.listener.trace_header_whitelist == std::vector<std::string>{"Received", "X-*"});
     CHECK(c.listener.accept_domains.empty());
     CHECK(c.reinject.address == HostPort{"127.0.0.1", 10026});
+    CHECK(c.reinject.inbound_address == HostPort{"127.0.0.1", 10027});
     CHECK(c.reinject.connect_timeout == 30s);
     CHECK(c.reinject.command_timeout == 300s);
     CHECK(c.reinject.data_timeout == 600s);
@@ -223,6 +224,7 @@ TEST_CASE("every key can be set", "[config][load]") {
         "accept_domains = [\"B.test\", \"c.test.\"]",
         "[reinject]",
         "address = \"[::1]:10027\"",
+        "inbound_address = \"127.0.0.1:10029\"",
         "helo_name = \"MX.a.test\"",
         "connect_timeout = \"1s\"",
         "command_timeout = \"2s\"",
@@ -294,6 +296,7 @@ TEST_CASE("every key can be set", "[config][load]") {
     CHECK(c.listener.trace_header_whitelist == std::vector<std::string>{"Received"});
     CHECK(c.listener.accept_domains == std::vector<std::string>{"b.test", "c.test"});
     CHECK(c.reinject.address.to_string() == "[::1]:10027");
+    CHECK(c.reinject.inbound_address.to_string() == "127.0.0.1:10029");
     CHECK(c.reinject.helo_name == "mx.a.test");
     CHECK(c.reinject.connect_timeout == 1s);
     CHECK(c.reinject.command_timeout == 2s);
