@@ -53,6 +53,20 @@ std::vector<std::string> refused_in_order(const std::vector<std::string>& all, c
     return out;
 }
 
+// A recipient SMTP cannot carry may hold control characters: escaped before
+// it goes into a log line, where a CR or LF would forge another line.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 32 || u == 127 || c == '\\')
+            out += fmt::format("\\x{:02x}", u);
+        else
+            out += c;
+    }
+    return out;
+}
+
 std::string address_only(const std::string& endpoint) {
     auto colon = endpoint.rfind(':');
     std::string host = endpoint.substr(0, colon);
@@ -179,7 +193,7 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     auto split = split_recipients(email.recipients, ctx_.settings.accept_domains);
     if (!split.unusable.empty()) {
         log::info("{}: {}: Email #{} from {}: illegal_parameter: recipient {} cannot be written in SMTP", id_, peer_,
-                  number, verdict.from.address, split.unusable.front());
+                  number, verdict.from.address, printable(split.unusable.front()));
         complete(number, session::EmailOutcome::failed(ErrorCode::illegal_parameter));
         return;
     }
