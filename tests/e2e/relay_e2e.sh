@@ -70,6 +70,19 @@ dsn=$(grep -l "victim@outside.test" "$ALICE"/new/* 2>/dev/null | head -1)
     queue_empty && ok "Postfix b.test never saw victim@outside.test; its queue is empty" ||
     { bad "victim@outside.test reached Postfix b.test"; grep "victim@outside" "$WORLD/pb/maillog"; }
 
+# 1b. A hand-made Email (tests/e2e/smtpsec_send.cc: our client code, a.test's key) straight to gb,
+#     for a domain literal, another domain and Bob: only Bob's copy reaches Postfix.
+printf 'SMTPsec-Used:\r\nFrom: alice@a.test\r\nTo: bob@b.test\r\nSubject: relay-raw\r\n\r\nHello.\r\n' > "$DIR/raw.eml"
+out=$("$BUILD/tests/e2e/smtpsec_send" "$WORLD/dns/unbound.conf" "$WORLD/ga/cert.pem" "$WORLD/ga/key.pem" b.test \
+    "$DIR/raw.eml" 'victim@[127.0.0.1]' victim@outside.example bob@b.test 2>&1)
+grep -q '^victim@\[127.0.0.1\] permanent .*unknown_address' <<<"$out" &&
+    grep -q '^victim@outside.example permanent .*unknown_address' <<<"$out" && grep -q '^bob@b.test delivered' <<<"$out" &&
+    ok "hand-made Email: the domain literal and victim@outside.example answered unknown_address, bob@b.test delivered" ||
+    { bad "hand-made Email: answers"; echo "$out"; }
+wait_for "$BOB" relay-raw 30 && ! grep -q 'to=<victim@' "$WORLD/pb/maillog" && queue_empty &&
+    ok "only Bob's copy reached Postfix b.test (no victim@ recipient in its log, queue empty)" ||
+    { bad "hand-made Email: Postfix saw a victim"; grep "victim@" "$WORLD/pb/maillog"; }
+
 # 2. Our check bypassed (gb told to accept outside.test): the shipped re-injection service refuses to relay.
 sed -i '/^\[listener\]$/a accept_domains = ["outside.test"]' "$WORLD/gb/smtpsecd.conf"
 kill -HUP "$(cat "$WORLD/gb/daemon.pid")"
