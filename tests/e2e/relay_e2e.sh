@@ -121,6 +121,29 @@ if wait_for "$BOB" from-too-long 30; then
         ok "a From over 2,048 bytes never reaches Bob under smtpsec=pass" || bad "an over-long From shown as smtpsec=pass"
 else bad "the over-long From message did not arrive at all"; fi
 
+# 4b. Straight to gb with a hand-made Email (no milter rule in between): the over-long From is refused.
+printf 'SMTPsec-Used:\r\nFrom: "%s" <alice@a.test>\r\nTo: bob@b.test\r\nSubject: from-raw-long\r\n\r\nHello.\r\n' \
+    "$(head -c 2100 /dev/zero | tr '\0' 'z')" > "$DIR/long.eml"
+out=$("$BUILD/tests/e2e/smtpsec_send" "$WORLD/dns/unbound.conf" "$WORLD/ga/cert.pem" "$WORLD/ga/key.pem" b.test \
+    "$DIR/long.eml" bob@b.test 2>&1)
+grep -q '^bob@b.test permanent .*authentication_failed' <<<"$out" && sleep 1 && [ -z "$(find_mail "$BOB" from-raw-long)" ] &&
+    ok "hand-made Email with a 2,1xx-byte From: authentication_failed, nothing delivered" ||
+    { bad "hand-made over-long From"; echo "$out"; }
+
+# 4c. Quoted local part recipients (decision D4): re-injected with a correct RCPT path (Postfix answers
+#     for the mailbox itself: unknown here, not internal_error); one SMTP cannot carry: illegal_parameter.
+printf 'SMTPsec-Used:\r\nFrom: alice@a.test\r\nTo: bob@b.test\r\nSubject: quoted\r\n\r\nHello.\r\n' > "$DIR/quoted.eml"
+out=$("$BUILD/tests/e2e/smtpsec_send" "$WORLD/dns/unbound.conf" "$WORLD/ga/cert.pem" "$WORLD/ga/key.pem" b.test \
+    "$DIR/quoted.eml" '"bob x"@b.test' 2>&1)
+grep -q '^"bob x"@b.test permanent .*unknown_address' <<<"$out" &&
+    grep -q 'smtpsec-in.*reject: RCPT .*Recipient address rejected: User unknown.* to=<"bob x"@b.test>' "$WORLD/pb/maillog" &&
+    ok "\"bob x\"@b.test reached Postfix as RCPT TO:<\"bob x\"@b.test> (unknown there: unknown_address)" ||
+    { bad "quoted local part"; echo "$out"; grep '"bob x"' "$WORLD/pb/maillog"; }
+out=$("$BUILD/tests/e2e/smtpsec_send" "$WORLD/dns/unbound.conf" "$WORLD/ga/cert.pem" "$WORLD/ga/key.pem" b.test \
+    "$DIR/quoted.eml" "$(printf '"bob\tx"@b.test')" 2>&1)
+grep -q 'permanent .*illegal_parameter' <<<"$out" && ok "a tab in a quoted local part: illegal_parameter" ||
+    { bad "tab in a quoted local part"; echo "$out"; }
+
 # 5. Plain SMTP into b.test with a forged Authentication-Results of ours: removed; another's kept.
 send "$IPB:2525" dave@insecure.test bob@b.test forged-ar \
     --header "Authentication-Results: mx.b.test; smtpsec=pass header.from=a.test" \
