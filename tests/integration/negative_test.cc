@@ -406,3 +406,26 @@ TEST_CASE("a From field longer than 2,048 bytes is authentication_failed", "[int
     check_refused_email("gb.test", message("\"" + std::string(2100, 'x') + "\" <alice@ga.test>", "bob@gb.test"),
                         ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
 }
+
+TEST_CASE("recipients refused by us and by the MTA are listed together in the Email's order",
+          "[integration][negative][relay]") {
+    auto& site = matrix().s.site("gb.test");
+    site.delivery.answer = [](const inbound::LocalDeliveryRequest& r) {
+        inbound::LocalDeliveryResult result{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+        for (const auto& rcpt : r.recipients)
+            if (rcpt.rfind("nobody@", 0) == 0) result.refused.push_back(rcpt);
+        return result;
+    };
+    auto report = send_recipients("gb.test", 34, {"nobody@gb.test", "victim@outside.example", "bob@gb.test"},
+                                  message("alice@ga.test", "bob@gb.test"));
+    site.delivery.answer = [](const inbound::LocalDeliveryRequest&) {
+        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+    };
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 3);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::permanent);
+    CHECK(report.recipients[1].status == outbound::RecipientStatus::permanent);
+    CHECK(report.recipients[2].status == outbound::RecipientStatus::delivered);
+    REQUIRE(site.delivery.delivered.size() == 1);
+    CHECK(site.delivery.delivered[0].request.recipients == std::vector<std::string>{"nobody@gb.test", "bob@gb.test"});
+}
