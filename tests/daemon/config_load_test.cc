@@ -433,3 +433,33 @@ TEST_CASE("warnings for settings that are probably mistakes", "[config][load]") 
                               "the MTA",
                    });
 }
+
+TEST_CASE("a listener with no accepted domain is warned about", "[config][load]") {
+    ConfigDir dir;
+    dir.write_identity("a.test");
+    dir.write("root.key", ". IN DS 1 8 2 00\n");
+    auto config_with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> lines = {
+            "[listener]",
+            "addresses = [\"127.0.0.1:4650\"]",
+            "certificate = \"a.test.chain.pem\"",
+            "key = \"a.test.key.pem\"",
+        };
+        lines.insert(lines.end(), extra.begin(), extra.end());
+        for (const char* l : {"[queue]", "directory = \"{dir}\"", "[dns]", "trust_anchor = \"root.key\"", "[daemon]",
+                              "user = \"\"", "group = \"\"", "[milter]", "socket_group = \"\""})
+            lines.emplace_back(l);
+        auto loaded = load_config(dir.write_config(lines));
+        REQUIRE(loaded.has_value());
+        std::vector<std::string> shown;
+        for (const auto& w : loaded->warnings) shown.push_back(w.to_string());
+        return shown;
+    };
+    const std::string warning = dir.file("smtpsecd.conf") +
+                                ": the listener accepts no recipient: no [[signing]] domain and no [listener] "
+                                "accept_domains, so every recipient is answered unknown_address";
+    auto without = config_with({});
+    CHECK(std::find(without.begin(), without.end(), warning) != without.end());
+    auto with = config_with({"accept_domains = [\"b.test\"]"});
+    CHECK(std::find(with.begin(), with.end(), warning) == with.end());
+}
