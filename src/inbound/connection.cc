@@ -3,8 +3,9 @@
 
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <chrono>
+#include <set>
+#include <string_view>
 
 #include "imf/auth_results.h"
 #include "imf/received.h"
@@ -43,13 +44,15 @@ session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& emai
 }
 
 // The recipients refused in the end, in the Email's order: those that were
-// not ours (recipient_policy.h) and those the MTA refused.
+// not ours (recipient_policy.h) and those the MTA refused. A set, not a
+// search per recipient: an Email may list very many (only its size bounds them).
 std::vector<std::string> refused_in_order(const std::vector<std::string>& all, const std::vector<std::string>& a,
                                           const std::vector<std::string>& b) {
+    std::set<std::string_view> refused(a.begin(), a.end());
+    refused.insert(b.begin(), b.end());
     std::vector<std::string> out;
     for (const auto& r : all)
-        if (std::find(a.begin(), a.end(), r) != a.end() || std::find(b.begin(), b.end(), r) != b.end())
-            out.push_back(r);
+        if (refused.contains(r)) out.push_back(r);
     return out;
 }
 
