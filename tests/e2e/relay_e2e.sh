@@ -5,13 +5,13 @@
 # for outside.test pointing at b.test's gateway: ga then hands gb an Email
 # for victim@outside.test, exactly as any hostile SMTPsec client could.
 #
-#   relay_e2e.sh BUILD_DIR     (WORLD_IP_A/WORLD_IP_B: default 127.0.0.6/7)
+#   relay_e2e.sh BUILD_DIR     (WORLD_IP_A/WORLD_IP_B: default 127.0.0.14/15)
 set -uo pipefail
 BUILD=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=world.sh
 source "$HERE/world.sh"
-export WORLD_IP_A=${WORLD_IP_A:-127.0.0.6} WORLD_IP_B=${WORLD_IP_B:-127.0.0.7}
+export WORLD_IP_A=${WORLD_IP_A:-127.0.0.14} WORLD_IP_B=${WORLD_IP_B:-127.0.0.15}
 IPA=$WORLD_IP_A; IPB=$WORLD_IP_B
 export WORLD_EXTRA_RECORDS="outside.test _smtpsec._tcp.outside.test. 3600 IN SRV 0 0 4650 mx.b.test."
 DIR=$(mktemp -d /tmp/smtpsec-relay-e2e.XXXXXX)
