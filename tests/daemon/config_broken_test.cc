@@ -384,3 +384,11 @@ TEST_CASE("[listener] accept_domains takes domain names only", "[config][broken]
           Problems{f.at(11, "[listener] accept_domains: \"[192.0.2.1]\" is not a valid domain name")});
     CHECK(f.load(edited({{11, "accept_domains = [\"B.Test\", \"xn--bcher-kva.example\"]"}})).empty());
 }
+
+TEST_CASE("[reinject] inbound_address takes IP:PORT", "[config][broken]") {
+    Fixture f;
+    CHECK(f.load(edited({}, {"[reinject]", "inbound_address = \"localhost:10027\""})) ==
+          Problems{f.at(22, "[reinject] inbound_address: bad address \"localhost:10027\" (\"localhost\" is not an IP "
+                            "address; host names are not resolved here)")});
+    CHECK(f.load(edited({}, {"[reinject]", "inbound_address = \"127.0.0.1:10027\""})).empty());
+}
