@@ -185,6 +185,7 @@ int main(int argc, char** argv) try {
     inbound::InboundSettings settings;
     settings.credentials = must(tls::Credentials::server(gb_files.cert, gb_files.key), "server creds");
     settings.authserv_id = "mx.gb.test";
+    settings.accept_domains = {"gb.test"};
     settings.limits.max_emails_per_connection = 1u << 30;
     Sink sink;
     inbound::OriginAuthenticator authenticator(resolver, policy);

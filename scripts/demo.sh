@@ -51,5 +51,5 @@ step "log lines of its way"
 echo "-- Postfix a.test:"; grep -E "postfix/(smtpd|cleanup)\[" "$WORLD/pa/maillog" | grep -vE "connect from|disconnect from" | tail -4
 echo "-- smtpsecd a.test (milter, queue, SMTPsec client):"; tail -n +1 "$WORLD/ga/smtpsecd.log" | grep -vE "started|listening|warning" | tail -8
 echo "-- smtpsecd b.test (listener, origin authentication, re-injection):"; grep -vE "started|listening|warning" "$WORLD/gb/smtpsecd.log" | tail -8
-echo "-- Postfix b.test:"; grep -E "postfix/(reinject|virtual|qmgr)" "$WORLD/pb/maillog" | tail -4
+echo "-- Postfix b.test:"; grep -E "postfix/(smtpsec-in|reinject|virtual|qmgr)" "$WORLD/pb/maillog" | tail -4
 step "done; stopping everything (files stay in $WORLD)"

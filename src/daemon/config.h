@@ -112,10 +112,17 @@ struct ListenerConfig {
     // name when the file leaves it out.
     std::string authserv_id;
     std::vector<std::string> trace_header_whitelist = {"Received", "X-*"};  // point 14
+    // Recipient domains the listener delivers besides those of [[signing]]
+    // (inbound/recipient_policy.h): lowercase A-labels, no final dot.
+    std::vector<std::string> accept_domains;
 };
 
 struct ReinjectConfig {
-    HostPort address{"127.0.0.1", 10026};  // the MTA's smtpd without milters
+    HostPort address{"127.0.0.1", 10026};  // the MTA's smtpd without milters: mail handed back, DSNs
+    // Where the listener re-injects received SMTPsec mail: an smtpd that
+    // does not relay (contrib/postfix/master.cf.snippet), so that a recipient
+    // the listener wrongly let through still goes nowhere (issue 13).
+    HostPort inbound_address{"127.0.0.1", 10027};
     std::string helo_name;                 // load_config fills in the host name
     Duration connect_timeout = std::chrono::seconds(30);  // Postfix smtp_connect_timeout
     Duration command_timeout = std::chrono::seconds(300); // smtp_helo/mail/rcpt_timeout

@@ -156,6 +156,9 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
     if (!problems.empty()) return Unexpected{problems.take()};
     if (config.signing.empty())
         warnings.add(0, "no [[signing]] identity: the milter can sign nothing and leaves all mail to the MTA");
+    if (config.signing.empty() && config.listener.accept_domains.empty() && !config.listener.addresses.empty())
+        warnings.add(0, "the listener accepts no recipient: no [[signing]] domain and no [listener] accept_domains, "
+                        "so every recipient is answered unknown_address");
     config.warnings = warnings.take();
     return config;
 }

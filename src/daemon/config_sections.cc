@@ -203,10 +203,12 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
     if (c.authserv_id.empty()) c.authserv_id = ctx.hostname;
     r.get_string_list("trace_header_whitelist", c.trace_header_whitelist,
                       [](std::string_view text) { return parse_header_name(text, true); });
+    r.get_string_list("accept_domains", c.accept_domains, parse_domain);
 }
 
 void read_reinject(SectionReader& r, ReinjectConfig& c, const ReadContext& ctx) {
     r.get_parsed("address", c.address, parse_host_port);
+    r.get_parsed("inbound_address", c.inbound_address, parse_host_port);
     r.get_string("helo_name", c.helo_name, parse_domain);
     if (c.helo_name.empty()) c.helo_name = ctx.hostname;
     r.get_duration("connect_timeout", c.connect_timeout, kTimeoutMin, kTimeoutMax);

@@ -31,7 +31,8 @@ std::vector<std::string> needs_restart(const Config& old, const Config& now) {
     if (old.dns.trust_anchor != now.dns.trust_anchor || old.dns.forwarders != now.dns.forwarders ||
         old.dns.unbound_config != now.dns.unbound_config || old.dns.timeout != now.dns.timeout)
         out.push_back("[dns]");
-    if (old.reinject.address != now.reinject.address || old.reinject.helo_name != now.reinject.helo_name)
+    if (old.reinject.address != now.reinject.address || old.reinject.inbound_address != now.reinject.inbound_address ||
+        old.reinject.helo_name != now.reinject.helo_name)
         out.push_back("[reinject]");
     if (old.daemon.user != now.daemon.user || old.daemon.group != now.daemon.group ||
         old.daemon.pid_file != now.daemon.pid_file)
@@ -60,7 +61,7 @@ Gateway::Gateway(Config config)
     // message would otherwise serialise every peer behind one connection).
     constexpr int kInjectors = 4;
     for (int i = 0; i < kInjectors; ++i)
-        injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_)));
+        injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_, config_.reinject.inbound_address)));
     build_inbound();
     queue_ = std::make_unique<QueueSide>(loop_, config_, *signers_);
     milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_);
@@ -151,6 +152,7 @@ void Gateway::reload() {
         next.queue.directory = config_.queue.directory;
         next.dns = config_.dns;
         next.reinject.address = config_.reinject.address;
+        next.reinject.inbound_address = config_.reinject.inbound_address;
         next.reinject.helo_name = config_.reinject.helo_name;
         next.daemon = config_.daemon;
         config_ = std::move(next);

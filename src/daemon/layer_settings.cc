@@ -35,14 +35,18 @@ inbound::InboundSettings inbound_settings(const Config& config) {
     s.idle_timeout = seconds(l.idle_timeout);
     s.authserv_id = l.authserv_id;
     s.trace_whitelist = trace_whitelist(l.trace_header_whitelist);
+    // The domains whose SRV records point at us: those we sign for, and the
+    // listed others (inbound/recipient_policy.h). Both are lowercase A-labels.
+    for (const auto& signing : config.signing) s.accept_domains.insert(signing.domain);
+    s.accept_domains.insert(l.accept_domains.begin(), l.accept_domains.end());
     return s;
 }
 
-inbound::InjectorConfig injector_config(const Config& config) {
+inbound::InjectorConfig injector_config(const Config& config, const HostPort& address) {
     const auto& r = config.reinject;
     inbound::InjectorConfig c;
-    c.address = r.address.host;
-    c.port = r.address.port;
+    c.address = address.host;
+    c.port = address.port;
     c.helo_name = r.helo_name;
     c.timeouts.connect = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.connect_timeout));
     c.timeouts.reply = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));

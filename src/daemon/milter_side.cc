@@ -44,6 +44,7 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
     s->takeover_mailers = m.takeover_mailers;
     s->never_takeover_domains = m.never_takeover_domains;
     s->require_smtpsec_header = m.require_smtpsec_header;
+    s->authserv_id = config.listener.authserv_id;
     s->require_smtpsec_daemons = m.require_smtpsec_daemons;
     s->require_smtpsec_senders = m.require_smtpsec_senders;
     s->unauthenticated = m.unauthenticated_senders == UnauthenticatedRule::reject

@@ -30,7 +30,7 @@ QueueSide::QueueSide(event::Loop& loop, const Config& config, Signers& signers)
     : loop_(loop),
       signers_(&signers),
       spool_(config.queue.directory),
-      injector_(loop, injector_config(config)),
+      injector_(loop, injector_config(config, config.reinject.address)),
       runner_(std::make_unique<queue::QueueRunner>(loop, spool_, queue_settings(config),
                                                      static_cast<queue::Transport&>(*this),
                                                      static_cast<queue::MailSubmitter&>(*this))) {}

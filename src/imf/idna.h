@@ -23,4 +23,12 @@ namespace smtpsec::imf {
 // libidn2's reason.
 Expected<std::string, ImfError> domain_to_a_label(std::string_view domain);
 
+// domain_to_a_label, then the result must be a host name (RFC 5321 Domain,
+// RFC 1123): labels of 1-63 letters, digits and inner hyphens, at most 253
+// octets in all. Why: a From domain is looked up in DNS and compared with
+// certificate names; one that cannot be a host name ("a!b.test", "-x.test",
+// an empty label) is refused outright as unauthenticable (decision D3), not
+// sent to the resolver, whose failure would read as a temporary error.
+Expected<std::string, ImfError> host_a_label(std::string_view domain);
+
 }  // namespace smtpsec::imf

@@ -166,15 +166,70 @@ Unexpected<FromError> from_error(FromFailure failure, std::string reason) {
     return Unexpected<FromError>{FromError{failure, std::move(reason)}};
 }
 
+bool is_special(char c) {
+    switch (c) {
+    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':': case '\\': case '"':
+    case '.': case '[': case ']':
+        return true;
+    default:
+        return false;
+    }
+}
+
 }  // namespace
+
+std::size_t count_address_tokens(std::string_view v) {
+    std::size_t tokens = 0;
+    std::size_t i = 0;
+    while (i < v.size()) {
+        const char c = v[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            ++i;
+            continue;
+        }
+        ++tokens;
+        if (c == '"' || c == '[') {  // quoted string or domain literal: up to its unescaped end
+            const char close = c == '"' ? '"' : ']';
+            for (++i; i < v.size() && v[i] != close; ++i)
+                if (v[i] == '\\') ++i;
+            ++i;
+        } else if (c == '(') {  // a comment, nested ones included
+            int depth = 0;
+            for (; i < v.size(); ++i) {
+                if (v[i] == '\\') {
+                    ++i;
+                } else if (v[i] == '(') {
+                    ++depth;
+                } else if (v[i] == ')' && --depth == 0) {
+                    ++i;
+                    break;
+                }
+            }
+        } else if (is_special(c)) {
+            ++i;
+        } else {
+            while (i < v.size() && !is_special(v[i]) && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
+                ++i;
+        }
+    }
+    return tokens;
+}
 
 Expected<Mailbox, FromError> parse_single_mailbox(std::string_view value) {
     if (!is_valid_utf8(value)) return from_error(FromFailure::unparseable, "unparseable From: invalid UTF-8");
+    if (const auto tokens = count_address_tokens(value); tokens > kMaxFromTokens)
+        return from_error(FromFailure::too_many_tokens,
+                          fmt::format("From has {} address tokens (more than {}: the MTA may truncate it)", tokens,
+                                      kMaxFromTokens));
     MailboxListParser p(value);
     if (!p.parse()) return from_error(FromFailure::unparseable, "unparseable From: " + p.error());
     if (p.group()) return from_error(FromFailure::group, "From is a group");
     if (p.count() != 1)
         return from_error(FromFailure::several_mailboxes, fmt::format("From has {} mailboxes", p.count()));
+    // RFC 2047 section 5: an encoded word must not appear in an addr-spec,
+    // quoted or not; a reader that decoded one would show another address.
+    if (p.first().address.find("=?") != std::string::npos)
+        return from_error(FromFailure::encoded_word_in_address, "From address contains an encoded word (=?)");
     return std::move(p.first());
 }
 
@@ -189,6 +244,9 @@ Expected<Mailbox, FromError> origin_mailbox(const ParsedMessage& message) {
     }
     if (count == 0) return from_error(FromFailure::no_from, "no From field");
     if (count > 1) return from_error(FromFailure::several_from_fields, fmt::format("{} From fields", count));
+    if (const auto size = from->name.size() + 1 + from->value.size(); size > kMaxFromFieldBytes)
+        return from_error(FromFailure::too_long, fmt::format("From field is {} bytes (more than {}: the MTA may "
+                                                             "truncate it)", size, kMaxFromFieldBytes));
     if (from->space_before_colon)
         return from_error(FromFailure::unparseable, "unparseable From: white space before the colon");
     return parse_single_mailbox(from->value);

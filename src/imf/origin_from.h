@@ -19,8 +19,16 @@
 // Refused with a reason: no From, several From fields, several mailboxes, a
 // group, an obsolete route, an address-literal domain, "From :", anything
 // else that does not parse.
+//
+// Also refused, because the MTA or the reader would show another From than
+// the one authenticated (issue 13, decision D3; docs/protocol.md): a From
+// field longer than kMaxFromFieldBytes or with more than kMaxFromTokens
+// address tokens (Postfix truncates at header_size_limit and
+// header_address_token_limit; ours are far below any MTA's), and an RFC 2047
+// encoded word inside the address (RFC 2047 section 5 forbids it there).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -36,12 +44,18 @@ struct Mailbox {
     std::string domain_lower;   // ASCII letters lowercased, for comparisons and DNS
 };
 
+inline constexpr std::size_t kMaxFromFieldBytes = 2048;  // "From:" and the value, folding included
+inline constexpr std::size_t kMaxFromTokens = 200;
+
 enum class FromFailure {
     no_from,
     several_from_fields,
     several_mailboxes,
     group,
     unparseable,
+    too_long,                 // over kMaxFromFieldBytes
+    too_many_tokens,          // over kMaxFromTokens
+    encoded_word_in_address,  // "=?" in the addr-spec
 };
 
 struct FromError {
@@ -54,6 +68,11 @@ Expected<Mailbox, FromError> origin_mailbox(const ParsedMessage& message);
 // Convenience: parses the message first (a malformed header section is
 // `unparseable`).
 Expected<Mailbox, FromError> origin_mailbox(std::string_view message);
+
+// Address tokens of a field value, counted as Postfix's tok822 parser does
+// for header_address_token_limit: each atom, quoted string, comment, domain
+// literal and special character is one token; white space is none.
+std::size_t count_address_tokens(std::string_view field_value);
 
 // One From field body (raw, folding kept) holding exactly one mailbox.
 Expected<Mailbox, FromError> parse_single_mailbox(std::string_view field_value);

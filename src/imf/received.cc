@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "imf/lexer.h"
+#include "imf/smtp_path.h"
 
 namespace smtpsec::imf {
 namespace {
@@ -48,15 +49,6 @@ bool is_atom(const std::string& s) {
     return true;
 }
 
-bool is_path_address(const std::string& s) {
-    if (s.empty()) return false;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        if (u < 33 || u == 127 || c == '<' || c == '>') return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 std::string rfc5322_date(std::chrono::system_clock::time_point time) {
@@ -75,7 +67,7 @@ Expected<std::string, ImfError> format_received(const ReceivedInfo& info) {
     if (!info.from_name.empty() && !is_domain(info.from_name)) return bad("unusable from name");
     if (!is_domain(info.by_name)) return bad("unusable by name");
     if (!is_atom(info.id)) return bad("id is not an atom");
-    if (!info.for_address.empty() && !is_path_address(info.for_address)) return bad("unusable for address");
+    if (!info.for_address.empty() && !is_smtp_mailbox(info.for_address)) return bad("unusable for address");
     if (!is_comment_text(info.comment)) return bad("unusable comment");
 
     bool v6 = info.peer_address.find(':') != std::string::npos;

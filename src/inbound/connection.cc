@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <set>
+#include <string_view>
 
 #include "imf/auth_results.h"
 #include "imf/received.h"
@@ -39,6 +41,33 @@ session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& emai
         break;
     }
     return session::EmailOutcome::failed(ErrorCode::service_unavailable);
+}
+
+// The recipients refused in the end, in the Email's order: those that were
+// not ours (recipient_policy.h) and those the MTA refused. A set, not a
+// search per recipient: an Email may list very many (only its size bounds them).
+std::vector<std::string> refused_in_order(const std::vector<std::string>& all, const std::vector<std::string>& a,
+                                          const std::vector<std::string>& b) {
+    std::set<std::string_view> refused(a.begin(), a.end());
+    refused.insert(b.begin(), b.end());
+    std::vector<std::string> out;
+    for (const auto& r : all)
+        if (refused.contains(r)) out.push_back(r);
+    return out;
+}
+
+// A recipient SMTP cannot carry may hold control characters: escaped before
+// it goes into a log line, where a CR or LF would forge another line.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 32 || u == 127 || c == '\\')
+            out += fmt::format("\\x{:02x}", u);
+        else
+            out += c;
+    }
+    return out;
 }
 
 std::string address_only(const std::string& endpoint) {
@@ -162,13 +191,29 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
         complete(number, session::EmailOutcome::failed(ErrorCode::service_unavailable));
         return;
     }
+    // Only recipients this gateway is the destination for go to the MTA: it
+    // would relay the others (recipient_policy.h, decision D1).
+    auto split = split_recipients(email.recipients, ctx_.settings.accept_domains);
+    if (!split.unusable.empty()) {
+        log::info("{}: {}: Email #{} from {}: illegal_parameter: recipient {} cannot be written in SMTP", id_, peer_,
+                  number, verdict.from.address, printable(split.unusable.front()));
+        complete(number, session::EmailOutcome::failed(ErrorCode::illegal_parameter));
+        return;
+    }
+    if (!split.not_ours.empty())
+        log::info("{}: {}: Email #{} from {}: unknown_address for {} recipient(s) not in our domains, first {}", id_,
+                  peer_, number, verdict.from.address, split.not_ours.size(), split.not_ours.front());
+    if (split.ours.empty()) {
+        complete(number, session::EmailOutcome::unknown_addresses(split.not_ours));
+        return;
+    }
     std::string delivery_id = fmt::format("{}-{}", id_, number);  // an Atom, for Received
     // "from" names what the certificate proved: D, or for an SRVName
     // _smtpsec.<domain> that domain (an underscore is no host name).
     std::string from_name = verdict.server_name;
     if (from_name.starts_with("_smtpsec.")) from_name.erase(0, 9);
     auto received = imf::format_received({from_name, address_only(peer_), ctx_.settings.authserv_id, delivery_id,
-                                          email.recipients.size() == 1 ? email.recipients[0] : "",
+                                          split.ours.size() == 1 ? split.ours[0] : "",
                                           stream_ ? stream_->connection().version() : "",
                                           std::chrono::system_clock::now()});
     auto auth_results = imf::format_authentication_results(
@@ -186,17 +231,21 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
         return;
     }
     log::info("{}: {}: Email #{} from {} authenticated ({}), to {} recipient(s)", id_, peer_, number,
-              verdict.from.address, verdict.auth.reason, email.recipients.size());
-    LocalDeliveryRequest request{delivery_id, verdict.from.address, email.recipients, std::move(restored->head),
+              verdict.from.address, verdict.auth.reason, split.ours.size());
+    LocalDeliveryRequest request{delivery_id, verdict.from.address, split.ours, std::move(restored->head),
                                  restored->body};
     std::weak_ptr<bool> alive = alive_;
-    auto recipients = email.recipients;
     ctx_.delivery.deliver(std::move(request),
-                          [this, alive, number, delivery_id, recipients](LocalDeliveryResult result) {
+                          [this, alive, number, delivery_id, all = email.recipients,
+                           split](LocalDeliveryResult result) {
                               if (alive.expired() || finished_) return;
                               Email shape;
-                              shape.recipients = recipients;
+                              shape.recipients = split.ours;
                               auto outcome = outcome_of(result, shape);
+                              if (!split.not_ours.empty() &&
+                                  (!outcome.error || *outcome.error == ErrorCode::unknown_address))
+                                  outcome = session::EmailOutcome::unknown_addresses(
+                                      refused_in_order(all, split.not_ours, outcome.unknown));
                               log::info("{}: Email #{}: {}: {}", delivery_id, number,
                                         outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
                               complete(number, outcome);

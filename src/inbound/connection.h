@@ -17,6 +17,7 @@
 #include "imf/trace_headers.h"
 #include "inbound/local_delivery.h"
 #include "inbound/origin_auth.h"
+#include "inbound/recipient_policy.h"
 #include "net/socket.h"
 #include "session/server_session.h"
 #include "tls/stream.h"
@@ -31,6 +32,9 @@ struct InboundSettings {
     double idle_timeout = 120;  // between Messages
     std::string authserv_id;    // also our name in Received
     imf::TraceWhitelist trace_whitelist = imf::TraceWhitelist::defaults();
+    // The recipient domains this listener is the destination for
+    // (recipient_policy.h); empty: every recipient is unknown_address.
+    AcceptedDomains accept_domains;
 };
 
 // What the connections of one listener share.

@@ -58,8 +58,9 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
     }
     check->verdict.from = *from;
     // DNS, SRVName and certificate names are A-labels: a U-label From domain
-    // is looked up and compared in that form (idna.h).
-    auto a_label = imf::domain_to_a_label(from->domain);
+    // is looked up and compared in that form, and one that is no host name
+    // is refused here rather than failing in DNS as if temporarily (idna.h).
+    auto a_label = imf::host_a_label(from->domain);
     if (!a_label) {
         refuse_now(fmt::format("From domain {}: {}", from->domain, a_label.error().reason));
         return check;

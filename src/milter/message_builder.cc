@@ -7,6 +7,7 @@
 
 #include "imf/header_section.h"
 #include "imf/received.h"
+#include "imf/auth_results.h"
 #include "imf/smtpsec_used.h"
 
 namespace smtpsec::milter {
@@ -34,7 +35,8 @@ void append_crlf_normalised(std::string& out, std::string_view text) {
 
 }  // namespace
 
-MessageBuilder::MessageBuilder(std::string require_header) : require_header_(std::move(require_header)) {}
+MessageBuilder::MessageBuilder(std::string require_header, std::string authserv_id)
+    : require_header_(std::move(require_header)), authserv_id_(std::move(authserv_id)) {}
 
 void MessageBuilder::add_header(std::string_view name, std::string_view value, bool leading_space_kept) {
     std::string key = lower(name);
@@ -44,7 +46,9 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value, b
 
     bool is_require = !require_header_.empty() && imf::equals_ignore_case(name, require_header_);
     if (is_require && imf::equals_ignore_case(trimmed(value), "yes")) require_requested_ = true;
-    if (is_require || imf::is_smtpsec_used(name)) {
+    const bool forged_results = !authserv_id_.empty() && imf::equals_ignore_case(name, imf::auth_results_name) &&
+                                imf::is_forged_auth_results(value, authserv_id_);
+    if (is_require || forged_results || imf::is_smtpsec_used(name)) {
         removed_.push_back({std::string(name), index});
         return;
     }

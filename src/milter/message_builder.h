@@ -4,8 +4,10 @@
 //
 // Why: the milter never gets the message as one buffer. What it queues must
 // be what the MTA would have delivered, minus the fields nobody may receive
-// from plain SMTP: SMTPsec-Used (decisions point 23) and the private
-// Require-SMTPsec request.
+// from plain SMTP: SMTPsec-Used (decisions point 23), the private
+// Require-SMTPsec request, and an Authentication-Results field carrying our
+// own authserv-id (RFC 8601 section 5, issue 13 item 8: only our listener
+// may say smtpsec=pass under that name; other hosts' fields stay).
 #pragma once
 
 #include <chrono>
@@ -25,7 +27,9 @@ struct HeaderDeletion {
 class MessageBuilder {
 public:
     // `require_header`: the Require-SMTPsec field name, "" for none.
-    explicit MessageBuilder(std::string require_header);
+    // `authserv_id`: ours; Authentication-Results fields with it (or with
+    // none readable, imf::is_forged_auth_results) are removed; "" for none.
+    explicit MessageBuilder(std::string require_header, std::string authserv_id = "");
 
     // `value` as libmilter gives it: without the space after the colon unless
     // the MTA agreed to SMFIP_HDR_LEADSPC (`leading_space_kept`). Folding may
@@ -53,6 +57,7 @@ public:
 
 private:
     std::string require_header_;
+    std::string authserv_id_;
     std::string header_;
     std::string body_;
     bool require_requested_ = false;

@@ -84,7 +84,7 @@ sfsistat Session::mail(SMFICTX* ctx, char** argv) {
     message_ = std::make_unique<Message>();
     Message& m = *message_;
     m.settings = milter_.settings();
-    m.builder = std::make_unique<MessageBuilder>(m.settings->require_smtpsec_header);
+    m.builder = std::make_unique<MessageBuilder>(m.settings->require_smtpsec_header, m.settings->authserv_id);
     m.sender = bare_address(argv && argv[0] ? argv[0] : "");
     m.login = login_of(ctx);
     m.queue_id = macro(ctx, "i");

@@ -34,6 +34,11 @@ struct MilterSettings {
     // "a.test" that domain, ".a.test" its subdomains; lowercase.
     std::vector<std::string> never_takeover_domains;
 
+    // Our authserv-id ([listener] authserv_id): an Authentication-Results
+    // field carrying it can only be forged upstream and is removed from every
+    // message (RFC 8601 section 5); "" removes none.
+    std::string authserv_id;
+
     // Header asking for SMTPsec-only delivery (value "yes"); "" disables it.
     std::string require_smtpsec_header = "Require-SMTPsec";
     // {daemon_name} values of listeners whose mail always requires SMTPsec.

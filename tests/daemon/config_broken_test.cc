@@ -376,3 +376,19 @@ TEST_CASE("several problems are reported together, in line order", "[config][bro
               f.at(25, "[tls] ct_min_scts: -1 is out of range (1 to 10)"),
           });
 }
+
+TEST_CASE("[listener] accept_domains takes domain names only", "[config][broken]") {
+    Fixture f;
+    CHECK(f.load(edited({{11, "accept_domains = [\"b.test\", \"[192.0.2.1]\"]"}})).size() == 1);
+    CHECK(f.load(edited({{11, "accept_domains = [\"b.test\", \"[192.0.2.1]\"]"}})) ==
+          Problems{f.at(11, "[listener] accept_domains: \"[192.0.2.1]\" is not a valid domain name")});
+    CHECK(f.load(edited({{11, "accept_domains = [\"B.Test\", \"xn--bcher-kva.example\"]"}})).empty());
+}
+
+TEST_CASE("[reinject] inbound_address takes IP:PORT", "[config][broken]") {
+    Fixture f;
+    CHECK(f.load(edited({}, {"[reinject]", "inbound_address = \"localhost:10027\""})) ==
+          Problems{f.at(22, "[reinject] inbound_address: bad address \"localhost:10027\" (\"localhost\" is not an IP "
+                            "address; host names are not resolved here)")});
+    CHECK(f.load(edited({}, {"[reinject]", "inbound_address = \"127.0.0.1:10027\""})).empty());
+}

@@ -95,7 +95,9 @@ TEST_CASE("the built-in defaults are the documented ones", "[config][load]") {
     CHECK(c.listener.read_timeout == 60s);
     CHECK(c.listener.idle_timeout == 120s);
     CHECK(c.listener.trace_header_whitelist == std::vector<std::string>{"Received", "X-*"});
+    CHECK(c.listener.accept_domains.empty());
     CHECK(c.reinject.address == HostPort{"127.0.0.1", 10026});
+    CHECK(c.reinject.inbound_address == HostPort{"127.0.0.1", 10027});
     CHECK(c.reinject.connect_timeout == 30s);
     CHECK(c.reinject.command_timeout == 300s);
     CHECK(c.reinject.data_timeout == 600s);
@@ -219,8 +221,10 @@ TEST_CASE("every key can be set", "[config][load]") {
         "idle_timeout = \"3s\"",
         "authserv_id = \"mx.a.test\"",
         "trace_header_whitelist = [\"Received\"]",
+        "accept_domains = [\"B.test\", \"c.test.\"]",
         "[reinject]",
         "address = \"[::1]:10027\"",
+        "inbound_address = \"127.0.0.1:10029\"",
         "helo_name = \"MX.a.test\"",
         "connect_timeout = \"1s\"",
         "command_timeout = \"2s\"",
@@ -290,7 +294,9 @@ TEST_CASE("every key can be set", "[config][load]") {
     CHECK(c.listener.idle_timeout == 3s);
     CHECK(c.listener.authserv_id == "mx.a.test");
     CHECK(c.listener.trace_header_whitelist == std::vector<std::string>{"Received"});
+    CHECK(c.listener.accept_domains == std::vector<std::string>{"b.test", "c.test"});
     CHECK(c.reinject.address.to_string() == "[::1]:10027");
+    CHECK(c.reinject.inbound_address.to_string() == "127.0.0.1:10029");
     CHECK(c.reinject.helo_name == "mx.a.test");
     CHECK(c.reinject.connect_timeout == 1s);
     CHECK(c.reinject.command_timeout == 2s);
@@ -435,4 +441,34 @@ TEST_CASE("warnings for settings that are probably mistakes", "[config][load]") 
                        file + ": no [[signing]] identity: the milter can sign nothing and leaves all mail to "
                               "the MTA",
                    });
+}
+
+TEST_CASE("a listener with no accepted domain is warned about", "[config][load]") {
+    ConfigDir dir;
+    dir.write_identity("a.test");
+    dir.write("root.key", ". IN DS 1 8 2 00\n");
+    auto config_with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> lines = {
+            "[listener]",
+            "addresses = [\"127.0.0.1:4650\"]",
+            "certificate = \"a.test.chain.pem\"",
+            "key = \"a.test.key.pem\"",
+        };
+        lines.insert(lines.end(), extra.begin(), extra.end());
+        for (const char* l : {"[queue]", "directory = \"{dir}\"", "[dns]", "trust_anchor = \"root.key\"", "[daemon]",
+                              "user = \"\"", "group = \"\"", "[milter]", "socket_group = \"\""})
+            lines.emplace_back(l);
+        auto loaded = load_config(dir.write_config(lines));
+        REQUIRE(loaded.has_value());
+        std::vector<std::string> shown;
+        for (const auto& w : loaded->warnings) shown.push_back(w.to_string());
+        return shown;
+    };
+    const std::string warning = dir.file("smtpsecd.conf") +
+                                ": the listener accepts no recipient: no [[signing]] domain and no [listener] "
+                                "accept_domains, so every recipient is answered unknown_address";
+    auto without = config_with({});
+    CHECK(std::find(without.begin(), without.end(), warning) != without.end());
+    auto with = config_with({"accept_domains = [\"b.test\"]"});
+    CHECK(std::find(with.begin(), with.end(), warning) == with.end());
 }

@@ -62,6 +62,9 @@ sed -e 's/127\.0\.0\.1/127.0.0.4/g' -e 's/Port=10030/Port=10026/' \
     "$HERE/../../contrib/sendmail/smtpsec.mc" > "$DIR/smtpsec.mc"
 grep -q "S=local:$WORLD/ga/milter.sock" "$DIR/smtpsec.mc" && grep -q "Port=10026, Addr=127.0.0.4" "$DIR/smtpsec.mc" ||
     { failed=1; echo "FAILED: contrib/sendmail/smtpsec.mc no longer has the expected lines"; exit 1; }
+# Sendmail has one re-injection daemon: ga's inbound mail goes there too (contrib/sendmail/smtpsec.mc).
+sed -i 's/^inbound_address = .*/inbound_address = "127.0.0.4:10026"/' "$WORLD/ga/smtpsecd.conf"
+world_gateway_stop ga && world_gateway_start ga || { failed=1; echo "FAILED: ga did not restart"; exit 1; }
 "$SM" create "$DIR/sa" --name a.test --ip 127.0.0.4 --port 2525 --reinject 0 --mc "$DIR/smtpsec.mc" \
     --smarthost 127.0.0.5:2525 &&
     "$SM" start "$DIR/sa" && world_wait_port 127.0.0.4 10026 5 ||

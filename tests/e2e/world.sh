@@ -1,9 +1,10 @@
 # Two mail domains on loopback, for the end-to-end tests and the demo
 # (sourced by bash scripts; not run on its own).
 #
-#   a.test: Postfix on 127.0.0.2:2525 (re-injection :10026) with smtpsecd "ga"
+#   a.test: Postfix on 127.0.0.2:2525 (re-injection: :10027 inbound SMTPsec,
+#           never relaying; :10026 mail handed back) with smtpsecd "ga"
 #           as its milter and an SMTPsec listener on 127.0.0.2:4650
-#   b.test: Postfix on 127.0.0.3:2525 (re-injection :10026) with smtpsecd "gb",
+#   b.test: Postfix on 127.0.0.3:2525 (the same two) with smtpsecd "gb",
 #           listener on 127.0.0.3:4650; it also takes insecure.test by SMTP
 #   DNS:    the signed test world (tests/fixtures/dns/fixture.sh), where
 #           _smtpsec._tcp.a.test and .b.test point at the two listeners and
@@ -20,7 +21,7 @@
 # Variables after world_up: WORLD (the directory), SMTPSECD, SMTPSEC_QUEUE.
 # Set before world_up: SMTPSECD_GA (another smtpsecd binary for a.test, e.g.
 # the installed one), WORLD_USER_GA / WORLD_USER_GB (a user to drop to),
-# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_KEY_TYPE (the gateways'
+# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_EXTRA_RECORDS (more DNS records), WORLD_KEY_TYPE (the gateways'
 # key, which signs and serves TLS: ed25519, the default, or ecdsa-p256), WORLD_IP_A / WORLD_IP_B (the two
 # loopback addresses; default 127.0.0.2 and 127.0.0.3, so that two worlds
 # can run side by side).
@@ -85,6 +86,7 @@ authserv_id = "mx.$domain"
 
 [reinject]
 address = "$ip:10026"
+inbound_address = "$ip:10027"
 helo_name = "mx.$domain"
 
 [queue]
@@ -167,6 +169,8 @@ b.test _smtpsec._tcp.b.test. 3600 IN SRV 0 0 4650 mx.b.test.
 b.test mx.b.test. 3600 IN A $ipb
 b.test _4650._tcp.mx.b.test. 3600 IN TLSA 3 1 1 $(cat "$WORLD/gb/tlsa")
 REC
+    # Zone lines a test adds ("ZONE RECORD...", tests/fixtures/dns/fixture.sh).
+    [ -z "${WORLD_EXTRA_RECORDS:-}" ] || printf '%s\n' "$WORLD_EXTRA_RECORDS" >> "$WORLD/records"
     DNS_FIXTURE_BARE_AB=1 DNS_FIXTURE_OWNER=$$ "$WORLD_DNS" start "$WORLD/dns" "$WORLD/records" >/dev/null ||
         { world_log "the DNS fixture did not start"; return 1; }
     world_gateway_config ga a.test $ipa "$@"

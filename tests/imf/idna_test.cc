@@ -45,3 +45,22 @@ TEST_CASE("invalid IDN labels are refused with a reason", "[imf][idna]") {
     CHECK(broken.error().reason.find("UTF-8") != std::string::npos);
     CHECK_FALSE(domain_to_a_label(""));
 }
+
+// Issue 13 item 10, decision D3: a From domain that cannot be a host name is
+// refused (authentication_failed), not looked up.
+TEST_CASE("host_a_label: the A-label of a host name; anything else refused", "[imf][idna]") {
+    using smtpsec::imf::host_a_label;
+    CHECK(host_a_label("A.Test").value() == "a.test");
+    CHECK(host_a_label("b\xc3\xbc" "cher.example").value() == "xn--bcher-kva.example");
+    CHECK(host_a_label("x-1.a-b.test").value() == "x-1.a-b.test");
+    for (const char* bad : {"a!b.test", "a_b.test", "-a.test", "a-.test", "a..test", ".a.test", "a.test.",
+                            "a+b.test", "a=b.test"}) {
+        INFO(bad);
+        CHECK_FALSE(host_a_label(bad));
+    }
+    CHECK_FALSE(host_a_label(std::string(64, 'a') + ".test"));
+    CHECK(host_a_label(std::string(63, 'a') + ".test"));
+    std::string long_name;
+    for (int i = 0; i < 64; ++i) long_name += "abc.";
+    CHECK_FALSE(host_a_label(long_name + "test"));  // 260 octets
+}

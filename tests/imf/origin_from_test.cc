@@ -191,3 +191,44 @@ TEST_CASE("the From field of a message: exactly one, any case") {
         CHECK(r->address == "alice@a.test");
     }
 }
+
+// Issue 13 items 3 and 12, decision D3: a From the MTA would truncate, or an
+// address a reader might decode, is refused before it is authenticated.
+TEST_CASE("a From field longer than 2,048 bytes is refused; one of exactly 2,048 is accepted") {
+    const std::string head = "From: \"";
+    const std::string tail = "\" <alice@a.test>\r\n";
+    const std::size_t fill = kMaxFromFieldBytes - head.size() - (tail.size() - 2);  // the field without CRLF
+    auto at_limit = origin_mailbox(msg(head + std::string(fill, 'x') + tail));
+    REQUIRE(at_limit);
+    CHECK(at_limit->address == "alice@a.test");
+    auto over = origin_mailbox(msg(head + std::string(fill + 1, 'x') + tail));
+    REQUIRE_FALSE(over);
+    CHECK(over.error().failure == FromFailure::too_long);
+    CHECK(over.error().reason == "From field is 2049 bytes (more than 2048: the MTA may truncate it)");
+}
+
+TEST_CASE("address tokens are counted as Postfix does; more than 200 are refused") {
+    CHECK(count_address_tokens(" Alice <alice@a.test>") == 8);  // Alice < alice @ a . test >
+    CHECK(count_address_tokens(" \"A \\\" B\" (c (d) e) x@[1.2.3.4]") == 5);
+    std::string words;
+    for (int i = 0; i < 193; ++i) words += " w";  // 193 + 7 for <alice@a.test> = 200
+    auto at_limit = parse_single_mailbox(words + " <alice@a.test>");
+    REQUIRE(at_limit);
+    CHECK(at_limit->address == "alice@a.test");
+    auto over = parse_single_mailbox(words + " w <alice@a.test>");
+    REQUIRE_FALSE(over);
+    CHECK(over.error().failure == FromFailure::too_many_tokens);
+    CHECK(over.error().reason == "From has 201 address tokens (more than 200: the MTA may truncate it)");
+}
+
+TEST_CASE("an encoded word inside the From address is refused (RFC 2047 section 5)") {
+    for (const char* value : {" =?utf-8?q?ceo?=@a.test", " Alice <=?utf-8?q?ceo?=@a.test>",
+                              " \"=?utf-8?q?ceo=40b.test?=\"@a.test", " alice.=?x?q?y?=@a.test"}) {
+        INFO(value);
+        auto r = parse_single_mailbox(value);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().failure == FromFailure::encoded_word_in_address);
+    }
+    // In the display name it is an ordinary atom (see the accepted forms above).
+    CHECK(parse_single_mailbox(" =?utf-8?q?Alice?= <alice@a.test>"));
+}

@@ -42,6 +42,7 @@ struct World {
         REQUIRE(creds);
         b.settings.credentials = *creds;
         b.settings.authserv_id = b.host;
+        b.settings.accept_domains = {b.domain};
         auto ca = dir / "ca.pem";
         auto logs = dir / "logs.json";
         testpki::write_file(ca, pki.ca_pem());

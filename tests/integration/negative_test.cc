@@ -315,3 +315,117 @@ TEST_CASE("malformed Messages from a raw client get the spec's errors; the serve
     // The server still serves honest clients.
     check_delivered("small.test", 12);
 }
+
+// Issue 13 item 1 (decision D1): the listener delivers only recipients of
+// its own domains. The others, and domain literals, are answered
+// unknown_address one by one; the MTA never sees them.
+namespace {
+
+outbound::DeliveryReport send_recipients(const std::string& domain, std::uint64_t id,
+                                         std::vector<std::string> recipients, const std::string& msg) {
+    auto& m = matrix();
+    auto sender = m.s.sender(m.ga_leaf, "rcpt-" + std::to_string(id));
+    m.s.site(domain).delivery.delivered.clear();
+    auto e = email(domain, id, msg);
+    e.recipients = std::move(recipients);
+    return m.s.deliver(*sender.deliverer, std::move(e));
+}
+
+}  // namespace
+
+TEST_CASE("recipients outside the listener's domains and domain literals are unknown_address; ours are delivered",
+          "[integration][negative][relay]") {
+    auto report = send_recipients("gb.test", 30, {"victim@outside.example", "bob@gb.test", "victim@[127.0.0.1]"},
+                                  message("alice@ga.test", "bob@gb.test"));
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 3);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::permanent);
+    CHECK_THAT(report.recipients[0].detail, Catch::Contains("unknown_address"));
+    CHECK(report.recipients[1].status == outbound::RecipientStatus::delivered);
+    CHECK(report.recipients[2].status == outbound::RecipientStatus::permanent);
+    CHECK_THAT(report.recipients[2].detail, Catch::Contains("unknown_address"));
+    auto& got = matrix().s.site("gb.test").delivery.delivered;
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].request.recipients == std::vector<std::string>{"bob@gb.test"});
+}
+
+TEST_CASE("an Email only for other domains reaches nothing: every recipient unknown_address",
+          "[integration][negative][relay]") {
+    auto report = send_recipients("gb.test", 31, {"victim@outside.example", "x@[192.0.2.1]"},
+                                  message("alice@ga.test", "victim@outside.example"));
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 2);
+    for (const auto& r : report.recipients) {
+        CHECK(r.status == outbound::RecipientStatus::permanent);
+        CHECK_THAT(r.detail, Catch::Contains("unknown_address"));
+    }
+    CHECK(matrix().s.site("gb.test").delivery.delivered.empty());
+}
+
+// Decision D4 (issue 13 item 9): a quoted local part is re-injected as
+// written, and the Received `for` clause shows the same form.
+TEST_CASE("a quoted local part recipient is delivered; Received names it in the same form",
+          "[integration][negative][relay]") {
+    auto report = send_recipients("gb.test", 32, {"\"bob x\"@gb.test"}, message("alice@ga.test", "bob@gb.test"));
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 1);
+    INFO(report.recipients[0].detail);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::delivered);
+    auto& got = matrix().s.site("gb.test").delivery.delivered;
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].request.recipients == std::vector<std::string>{"\"bob x\"@gb.test"});
+    CHECK_THAT(got[0].data(), Catch::Contains("\r\n\tfor <\"bob x\"@gb.test>; "));
+}
+
+TEST_CASE("a recipient SMTP cannot carry makes the Email illegal_parameter", "[integration][negative][relay]") {
+    auto report =
+        send_recipients("gb.test", 33, {"bob@gb.test", "\"bob\tx\"@gb.test"}, message("alice@ga.test", "bob@gb.test"));
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 2);
+    for (const auto& r : report.recipients) {
+        CHECK(r.status == outbound::RecipientStatus::permanent);
+        CHECK_THAT(r.detail, Catch::Contains("illegal_parameter"));
+    }
+    CHECK(matrix().s.site("gb.test").delivery.delivered.empty());
+}
+
+// Decision D3 (issue 13 items 3, 10, 12): a From the MTA or a reader would
+// show differently is refused, permanently, before anything is delivered.
+TEST_CASE("a From domain that is no host name is authentication_failed, not a temporary failure",
+          "[integration][negative][from]") {
+    check_refused_email("gb.test", message("alice@a!b.test", "bob@gb.test"), ErrorCode::authentication_failed,
+                        outbound::RecipientStatus::permanent);
+}
+
+TEST_CASE("an encoded word inside the From address is authentication_failed", "[integration][negative][from]") {
+    check_refused_email("gb.test", message("=?utf-8?q?ceo?=@ga.test", "bob@gb.test"),
+                        ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
+}
+
+TEST_CASE("a From field longer than 2,048 bytes is authentication_failed", "[integration][negative][from]") {
+    check_refused_email("gb.test", message("\"" + std::string(2100, 'x') + "\" <alice@ga.test>", "bob@gb.test"),
+                        ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
+}
+
+TEST_CASE("recipients refused by us and by the MTA are listed together in the Email's order",
+          "[integration][negative][relay]") {
+    auto& site = matrix().s.site("gb.test");
+    site.delivery.answer = [](const inbound::LocalDeliveryRequest& r) {
+        inbound::LocalDeliveryResult result{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+        for (const auto& rcpt : r.recipients)
+            if (rcpt.rfind("nobody@", 0) == 0) result.refused.push_back(rcpt);
+        return result;
+    };
+    auto report = send_recipients("gb.test", 34, {"nobody@gb.test", "victim@outside.example", "bob@gb.test"},
+                                  message("alice@ga.test", "bob@gb.test"));
+    site.delivery.answer = [](const inbound::LocalDeliveryRequest&) {
+        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+    };
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 3);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::permanent);
+    CHECK(report.recipients[1].status == outbound::RecipientStatus::permanent);
+    CHECK(report.recipients[2].status == outbound::RecipientStatus::delivered);
+    REQUIRE(site.delivery.delivered.size() == 1);
+    CHECK(site.delivery.delivered[0].request.recipients == std::vector<std::string>{"nobody@gb.test", "bob@gb.test"});
+}

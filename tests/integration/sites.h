@@ -67,6 +67,7 @@ public:
         REQUIRE(creds);
         r->settings.credentials = *creds;
         r->settings.authserv_id = r->host;
+        r->settings.accept_domains = {spec.domain};  // as the daemon: the site's own domain
         spec.tune(r->settings);
         auto reserved = reserve_port();
         r->port = net::local_endpoint(reserved.get()).port();

@@ -94,3 +94,30 @@ TEST_CASE("a Received field for the MTA's hop when the MTA did not show its own"
           "Received: from unknown ([127.0.0.1])\r\n\tby mx.a.test with ESMTP id 4ABC12; Mon, 1 Jan 2024 "
           "00:00:00 +0000\r\n");
 }
+
+// Issue 13 item 8: mail arriving by plain SMTP must not carry a forged
+// smtpsec=pass under our name to the mailbox (RFC 8601 section 5).
+TEST_CASE("Authentication-Results with our authserv-id are removed and deleted from the MTA's copy; others stay") {
+    MessageBuilder b("Require-SMTPsec", "mx.b.test");
+    b.add_header("Authentication-Results", "other.example; spf=pass", false);
+    b.add_header("Authentication-Results", "mx.b.test; smtpsec=pass header.from=a.test", false);
+    b.add_header("authentication-results", "\n\t(comment) MX.B.TEST ; smtpsec=pass", false);
+    b.add_header("Authentication-Results", "mx.b.test.evil.example; smtpsec=pass", false);
+    b.add_header("Subject", "s", false);
+    CHECK(b.message() ==
+          "Authentication-Results: other.example; spf=pass\r\n"
+          "Authentication-Results: mx.b.test.evil.example; smtpsec=pass\r\nSubject: s\r\n\r\n");
+    auto d = b.deletions();
+    REQUIRE(d.size() == 2);
+    CHECK(d[0].name == "authentication-results");
+    CHECK(d[0].index == 3);
+    CHECK(d[1].name == "Authentication-Results");
+    CHECK(d[1].index == 2);
+}
+
+TEST_CASE("without an authserv-id no Authentication-Results is removed") {
+    MessageBuilder b("Require-SMTPsec");
+    b.add_header("Authentication-Results", "mx.b.test; smtpsec=pass", false);
+    CHECK(b.message() == "Authentication-Results: mx.b.test; smtpsec=pass\r\n\r\n");
+    CHECK(b.deletions().empty());
+}
