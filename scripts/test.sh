@@ -5,7 +5,7 @@
 # Exits non-zero when anything fails; ends with "tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-45}  # per target; tests/fuzz/run.sh runs several at once
 # Sanitizer findings fail the run (UBSan only prints by default).
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

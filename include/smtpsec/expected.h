@@ -9,6 +9,9 @@ namespace smtpsec {
 
 template <class E>
 struct Unexpected {
+    // A constructor, not an aggregate: clang before 17 (the fuzz build)
+    // cannot deduce E for `Unexpected(value)` of an aggregate.
+    constexpr explicit Unexpected(E e) : error(std::move(e)) {}
     E error;
 };
 template <class E>

@@ -32,7 +32,11 @@ Expected<RestoredMessage, ImfError> restore_for_smtp(const Email& email, const T
     out.head.append(auth_results);
     for (const auto& h : email.trace_headers) {
         bool forged = equals_ignore_case(h.name, auth_results_name) && is_forged_auth_results(h.value, authserv_id);
-        if (!whitelist.allows(h.name) || forged || !is_restorable(h)) {
+        // A From among the trace headers would give the MTA a second From
+        // above the one authenticated (point 22): never restored, even when
+        // the whitelist allows every name.
+        bool from = equals_ignore_case(h.name, "From");
+        if (!whitelist.allows(h.name) || forged || from || !is_restorable(h)) {
             ++out.dropped_trace_headers;
             continue;
         }

@@ -26,7 +26,11 @@ bool ReplyParser::feed(std::string_view data, std::deque<SmtpReply>& out) {
         std::size_t nl = data.find('\n');
         if (nl == std::string_view::npos) {
             partial_.append(data);
-            if (partial_.size() > max_line) return fail("reply line too long");
+            // A pending CR may be the first half of the CRLF, which is not
+            // part of the line: the same stream must not fail or pass
+            // depending on where TCP cut it.
+            const bool cr_pending = !partial_.empty() && partial_.back() == '\r';
+            if (partial_.size() > max_line + (cr_pending ? 1 : 0)) return fail("reply line too long");
             return true;
         }
         partial_.append(data.substr(0, nl));

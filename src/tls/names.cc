@@ -45,6 +45,26 @@ bool equal_ascii_nocase(std::string_view a, std::string_view b) {
     return true;
 }
 
+// RFC 1123 host name: dot-separated labels of 1-63 letters, digits and
+// inner hyphens. GnuTLS lets a certificate's wildcard cover any bytes in the
+// first label ("*.mail.a.test" covered "sm|p.mail.a.test"); RFC 6125 matches
+// host names only, so anything else is no candidate for a dNSName.
+bool is_host_name(std::string_view d) {
+    if (d.empty() || d.size() > 253) return false;
+    std::size_t label = 0;
+    for (std::size_t i = 0; i <= d.size(); ++i) {
+        if (i == d.size() || d[i] == '.') {
+            if (label == 0 || label > 63 || d[i - 1] == '-' || d[i - label] == '-') return false;
+            label = 0;
+            continue;
+        }
+        const char c = d[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+        ++label;
+    }
+    return true;
+}
+
 }  // namespace
 
 std::vector<std::string> srv_names_of(gnutls_x509_crt_t crt) {
@@ -84,7 +104,10 @@ std::string normalize_domain(std::string_view name) {
 std::optional<NameMatch> match_name(gnutls_x509_crt_t leaf, std::string_view host,
                                     std::string_view service_domain) {
     const std::string d = normalize_domain(host);
-    if (!d.empty() && d.find('\0') == std::string::npos && gnutls_x509_crt_check_hostname2(leaf, d.c_str(), 0) != 0)
+    // D is a host name from SRV records, never an address: without the flag
+    // GnuTLS would match an address-shaped D against iPAddress entries.
+    if (is_host_name(d) &&
+        gnutls_x509_crt_check_hostname2(leaf, d.c_str(), GNUTLS_VERIFY_DO_NOT_ALLOW_IP_MATCHES) != 0)
         return NameMatch{NameKind::dns_name, d};
     const std::string domain = normalize_domain(service_domain);
     if (domain.empty()) return std::nullopt;

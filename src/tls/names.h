@@ -26,8 +26,9 @@ std::vector<std::string> srv_names_of(gnutls_x509_crt_t crt);
 // Lowercase without a final dot: "MX.B.Test." -> "mx.b.test".
 std::string normalize_domain(std::string_view name);
 
-// dNSName for `host` first, then SRVName "_smtpsec.<service_domain>"
-// (ASCII case-insensitive). nullopt when neither matches.
+// dNSName for `host` first, when it is an RFC 1123 host name (lowercased;
+// never matched against an iPAddress entry: D is a host name), then SRVName "_smtpsec.<service_domain>" (ASCII case-insensitive).
+// nullopt when neither matches.
 std::optional<NameMatch> match_name(gnutls_x509_crt_t leaf, std::string_view host,
                                     std::string_view service_domain);
 

@@ -80,7 +80,8 @@ CtVerdict check_embedded_scts(const CtLogStore& logs, std::span<const std::uint8
         using namespace std::chrono;
         const year_month_day day{year{parts.tm_year + 1900}, month{unsigned(parts.tm_mon + 1)},
                                  std::chrono::day{unsigned(parts.tm_mday)}};
-        return TimePoint{sys_days{day} + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec}};
+        const sys_seconds at = sys_days{day} + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec};
+        return from_unix_seconds(at.time_since_epoch().count());
     }();
 
     std::set<const CtLog*> counted_logs;
@@ -93,8 +94,7 @@ CtVerdict check_embedded_scts(const CtLogStore& logs, std::span<const std::uint8
         unsigned char* id = nullptr;
         const std::size_t id_length = SCT_get0_log_id(sct, &id);
         const CtLog* log = id ? logs.find({id, id_length}) : nullptr;
-        const TimePoint when{std::chrono::duration_cast<TimePoint::duration>(
-            std::chrono::milliseconds(SCT_get_timestamp(sct)))};
+        const TimePoint when = from_unix_milliseconds(SCT_get_timestamp(sct));
 
         std::string note;
         switch (SCT_get_validation_status(sct)) {

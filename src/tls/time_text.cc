@@ -20,6 +20,22 @@ bool digits(std::string_view text, std::size_t pos, std::size_t width, int& out)
 
 }  // namespace
 
+TimePoint from_unix_seconds(std::int64_t seconds) {
+    using namespace std::chrono;
+    constexpr auto max_s = duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count();
+    constexpr auto min_s = duration_cast<std::chrono::seconds>(TimePoint::duration::min()).count();
+    if (seconds >= max_s) return TimePoint::max();
+    if (seconds <= min_s) return TimePoint::min();
+    return TimePoint{duration_cast<TimePoint::duration>(std::chrono::seconds{seconds})};
+}
+
+TimePoint from_unix_milliseconds(std::uint64_t milliseconds) {
+    using namespace std::chrono;
+    constexpr auto max_ms = duration_cast<std::chrono::milliseconds>(TimePoint::duration::max()).count();
+    if (milliseconds >= std::uint64_t(max_ms)) return TimePoint::max();
+    return TimePoint{duration_cast<TimePoint::duration>(std::chrono::milliseconds{std::int64_t(milliseconds)})};
+}
+
 std::string rfc3339(TimePoint when) {
     using namespace std::chrono;
     const auto secs = floor<seconds>(when);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,5 +17,13 @@ std::string rfc3339(TimePoint when);
 
 // Accepts "YYYY-MM-DDTHH:MM:SS", optional fraction, then "Z" or "+hh:mm"/"-hh:mm".
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
+
+// Times since 1970 read from certificates and SCTs, clamped to what TimePoint
+// holds (nanoseconds: about the years 1678 to 2262). A certificate may say
+// 9999-12-31 (RFC 5280 4.1.2.5: no well-defined expiration) and an SCT any
+// 64-bit timestamp; converting those unclamped overflows, which is undefined
+// behaviour and in practice turns a far future into a past date.
+TimePoint from_unix_seconds(std::int64_t seconds);
+TimePoint from_unix_milliseconds(std::uint64_t milliseconds);
 
 }  // namespace smtpsec::tls

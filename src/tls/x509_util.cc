@@ -51,11 +51,11 @@ std::string subject_of(gnutls_x509_crt_t crt) {
 }
 
 TimePoint not_before(gnutls_x509_crt_t crt) {
-    return std::chrono::system_clock::from_time_t(gnutls_x509_crt_get_activation_time(crt));
+    return from_unix_seconds(gnutls_x509_crt_get_activation_time(crt));
 }
 
 TimePoint not_after(gnutls_x509_crt_t crt) {
-    return std::chrono::system_clock::from_time_t(gnutls_x509_crt_get_expiration_time(crt));
+    return from_unix_seconds(gnutls_x509_crt_get_expiration_time(crt));
 }
 
 std::string validity_problem(gnutls_x509_crt_t crt, TimePoint now) {

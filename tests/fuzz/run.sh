@@ -1,12 +1,27 @@
 #!/bin/bash
 # Builds the libFuzzer targets with clang + ASan + UBSan and runs each for
-# FUZZ_SECONDS on a copy of the checked-in seed corpus (tests/fuzz/corpus),
-# both at once. Fails if a fuzzer finds a crash, leak or UB.
-# Usage: tests/fuzz/run.sh BUILD_DIR
+# FUZZ_SECONDS (default 45) on a copy of its seed corpus: tests/fuzz/corpus/
+# <target>/ when it exists, else the wire Messages at the top of
+# tests/fuzz/corpus. As many run at once as there are processors (FUZZ_JOBS
+# overrides), so the whole run takes about ceil(targets / jobs) x FUZZ_SECONDS.
+# Fails if a fuzzer finds a crash, leak, UB or a broken property (abort).
+# Usage: tests/fuzz/run.sh [BUILD_DIR] [TARGET...]
 set -eu
 cd "$(dirname "$0")/../.."
 dir=${1:-build-fuzz}
-seconds=${FUZZ_SECONDS:-60}
+shift || true
+seconds=${FUZZ_SECONDS:-45}
+jobs=${FUZZ_JOBS:-$(nproc)}
+# One target per line (tests/fuzz/meson.build has the same list).
+targets=(
+    decode_fuzzer
+    framer_fuzzer
+    from_restore_fuzzer
+    trace_headers_fuzzer
+    certificate_fuzzer
+    smtp_reply_fuzzer
+)
+[ $# -gt 0 ] && targets=("$@")
 export CXX=${CXX:-clang++}
 if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
@@ -15,18 +30,29 @@ fi
 ninja -C "$dir" >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-pids=()
-for name in decode_fuzzer framer_fuzzer; do
+
+run_one() {  # run_one NAME: fuzzes NAME, leaves NAME.log and NAME.rc in $work
+    local name=$1 seeds=tests/fuzz/corpus/$1
+    [ -d "$seeds" ] || seeds=tests/fuzz/corpus
     mkdir -p "$work/$name"
-    cp tests/fuzz/corpus/* "$work/$name/"
+    find "$seeds" -maxdepth 1 -type f -exec cp {} "$work/$name/" \;
+    local rc=0
     "$dir/tests/fuzz/$name" -max_total_time="$seconds" -print_final_stats=1 \
-        -artifact_prefix="$work/$name-" "$work/$name" >"$work/$name.log" 2>&1 &
-    pids+=($!)
+        -artifact_prefix="$work/$name-" "$work/$name" >"$work/$name.log" 2>&1 || rc=$?
+    echo "$rc" >"$work/$name.rc"
+}
+
+running=0
+for name in "${targets[@]}"; do
+    if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+    run_one "$name" &
+    running=$((running + 1))
 done
+wait
+
 status=0
-i=0
-for name in decode_fuzzer framer_fuzzer; do
-    if wait "${pids[$i]}"; then
+for name in "${targets[@]}"; do
+    if [ "$(cat "$work/$name.rc")" = 0 ]; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$name.log" | grep -o '[0-9]*$')
         echo "$name: ok, ${runs:-?} inputs in ${seconds}s"
     else
@@ -34,6 +60,5 @@ for name in decode_fuzzer framer_fuzzer; do
         for crash in "$work/$name"-*; do [ -f "$crash" ] && { echo "input: $(basename "$crash")"; od -A x -t x1z "$crash" | head -20; }; done
         status=1
     fi
-    i=$((i + 1))
 done
 exit $status

@@ -89,3 +89,22 @@ TEST_CASE("restore refuses fields without CRLF and unparseable messages") {
     Email bad = email_with("From: alice@a.test\nX: y\r\n\r\n", {});
     CHECK_FALSE(restore_for_smtp(bad, TraceWhitelist::defaults(), "", "", "mx.b.test"));
 }
+
+// Found by tests/fuzz/from_restore_fuzzer: with a whitelist that allows every
+// name ("*"), a trace header named From was restored above the message, and
+// the MTA then saw two From fields, not the one we authenticated.
+TEST_CASE("a trace header named From is never restored, whatever the whitelist") {
+    Email e = email_with("From: alice@a.test\r\n\r\nb",
+                         {{"From", "ceo@c.test"}, {"from", "ceo@c.test"}, {"X-Ok", "fine"}});
+    const TraceWhitelist everything{{}, {""}};  // what "*" in trace_header_whitelist gives
+    auto r = restore_for_smtp(e, everything, "", "", "mx.b.test");
+    REQUIRE(r);
+    CHECK(r->head == "X-Ok: fine\r\nFrom: alice@a.test\r\n\r\n");
+    CHECK(r->dropped_trace_headers == 2);
+
+    TraceWhitelist named = TraceWhitelist::defaults();
+    named.names.push_back("From");
+    auto n = restore_for_smtp(e, named, "", "", "mx.b.test");
+    REQUIRE(n);
+    CHECK(n->head == "X-Ok: fine\r\nFrom: alice@a.test\r\n\r\n");
+}

@@ -44,6 +44,32 @@ TEST_CASE("malformed replies are errors") {
     CHECK_FALSE(many.feed(lines, out));
 }
 
+// Found by tests/fuzz/smtp_reply_fuzzer: a line of exactly max_line bytes
+// was accepted when its CRLF arrived in one chunk and refused when the chunk
+// ended between CR and LF, so the same reply stream's fate hung on TCP chunking.
+TEST_CASE("a longest reply line is accepted however the chunks fall around its CRLF") {
+    const std::string line = "250 " + std::string(ReplyParser::max_line - 4, 'x');
+    const std::string stream = line + "\r\n";
+    for (std::size_t cut : {stream.size() - 2, stream.size() - 1, stream.size()}) {
+        INFO("first chunk " << cut << " bytes");
+        ReplyParser p;
+        std::deque<SmtpReply> out;
+        REQUIRE(p.feed(std::string_view(stream).substr(0, cut), out));
+        REQUIRE(p.feed(std::string_view(stream).substr(cut), out));
+        REQUIRE(out.size() == 1);
+        CHECK(out[0].lines[0].size() == ReplyParser::max_line - 4);
+    }
+    // One byte more is too long, wherever the chunk ends.
+    for (std::size_t cut : {stream.size() - 1, stream.size(), stream.size() + 1}) {
+        INFO("first chunk " << cut << " bytes of the longer line");
+        ReplyParser p;
+        std::deque<SmtpReply> out;
+        const std::string longer = line + "y\r\n";
+        CHECK_FALSE((p.feed(std::string_view(longer).substr(0, cut), out) &&
+                     p.feed(std::string_view(longer).substr(cut), out)));
+    }
+}
+
 TEST_CASE("EHLO keywords") {
     SmtpReply r{250, {"mx.test greets you", "pipelining", "SIZE 10240000", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"}};
     auto c = parse_ehlo(r);

@@ -71,3 +71,28 @@ TEST_CASE("the CN is not a fallback name when SRVName is present", "[tls][names]
     const auto crt = leaf_with(testpki::CertSpec::named("mx.a.test").srv("_smtpsec.a.test"));
     CHECK_FALSE(match_name(crt.get(), "mx.a.test", "other.test"));
 }
+
+// Found by tests/fuzz/certificate_fuzzer: D is a host name from SRV records,
+// but GnuTLS's hostname check also compares an IP-address-shaped D with the
+// certificate's iPAddress entries, so a certificate that names no host at all
+// was accepted for the target "192.0.2.1".
+TEST_CASE("an iPAddress entry is not a host name D", "[tls][names]") {
+    const auto crt = leaf_with(testpki::CertSpec::named("SMTPsec test IP").ip("192.0.2.1").ip("2001:db8::1"));
+    CHECK_FALSE(match_name(crt.get(), "192.0.2.1", "a.test"));
+    CHECK_FALSE(match_name(crt.get(), "2001:db8::1", "a.test"));
+    // A dNSName that looks like an address is still a dNSName.
+    const auto named = leaf_with(testpki::CertSpec::named("x").dns("mx.a.test").ip("192.0.2.1"));
+    CHECK(match_name(named.get(), "mx.a.test", "a.test"));
+}
+
+// Found by tests/fuzz/certificate_fuzzer: GnuTLS let "*.mail.a.test" cover
+// "sm|p.mail.a.test"; a D that is not a host name matches no dNSName.
+TEST_CASE("a target that is not a host name matches no dNSName", "[tls][names]") {
+    const auto crt = leaf_with(testpki::CertSpec::named("x").dns("*.mail.a.test").dns("mx.a.test"));
+    CHECK(match_name(crt.get(), "smtp.mail.a.test", "a.test"));
+    for (const char* d : {"sm|p.mail.a.test", "_x.mail.a.test", "sm p.mail.a.test", "-x.mail.a.test",
+                          "mx..a.test", "x.mail.a.test\\"}) {
+        INFO(d);
+        CHECK_FALSE(match_name(crt.get(), d, "a.test"));
+    }
+}

@@ -94,7 +94,7 @@ void add_extension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
 }
 
 void add_subject_alt_names(X509* cert, const CertSpec& spec) {
-    if (spec.dns_names.empty() && spec.srv_names.empty()) return;
+    if (spec.dns_names.empty() && spec.srv_names.empty() && spec.ip_addresses.empty()) return;
     GeneralNames names(GENERAL_NAMES_new());
     check(names != nullptr, "GENERAL_NAMES_new");
     for (const auto& dns : spec.dns_names) {
@@ -113,6 +113,13 @@ void add_subject_alt_names(X509* cert, const CertSpec& spec) {
         check(name && oid && value && text && ASN1_STRING_set(text, srv.data(), int(srv.size())) == 1, "SRVName");
         ASN1_TYPE_set(value, V_ASN1_IA5STRING, text);
         check(GENERAL_NAME_set0_othername(name, oid, value) == 1, "SRVName otherName");
+        sk_GENERAL_NAME_push(names.get(), name);
+    }
+    for (const auto& ip : spec.ip_addresses) {
+        ASN1_OCTET_STRING* octets = a2i_IPADDRESS(ip.c_str());
+        GENERAL_NAME* name = GENERAL_NAME_new();
+        check(octets && name, "iPAddress");
+        GENERAL_NAME_set0_value(name, GEN_IPADD, octets);
         sk_GENERAL_NAME_push(names.get(), name);
     }
     check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_APPEND) == 1, "subjectAltName");

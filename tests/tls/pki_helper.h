@@ -80,6 +80,7 @@ struct CertSpec {
     std::string common_name;
     std::vector<std::string> dns_names;
     std::vector<std::string> srv_names;  // whole SRVNames, e.g. "_smtpsec.a.test"
+    std::vector<std::string> ip_addresses;  // iPAddress entries, e.g. "192.0.2.1"
     bool ca = false;
     TimePoint not_before = std::chrono::system_clock::now() - std::chrono::hours(1);
     TimePoint not_after = std::chrono::system_clock::now() + std::chrono::hours(24 * 90);
@@ -92,6 +93,7 @@ struct CertSpec {
     }
     CertSpec& dns(std::string name) { dns_names.push_back(std::move(name)); return *this; }
     CertSpec& srv(std::string name) { srv_names.push_back(std::move(name)); return *this; }
+    CertSpec& ip(std::string address) { ip_addresses.push_back(std::move(address)); return *this; }
     CertSpec& as_ca() { ca = true; return *this; }
     CertSpec& valid(TimePoint from, TimePoint until) { not_before = from; not_after = until; return *this; }
     CertSpec& sct(SctSpec spec) { scts.push_back(spec); return *this; }
