@@ -41,6 +41,17 @@ session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& emai
     return session::EmailOutcome::failed(ErrorCode::service_unavailable);
 }
 
+// Error, ServerHello, EmailDelivered and unknown types sent to a server.
+constexpr std::uint64_t kOtherMessageLimit = 64 * 1024;
+
+// The largest ClientHello whose chains fit the decoder's bounds: the
+// certificates, their length fields, and room for the rest (version, counts,
+// extensions).
+std::uint64_t client_hello_limit(const DecodeLimits& d) {
+    const std::uint64_t structure = 64 * 1024 + d.max_chains * (2 + 3 * d.max_chain_certificates);
+    return d.max_chain_bytes > (~std::uint64_t{0} - structure) ? ~std::uint64_t{0} : d.max_chain_bytes + structure;
+}
+
 std::string address_only(const std::string& endpoint) {
     auto colon = endpoint.rfind(':');
     std::string host = endpoint.substr(0, colon);
@@ -59,6 +70,14 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
       framer_(context.settings.limits.max_message_size),
       deadline_(context.loop, [this] { finish("TLS handshake timed out"); }),
       alive_(std::make_shared<bool>(true)) {
+    // Only an Email may be as large as max_message_size; a ClientHello is at
+    // most its chains' bound, anything else a server receives a few KiB: the
+    // framer refuses them on the header, before buffering (issue 13 item 6).
+    const auto& limits = ctx_.settings.limits;
+    framer_.limit_type(static_cast<std::uint8_t>(MessageType::email), limits.max_message_size);
+    framer_.limit_type(static_cast<std::uint8_t>(MessageType::client_hello),
+                       client_hello_limit(DecodeLimits{}));  // the bounds decode() applies
+    framer_.limit_other_types(kOtherMessageLimit);
     auto tls = tls::Connection::server(std::move(fd), ctx_.settings.credentials);
     if (!tls) {
         std::string reason = tls.error();
