@@ -153,6 +153,7 @@ std::uint64_t InboundConnection::held_bytes() const {
 // against the budget: it was admitted, and stopping in its middle would stall.
 void InboundConnection::update_pause() {
     if (finished_ || !stream_) return;
+    peak_held_ = std::max(peak_held_, held_bytes());
     const auto& s = ctx_.settings;
     const bool over_budget = held_bytes() - framer_.buffered() >= s.max_connection_memory ||
                              stream_->pending_output() > s.max_output_owed;

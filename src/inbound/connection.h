@@ -69,6 +69,8 @@ public:
     // the ClientHello kept for the connection's Emails, the Emails read and
     // not yet answered.
     std::uint64_t held_bytes() const;
+    // The most held_bytes() was at any input or answer (for tests, figures).
+    std::uint64_t peak_held_bytes() const { return peak_held_; }
 
     const std::string& id() const { return id_; }
     const std::string& peer() const { return peer_; }
@@ -112,6 +114,7 @@ private:
     std::map<std::uint32_t, std::uint64_t> email_frames_;
     std::map<std::uint32_t, std::uint64_t> in_flight_;
     std::uint64_t hello_bytes_ = 0;
+    std::uint64_t peak_held_ = 0;
     LogLimiter log_limit_;
 };
 

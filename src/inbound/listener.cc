@@ -15,6 +15,12 @@ Listener::Listener(InboundContext& context, std::size_t max_connections, std::si
       sources_(per_source != 0 ? per_source : std::max<std::size_t>(1, max_connections)),
       reaper_(context.loop, [this] { retired_.clear(); }) {}
 
+std::uint64_t Listener::peak_held_bytes() const {
+    std::uint64_t peak = 0;
+    for (const auto& [conn, owned] : connections_) peak = std::max(peak, conn->peak_held_bytes());
+    return peak;
+}
+
 std::uint64_t Listener::held_bytes() const {
     std::uint64_t held = 0;
     for (const auto& [conn, owned] : connections_) held += conn->held_bytes();

@@ -42,6 +42,8 @@ public:
     std::uint64_t refused_per_source() const { return refused_per_source_; }
     // held_bytes() of every connection (issue 13: the memory budget).
     std::uint64_t held_bytes() const;
+    // The largest peak_held_bytes() of the open connections.
+    std::uint64_t peak_held_bytes() const;
 
 private:
     void on_acceptable(int fd);
