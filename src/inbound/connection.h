@@ -5,7 +5,12 @@
 // Limits: a handshake deadline; a read deadline that only progress resets
 // (a complete Message, or 64 KiB of input), so a client trickling bytes is
 // cut off; an idle deadline between Messages; input paused while a few
-// Emails wait, so pipelining cannot buffer without bound.
+// Emails wait, while the connection holds max_connection_memory
+// (held_bytes(), the one place its memory is counted), or while it owes a
+// client that does not read more than max_output_owed (issue 13, D8). Only
+// an Email may be max_message_size; a ClientHello is refused on its header
+// above what DecodeLimits' chains allow, anything else above 64 KiB (D6).
+// Repeated notes are rate-limited (log_limiter.h).
 #pragma once
 
 #include <functional>
