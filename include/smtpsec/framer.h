@@ -31,6 +31,7 @@ public:
     struct Oversized {
         std::uint64_t size;
         std::uint8_t type;
+        std::uint64_t limit = 0;  // the limit it went over
     };
     // The stream cannot be framed any more (a size below 11): answer
     // illegal_message and close.
@@ -57,12 +58,25 @@ public:
     bool idle() const;
     std::uint64_t max_message_size() const { return max_size_; }
     void set_max_message_size(std::uint64_t max) { max_size_ = max; }
+    // A lower limit for the Messages of one raw type byte, and one for every
+    // type not given its own (the listener: a ClientHello is at most what its
+    // chains may hold, the types a server never receives and unknown ones a
+    // few KiB). Checked on the header, like the overall limit, so that no
+    // buffer is allocated for a size nobody accepts (issue 13 item 6).
+    void limit_type(std::uint8_t type, std::uint64_t max);
+    void limit_other_types(std::uint64_t max) { other_max_ = max; }
+    // The limit that applies to a Message of this type byte.
+    std::uint64_t limit_of(std::uint8_t type) const;
+    // Bytes held for the Message being read (its buffer), for memory budgets.
+    std::uint64_t buffered() const { return frame_ ? frame_size_ : 0; }
 
 private:
     void consume(std::span<const std::uint8_t> data);
     void start_frame();
 
     std::uint64_t max_size_;
+    std::vector<std::pair<std::uint8_t, std::uint64_t>> type_max_;
+    std::uint64_t other_max_ = ~std::uint64_t{0};
     std::deque<Event> ready_;
 
     // Header bytes (size + type) of the Message being read.

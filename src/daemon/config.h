@@ -104,6 +104,10 @@ struct ListenerConfig {
     std::string key;
     std::uint64_t max_message_size = std::uint64_t{64} << 20;  // decisions point 18
     std::uint32_t max_connections = 1000;
+    // Per IPv4 address or IPv6 /64 (D7); 0: a tenth of max_connections, at least 1.
+    std::uint32_t max_connections_per_source = 0;
+    // What one connection may hold before it stops reading (issue 13).
+    std::uint64_t max_connection_memory = std::uint64_t{64} << 20;
     std::uint32_t max_emails_per_connection = 1000;
     Duration handshake_timeout = std::chrono::seconds(30);
     Duration read_timeout = std::chrono::seconds(60);

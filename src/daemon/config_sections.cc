@@ -195,6 +195,8 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
         check_file(r, "key", c.key, [&](const std::string& key) { return check_tls_pair(c.certificate, key); });
     r.get_size("max_message_size", c.max_message_size, 1024, std::uint64_t{4} << 30);
     r.get_int("max_connections", c.max_connections, 1, 1'000'000);
+    r.get_int("max_connections_per_source", c.max_connections_per_source, 0, 1'000'000);
+    r.get_size("max_connection_memory", c.max_connection_memory, std::uint64_t{1} << 20, std::uint64_t{16} << 30);
     r.get_int("max_emails_per_connection", c.max_emails_per_connection, 1, 1'000'000);
     r.get_duration("handshake_timeout", c.handshake_timeout, kTimeoutMin, kTimeoutMax);
     r.get_duration("read_timeout", c.read_timeout, kTimeoutMin, kTimeoutMax);

@@ -1,6 +1,8 @@
 // See gateway.h.
 #include "daemon/gateway.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -82,7 +84,12 @@ void Gateway::build_inbound() {
                                ++next_inbound_id_ & 0xFFFFF);
         }});
     if (config_.listener.addresses.empty()) return;
-    listener_ = std::make_unique<inbound::Listener>(*inbound_context_, config_.listener.max_connections);
+    const auto& lc = config_.listener;
+    // D7: by default one source may hold a tenth of the connections.
+    const std::size_t per_source = lc.max_connections_per_source != 0
+                                       ? lc.max_connections_per_source
+                                       : std::max<std::size_t>(1, lc.max_connections / 10);
+    listener_ = std::make_unique<inbound::Listener>(*inbound_context_, lc.max_connections, per_source);
     for (const auto& at : config_.listener.addresses) {
         auto bound = listener_->listen(endpoint_of(at));
         if (!bound) throw std::runtime_error(fmt::format("[listener] {}: {}", at.to_string(), bound.error()));

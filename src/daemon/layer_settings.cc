@@ -30,6 +30,7 @@ inbound::InboundSettings inbound_settings(const Config& config) {
     }
     s.limits.max_message_size = l.max_message_size;
     s.limits.max_emails_per_connection = l.max_emails_per_connection;
+    s.max_connection_memory = l.max_connection_memory;
     s.handshake_timeout = seconds(l.handshake_timeout);
     s.read_timeout = seconds(l.read_timeout);
     s.idle_timeout = seconds(l.idle_timeout);

@@ -70,6 +70,17 @@ std::string printable(std::string_view text) {
     return out;
 }
 
+// Error, ServerHello, EmailDelivered and unknown types sent to a server.
+constexpr std::uint64_t kOtherMessageLimit = 64 * 1024;
+
+// The largest ClientHello whose chains fit the decoder's bounds: the
+// certificates, their length fields, and room for the rest (version, counts,
+// extensions).
+std::uint64_t client_hello_limit(const DecodeLimits& d) {
+    const std::uint64_t structure = 64 * 1024 + d.max_chains * (2 + 3 * d.max_chain_certificates);
+    return d.max_chain_bytes > (~std::uint64_t{0} - structure) ? ~std::uint64_t{0} : d.max_chain_bytes + structure;
+}
+
 std::string address_only(const std::string& endpoint) {
     auto colon = endpoint.rfind(':');
     std::string host = endpoint.substr(0, colon);
@@ -88,6 +99,14 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
       framer_(context.settings.limits.max_message_size),
       deadline_(context.loop, [this] { finish("TLS handshake timed out"); }),
       alive_(std::make_shared<bool>(true)) {
+    // Only an Email may be as large as max_message_size; a ClientHello is at
+    // most its chains' bound, anything else a server receives a few KiB: the
+    // framer refuses them on the header, before buffering (issue 13 item 6).
+    const auto& limits = ctx_.settings.limits;
+    framer_.limit_type(static_cast<std::uint8_t>(MessageType::email), limits.max_message_size);
+    framer_.limit_type(static_cast<std::uint8_t>(MessageType::client_hello),
+                       client_hello_limit(DecodeLimits{}));  // the bounds decode() applies
+    framer_.limit_other_types(kOtherMessageLimit);
     auto tls = tls::Connection::server(std::move(fd), ctx_.settings.credentials);
     if (!tls) {
         std::string reason = tls.error();
@@ -116,10 +135,17 @@ void InboundConnection::on_handshake_done() {
 void InboundConnection::on_input() {
     bool progressed = false;
     while (auto event = framer_.next()) {
+        if (const auto* frame = std::get_if<Framer::Frame>(&*event); frame && frame->bytes.size() > 8) {
+            // Counted for held_bytes(): the session keeps an Email's frame
+            // until it is taken, and the ClientHello's for the connection.
+            const auto type = static_cast<MessageType>(frame->bytes[8]);
+            if (type == MessageType::email) email_frames_[session_.messages_received()] = frame->bytes.size();
+            if (type == MessageType::client_hello && hello_bytes_ == 0) hello_bytes_ = frame->bytes.size();
+        }
         session_.on_event(std::move(*event));
         progressed = true;
     }
-    for (const auto& note : session_.notes()) log::info("{}: {}: Message #{}: {}", id_, peer_, note.number, note.text);
+    for (const auto& n : session_.notes()) note(n.number, n.text);
     session_.notes().clear();
     flush();
     if (finished_) return;
@@ -131,6 +157,40 @@ void InboundConnection::on_input() {
     process_next();
     end_if_drained();
 }
+
+void InboundConnection::note(std::uint32_t number, const std::string& text) {
+    // Junk gets one note per Message: the first few are logged, the rest
+    // counted (D8, log_limiter.h).
+    const double now = ctx_.loop.now();
+    if (log_limit_.allow(now)) log::info("{}: {}: Message #{}: {}", id_, peer_, number, text);
+    if (auto left_out = log_limit_.summary(now))
+        log::info("{}: {}: {} further line(s) about this connection not logged", id_, peer_, *left_out);
+}
+
+std::uint64_t InboundConnection::held_bytes() const {
+    std::uint64_t held = framer_.buffered() + hello_bytes_;
+    if (stream_) held += stream_->pending_output();
+    for (const auto& [number, size] : email_frames_) held += size;
+    for (const auto& [number, size] : in_flight_) held += size;
+    return held;
+}
+
+// Input stops while the connection holds what it may (held_bytes()) or owes
+// the client more output than max_output_owed (a client that sends without
+// reading; D8), and while Emails wait to be taken. complete() and
+// on_output_drained() come back here. The Message being read is not counted
+// against the budget: it was admitted, and stopping in its middle would stall.
+void InboundConnection::update_pause() {
+    if (finished_ || !stream_) return;
+    peak_held_ = std::max(peak_held_, held_bytes());
+    const auto& s = ctx_.settings;
+    const bool over_budget = held_bytes() - framer_.buffered() >= s.max_connection_memory ||
+                             stream_->pending_output() > s.max_output_owed;
+    stream_->pause_input(input_closed_ || session_.will_close() || session_.pending_emails() >= kReadAhead ||
+                         over_budget);
+}
+
+void InboundConnection::on_output_drained() { update_pause(); }
 
 void InboundConnection::flush() {
     if (!stream_) return;
@@ -158,6 +218,11 @@ void InboundConnection::process_next() {
         auto next = session_.take_email();
         if (!next) break;
         ++in_progress_;
+        // Earlier Email frames not taken were refused by the session and freed.
+        for (auto it = email_frames_.begin(); it != email_frames_.end() && it->first <= next->number;) {
+            if (it->first == next->number) in_flight_[it->first] = it->second;
+            it = email_frames_.erase(it);
+        }
         deadline_.stop();
         auto email = std::make_shared<session::IncomingEmail>(std::move(*next));
         const auto number = email->number;
@@ -171,8 +236,8 @@ void InboundConnection::process_next() {
                                                });
         if (auto it = checks_.find(number); it != checks_.end()) it->second = std::move(handle);
     }
-    if (!finished_ && stream_)
-        stream_->pause_input(input_closed_ || session_.will_close() || session_.pending_emails() >= kReadAhead);
+    if (session_.pending_emails() == 0) email_frames_.clear();  // each was taken or refused
+    update_pause();
 }
 
 void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict verdict) {
@@ -180,8 +245,8 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     const Email& email = incoming.email();
     auto number = incoming.number;
     if (verdict.kind == OriginVerdict::Kind::refused) {
-        log::info("{}: {}: Email #{} from {}: authentication_failed: {}", id_, peer_, number,
-                  verdict.from.address.empty() ? "?" : verdict.from.address, verdict.reason);
+        note(number, fmt::format("Email from {}: authentication_failed: {}",
+                                 verdict.from.address.empty() ? "?" : verdict.from.address, verdict.reason));
         complete(number, session::EmailOutcome::failed(ErrorCode::authentication_failed));
         return;
     }
@@ -255,6 +320,7 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
 void InboundConnection::complete(std::uint32_t number, const session::EmailOutcome& outcome) {
     if (finished_) return;
     session_.complete(number, outcome);
+    in_flight_.erase(number);
     if (!outcome.error) ++delivered_;
     --in_progress_;
     flush();
@@ -296,6 +362,8 @@ void InboundConnection::finish(const std::string& reason) {
     finished_ = true;
     deadline_.stop();
     checks_.clear();
+    if (auto left_out = log_limit_.summary(ctx_.loop.now(), true))
+        log::info("{}: {}: {} further line(s) about this connection not logged", id_, peer_, *left_out);
     log::info("{}: {}: connection ended ({}), {} Email(s) delivered", id_, peer_, reason, delivered_);
     auto done = std::move(done_);
     done();

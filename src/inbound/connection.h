@@ -5,7 +5,12 @@
 // Limits: a handshake deadline; a read deadline that only progress resets
 // (a complete Message, or 64 KiB of input), so a client trickling bytes is
 // cut off; an idle deadline between Messages; input paused while a few
-// Emails wait, so pipelining cannot buffer without bound.
+// Emails wait, while the connection holds max_connection_memory
+// (held_bytes(), the one place its memory is counted), or while it owes a
+// client that does not read more than max_output_owed (issue 13, D8). Only
+// an Email may be max_message_size; a ClientHello is refused on its header
+// above what DecodeLimits' chains allow, anything else above 64 KiB (D6).
+// Repeated notes are rate-limited (log_limiter.h).
 #pragma once
 
 #include <functional>
@@ -16,6 +21,7 @@
 #include "event/timer.h"
 #include "imf/trace_headers.h"
 #include "inbound/local_delivery.h"
+#include "inbound/log_limiter.h"
 #include "inbound/origin_auth.h"
 #include "inbound/recipient_policy.h"
 #include "net/socket.h"
@@ -30,6 +36,13 @@ struct InboundSettings {
     double handshake_timeout = 30;
     double read_timeout = 60;   // a Message must progress at least 64 KiB this often
     double idle_timeout = 120;  // between Messages
+    // The memory one connection may hold before it stops reading (issue 13,
+    // held_bytes() in connection.cc); a Message already started is still
+    // read, so the most one connection holds is this plus max_message_size.
+    std::uint64_t max_connection_memory = 64ull << 20;
+    // Answers owed to a client that does not read them: input stops above
+    // this (D8 back-pressure), so junk cannot grow the output queue.
+    std::uint64_t max_output_owed = 256 * 1024;
     std::string authserv_id;    // also our name in Received
     imf::TraceWhitelist trace_whitelist = imf::TraceWhitelist::defaults();
     // The recipient domains this listener is the destination for
@@ -60,6 +73,14 @@ public:
     // the drain up to its limit.
     void drain();
 
+    // The one place a connection's memory is counted: the Message being read
+    // (its whole buffer once its header is in), the output not yet written,
+    // the ClientHello kept for the connection's Emails, the Emails read and
+    // not yet answered.
+    std::uint64_t held_bytes() const;
+    // The most held_bytes() was at any input or answer (for tests, figures).
+    std::uint64_t peak_held_bytes() const { return peak_held_; }
+
     const std::string& id() const { return id_; }
     const std::string& peer() const { return peer_; }
 
@@ -67,6 +88,9 @@ private:
     void on_handshake_done() override;
     void on_input() override;
     void on_closed(bool clean, const std::string& reason) override;
+    void on_output_drained() override;
+    void update_pause();
+    void note(std::uint32_t number, const std::string& text);
 
     void process_next();
     void on_origin(session::IncomingEmail email, OriginVerdict verdict);
@@ -93,6 +117,14 @@ private:
     bool idle_deadline_ = false;  // the running deadline is the idle one
     std::uint32_t delivered_ = 0;
     std::shared_ptr<bool> alive_;
+    // held_bytes(): Email frames handed to the session and not yet taken (by
+    // Message number; an Email the session refused is forgotten at the next
+    // take), the Emails taken and not yet answered, the ClientHello.
+    std::map<std::uint32_t, std::uint64_t> email_frames_;
+    std::map<std::uint32_t, std::uint64_t> in_flight_;
+    std::uint64_t hello_bytes_ = 0;
+    std::uint64_t peak_held_ = 0;
+    LogLimiter log_limit_;
 };
 
 }  // namespace smtpsec::inbound

@@ -3,12 +3,29 @@
 
 #include <ev.h>
 
+#include <algorithm>
+
 #include "log/log.h"
 
 namespace smtpsec::inbound {
 
-Listener::Listener(InboundContext& context, std::size_t max_connections)
-    : ctx_(context), max_connections_(max_connections), reaper_(context.loop, [this] { retired_.clear(); }) {}
+Listener::Listener(InboundContext& context, std::size_t max_connections, std::size_t per_source)
+    : ctx_(context),
+      max_connections_(max_connections),
+      sources_(per_source != 0 ? per_source : std::max<std::size_t>(1, max_connections)),
+      reaper_(context.loop, [this] { retired_.clear(); }) {}
+
+std::uint64_t Listener::peak_held_bytes() const {
+    std::uint64_t peak = 0;
+    for (const auto& [conn, owned] : connections_) peak = std::max(peak, conn->peak_held_bytes());
+    return peak;
+}
+
+std::uint64_t Listener::held_bytes() const {
+    std::uint64_t held = 0;
+    for (const auto& [conn, owned] : connections_) held += conn->held_bytes();
+    return held;
+}
 
 Listener::~Listener() = default;
 
@@ -60,13 +77,27 @@ void Listener::on_acceptable(int fd) {
             break;
         }
         if (!*accepted) break;
+        const auto peer = net::peer_endpoint(accepted->get());
+        std::string source = SourceLimit::source_of(peer);
+        if (!sources_.admit(source)) {
+            // Closed at once (the fd goes with `accepted`): no TLS, no state.
+            ++refused_per_source_;
+            const double now = ctx_.loop.now();
+            if (refusal_log_.allow(now))
+                log::warning("{}: refused: {} connections from {} already (max_connections_per_source)",
+                             peer.to_string(), sources_.per_source(), source);
+            if (auto n = refusal_log_.summary(now))
+                log::warning("{} further connection(s) refused over max_connections_per_source", *n);
+            continue;
+        }
         ++accepted_;
         // The connection never calls `done` from inside its constructor, so
         // the slot is filled before it can be used.
         auto slot = std::make_shared<InboundConnection*>(nullptr);
-        auto conn = std::make_unique<InboundConnection>(ctx_, std::move(*accepted), [this, slot] {
+        auto conn = std::make_unique<InboundConnection>(ctx_, std::move(*accepted), [this, slot, source] {
             auto it = connections_.find(*slot);
             if (it == connections_.end()) return;
+            sources_.release(source);
             retired_.push_back(std::move(it->second));
             connections_.erase(it);
             reaper_.start(event::Timer::Seconds(0));

@@ -1,6 +1,7 @@
 // The SMTPsec listener: accepts on the configured addresses, at most
-// `max_connections` at once (accepting pauses at the limit), and owns the
-// connections. Closed connections are destroyed on the next loop turn.
+// `max_connections` at once (accepting pauses at the limit) and at most
+// `per_source` from one source (source_limit.h: closed at accept, logged at
+// most once per interval), and owns the connections. Closed connections are destroyed on the next loop turn.
 // Draining closes the listening sockets and ends the connections as soon as
 // what they hold is answered.
 #pragma once
@@ -12,12 +13,16 @@
 #include "event/io_watcher.h"
 #include "event/timer.h"
 #include "inbound/connection.h"
+#include "inbound/log_limiter.h"
+#include "inbound/source_limit.h"
 
 namespace smtpsec::inbound {
 
 class Listener {
 public:
-    Listener(InboundContext& context, std::size_t max_connections);
+    // per_source 0: no limit but max_connections (tests with many
+    // connections from one loopback address); the daemon passes its own.
+    Listener(InboundContext& context, std::size_t max_connections, std::size_t per_source = 0);
     ~Listener();
 
     // Binds and listens; returns the bound endpoint (port 0 picks one).
@@ -33,6 +38,12 @@ public:
 
     std::size_t connections() const { return connections_.size(); }
     std::uint64_t accepted() const { return accepted_; }
+    // Connections closed at accept because their source held its share.
+    std::uint64_t refused_per_source() const { return refused_per_source_; }
+    // held_bytes() of every connection (issue 13: the memory budget).
+    std::uint64_t held_bytes() const;
+    // The largest peak_held_bytes() of the open connections.
+    std::uint64_t peak_held_bytes() const;
 
 private:
     void on_acceptable(int fd);
@@ -40,6 +51,9 @@ private:
 
     InboundContext& ctx_;
     std::size_t max_connections_;
+    SourceLimit sources_;
+    LogLimiter refusal_log_{1, LogLimiter::kInterval};
+    std::uint64_t refused_per_source_ = 0;
     struct Socket {
         net::UniqueFd fd;
         std::unique_ptr<event::IoWatcher> watcher;

@@ -130,10 +130,13 @@ void OriginAuthenticator::next_target(const std::shared_ptr<Check>& c) {
         const tls::AuthTarget auth_target{target.host, target.port, std::move(records)};
         const auto& domain = c->verdict.from.domain_lower;
         const auto now = c->policy->now();
-        auto key = AuthCache::key_of(c->chain, auth_target, domain);
-        auto cached = c->cache->find(key, now);
+        // A chain over tls::authenticate's length limit is refused there
+        // before any parsing: nothing worth remembering (auth_cache.h).
+        const bool cacheable = c->chain.size() <= AuthCache::kMaxChainForCache;
+        auto key = cacheable ? AuthCache::key_of(c->chain, auth_target, domain) : std::string();
+        auto cached = cacheable ? c->cache->find(key, now) : std::nullopt;
         auto result = cached ? std::move(*cached) : tls::authenticate(*c->policy, c->chain, auth_target, domain);
-        if (!cached) c->cache->store(std::move(key), result, now);
+        if (!cached && cacheable) c->cache->store(std::move(key), result, now);
         if (!result.ok) {
             c->failures.push_back(fmt::format("{}:{}: {}", target.host, target.port, result.reason));
             next_target(c);

@@ -45,7 +45,7 @@ void ServerSession::on_event(Framer::Event event) {
     if (closing_) return;
     std::uint32_t number = next_number_++;
     if (auto* frame = std::get_if<Framer::Frame>(&event)) {
-        auto decoded = decode(frame->bytes);
+        auto decoded = decode(frame->bytes);  // DecodeLimits' defaults bound what it allocates
         if (decoded)
             on_message(number, std::move(*decoded));
         else
@@ -55,7 +55,7 @@ void ServerSession::on_event(Framer::Event event) {
         // else that large ends the connection (thesis 6.4.7).
         bool email = over->type == static_cast<std::uint8_t>(MessageType::email);
         answer(number, ErrorCode::too_large,
-               fmt::format("{} bytes over the limit of {}", over->size, limits_.max_message_size),
+               fmt::format("{} bytes over the limit of {}", over->size, over->limit),
                !email);
     } else {
         // Point 4: a size below 11 cannot be framed: answer and close.
@@ -70,7 +70,10 @@ void ServerSession::on_decode_error(std::uint32_t number, const DecodeError& err
         return;
     }
     if (error.type == MessageType::email) ++emails_seen_;
-    answer(number, error.code, error.reason);
+    // D6 (thesis 6.4.7): too_large about anything but an Email (a ClientHello
+    // over the decoder's chain bounds) closes the connection.
+    answer(number, error.code, error.reason,
+           error.code == ErrorCode::too_large && error.type != MessageType::email);
 }
 
 void ServerSession::on_message(std::uint32_t number, Message message) {

@@ -17,7 +17,7 @@ namespace L = wire::layout;
 
 class Decoder {
 public:
-    explicit Decoder(const Bytes& frame) : in_(frame), frame_(frame) {}
+    Decoder(const Bytes& frame, const DecodeLimits& limits) : in_(frame), frame_(frame), limits_(limits) {}
 
     DecodeResult run();
 
@@ -60,6 +60,17 @@ private:
         return true;
     }
 
+    // A count over one of the DecodeLimits: refused before anything is
+    // reserved for it, and nothing after it is parsed.
+    bool too_large(std::string reason) {
+        error_ = DecodeError{ErrorCode::too_large, std::move(reason), type_};
+        return false;
+    }
+    bool bounded(std::uint64_t n, std::uint64_t max, const char* what) {
+        if (n > max) return too_large(fmt::format("{}: {} over the limit of {}", what, n, max));
+        return true;
+    }
+
     bool extensions(std::vector<Extension>& out);
     bool error(Error& out);
     bool client_hello(ClientHello& out);
@@ -68,6 +79,7 @@ private:
 
     wire::Reader in_;
     const Bytes& frame_;
+    const DecodeLimits& limits_;
     std::optional<MessageType> type_;
     std::optional<DecodeError> error_;
     std::optional<DecodeError> value_error_;
@@ -205,16 +217,22 @@ bool Decoder::client_hello(ClientHello& out) {
     if (!in_.u8(out.version)) return fail("ClientHello: version missing");
     std::uint64_t chains;
     if (!count(L::chain_count, L::min_chain, chains, "certificate_chains")) return false;
+    if (!bounded(chains, limits_.max_chains, "ClientHello.certificate_chains")) return false;
     out.certificate_chains.reserve(chains);
+    std::uint64_t total = 0;
     for (std::uint64_t c = 0; c < chains; ++c) {
         std::uint64_t certs;
         if (!count(L::chain_certificates, L::min_certificate, certs, "CertificateChain"))
             return false;
+        if (!bounded(certs, limits_.max_chain_certificates, "CertificateChain certificates")) return false;
         CertificateChain chain;
         chain.reserve(certs);
         for (std::uint64_t i = 0; i < certs; ++i) {
             Bytes der;
             if (!opaque(L::certificate, der, "Certificate")) return false;
+            if (!bounded(der.size(), limits_.max_certificate_size, "Certificate bytes")) return false;
+            total += der.size();
+            if (!bounded(total, limits_.max_chain_bytes, "ClientHello certificate bytes")) return false;
             chain.push_back(std::move(der));
         }
         out.certificate_chains.push_back(std::move(chain));
@@ -244,6 +262,7 @@ bool Decoder::email(Email& out) {
 
     std::uint64_t n;
     if (!count(L::trace_header_count, L::min_header, n, "trace_headers")) return false;
+    if (!bounded(n, limits_.max_trace_headers, "Email.trace_headers")) return false;
     out.trace_headers.reserve(n);
     for (std::uint64_t i = 0; i < n; ++i) {
         Header h;
@@ -252,6 +271,7 @@ bool Decoder::email(Email& out) {
         out.trace_headers.push_back(std::move(h));
     }
     if (!count(L::recipient_count, L::min_address, n, "recipients")) return false;
+    if (!bounded(n, limits_.max_recipients, "Email.recipients")) return false;
     out.recipients.reserve(n);
     for (std::uint64_t i = 0; i < n; ++i) {
         std::string a;
@@ -263,8 +283,19 @@ bool Decoder::email(Email& out) {
 
 }  // namespace
 
-DecodeResult decode(const Bytes& frame) {
-    return Decoder(frame).run();
+DecodeLimits DecodeLimits::unbounded() {
+    DecodeLimits l;
+    l.max_chains = L::max_for(L::chain_count);
+    l.max_chain_certificates = L::max_for(L::chain_certificates);
+    l.max_certificate_size = L::max_for(L::certificate);
+    l.max_chain_bytes = ~std::uint64_t{0};
+    l.max_trace_headers = L::max_for(L::trace_header_count);
+    l.max_recipients = L::max_for(L::recipient_count);
+    return l;
+}
+
+DecodeResult decode(const Bytes& frame, const DecodeLimits& limits) {
+    return Decoder(frame, limits).run();
 }
 
 }  // namespace smtpsec

@@ -24,6 +24,22 @@ std::uint64_t load_be64(const std::uint8_t* p) {
 
 Framer::Framer(std::uint64_t max_message_size) : max_size_(max_message_size) {}
 
+void Framer::limit_type(std::uint8_t type, std::uint64_t max) {
+    for (auto& [t, m] : type_max_)
+        if (t == type) {
+            m = max;
+            return;
+        }
+    type_max_.emplace_back(type, max);
+}
+
+std::uint64_t Framer::limit_of(std::uint8_t type) const {
+    std::uint64_t limit = other_max_;
+    for (const auto& [t, m] : type_max_)
+        if (t == type) limit = m;
+    return std::min(limit, max_size_);
+}
+
 bool Framer::idle() const {
     return header_have_ == 0 && !frame_ && skip_ == 0;
 }
@@ -59,8 +75,8 @@ void Framer::commit(std::size_t n) {
 void Framer::start_frame() {
     std::uint64_t size = load_be64(header_);
     std::uint8_t type = header_[8];
-    if (size > max_size_) {
-        ready_.push_back(Oversized{size, type});
+    if (size > limit_of(type)) {
+        ready_.push_back(Oversized{size, type, limit_of(type)});
         skip_ = size - kHeaderSize;
         header_have_ = 0;
         return;

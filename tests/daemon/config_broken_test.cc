@@ -392,3 +392,15 @@ TEST_CASE("[reinject] inbound_address takes IP:PORT", "[config][broken]") {
                             "address; host names are not resolved here)")});
     CHECK(f.load(edited({}, {"[reinject]", "inbound_address = \"127.0.0.1:10027\""})).empty());
 }
+
+// Issue 13: the per-source connection limit and the per-connection memory
+// budget are checked like every other limit.
+TEST_CASE("per-source and memory limits out of range", "[config][broken]") {
+    Fixture f;
+    CHECK(f.load(edited({{11, "max_connections_per_source = -1"}})) ==
+          Problems{f.at(11, "[listener] max_connections_per_source: -1 is out of range (0 to 1000000)")});
+    CHECK(f.load(edited({{11, "max_connection_memory = \"64K\""}})) ==
+          Problems{f.at(11, "[listener] max_connection_memory: \"64K\" is out of range (1M to 16G)")});
+    CHECK(f.load(edited({{11, "max_connections_per_source = 20"}})).empty());
+    CHECK(f.load(edited({{11, "max_connection_memory = \"128M\""}})).empty());
+}

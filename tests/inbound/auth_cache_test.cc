@@ -67,3 +67,77 @@ TEST_CASE("the cache stays bounded", "[inbound][auth_cache]") {
     CHECK(cache.size() <= AuthCache::kMaxEntries);
     CHECK(cache.find(std::to_string(AuthCache::kMaxEntries), t0));
 }
+
+namespace {
+
+tls::AuthResult refused(std::string reason) {
+    tls::AuthResult r;
+    r.reason = std::move(reason);
+    return r;
+}
+
+}  // namespace
+
+// Issue 13 item 4: the key used to hold a copy of the whole chain, so a
+// multi-megabyte chain with a new From domain per Email grew the daemon by
+// the chain's size each time.
+TEST_CASE("the key is a 32-byte digest however large the chain", "[inbound][auth_cache]") {
+    CertificateChain big;
+    for (int i = 0; i < 4; ++i) big.push_back(Bytes(std::vector<std::uint8_t>(1 << 20, std::uint8_t(i))));
+    const tls::AuthTarget target{"mx.a.test", 443, {}};
+    const auto key = AuthCache::key_of(big, target, "a.test");
+    CHECK(key.size() == 32);
+    CHECK(key != AuthCache::key_of(big, target, "a2.test"));
+    auto changed = big;
+    std::vector<std::uint8_t> last(1 << 20, 3);
+    last.back() = 9;
+    changed.back() = Bytes(std::move(last));
+    CHECK(key != AuthCache::key_of(changed, target, "a.test"));
+    // Counts are part of the digest: TLSA bytes cannot pass for a certificate.
+    CHECK(AuthCache::key_of(chain_of({}), {"h", 1, {{3, 1, 1, {1, 2}}}}, "d") !=
+          AuthCache::key_of(chain_of({"\x03\x01\x01"}), {"h", 1, {}}, "d"));
+}
+
+TEST_CASE("a new From domain per Email cannot grow the cache past its byte budget", "[inbound][auth_cache]") {
+    AuthCache cache;
+    const tls::TimePoint t0 = tls::TimePoint{} + std::chrono::hours(1000);
+    const tls::AuthTarget target{"mx.a.test", 443, {}};
+    const auto chain = chain_of({"leaf", "ca"});
+    for (int i = 0; i < 5000; ++i) {
+        // A refusal's reason may quote what the certificate says: charged too.
+        cache.store(AuthCache::key_of(chain, target, "d" + std::to_string(i) + ".test"),
+                    refused(std::string(2000, 'r')), t0);
+        REQUIRE(cache.bytes() <= AuthCache::kMaxBytes);
+        REQUIRE(cache.size() <= AuthCache::kMaxEntries);
+    }
+    // The newest is kept, the oldest went first.
+    CHECK(cache.find(AuthCache::key_of(chain, target, "d4999.test"), t0));
+    CHECK_FALSE(cache.find(AuthCache::key_of(chain, target, "d0.test"), t0));
+}
+
+TEST_CASE("expired entries are dropped, not kept until the cache is full", "[inbound][auth_cache]") {
+    AuthCache cache;
+    const tls::TimePoint t0 = tls::TimePoint{} + std::chrono::hours(1000);
+    for (int i = 0; i < 10; ++i) cache.store("k" + std::to_string(i), ok("x"), t0);
+    CHECK(cache.size() == 10);
+    cache.store("late", ok("y"), t0 + AuthCache::kLifetime);
+    CHECK(cache.size() == 1);
+    CHECK(cache.bytes() == AuthCache::charge_of("late", ok("y")));
+    // A clock that went back drops what it can no longer date.
+    cache.store("earlier", ok("z"), t0);
+    CHECK(cache.size() == 1);
+}
+
+TEST_CASE("an entry larger than the whole budget is not stored", "[inbound][auth_cache]") {
+    AuthCache cache(8, 4096);
+    const tls::TimePoint t0{};
+    cache.store("small", ok("x"), t0);
+    cache.store("huge", refused(std::string(8192, 'r')), t0);
+    CHECK_FALSE(cache.find("huge", t0));
+    CHECK(cache.find("small", t0));
+    // Storing the same key again replaces it and charges it once.
+    cache.store("small", ok("x2"), t0);
+    CHECK(cache.size() == 1);
+    CHECK(cache.find("small", t0)->reason == "x2");
+    CHECK(cache.bytes() == AuthCache::charge_of("small", ok("x2")));
+}
