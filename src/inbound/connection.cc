@@ -52,17 +52,18 @@ std::string address_only(const std::string& endpoint) {
 
 InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, std::function<void()> done)
     : ctx_(context),
+      guard_([this](const std::string& what) { on_fault(what); }),
       done_(std::move(done)),
       id_(context.next_id()),
       peer_(net::peer_endpoint(fd.get()).to_string()),
       session_(context.settings.limits),
       framer_(context.settings.limits.max_message_size),
-      deadline_(context.loop, [this] { finish("TLS handshake timed out"); }),
+      deadline_(context.loop, guarded([this] { finish("TLS handshake timed out"); })),
       alive_(std::make_shared<bool>(true)) {
     auto tls = tls::Connection::server(std::move(fd), ctx_.settings.credentials);
     if (!tls) {
         std::string reason = tls.error();
-        deadline_.set_callback([this, reason] { finish(reason); });
+        deadline_.set_callback(guarded([this, reason] { finish(reason); }));
         deadline_.start(event::Timer::Seconds(0));
         return;
     }
@@ -75,6 +76,29 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
 InboundConnection::~InboundConnection() { *alive_ = false; }
 
 void InboundConnection::on_handshake_done() {
+    guard_.run([&] { handshake_done(); });
+}
+
+void InboundConnection::on_input() {
+    guard_.run([&] { read_messages(); });
+}
+
+void InboundConnection::on_closed(bool clean, const std::string& reason) {
+    guard_.run([&] { finish(clean ? "closed" : reason); });
+}
+
+// Whatever threw (the session, an encoder, a parser, an allocation) left
+// this connection's state unknown: nothing of it is used again. The TLS
+// stream goes at once (the peer sees the close; no half-written answer
+// follows) and the listener destroys the rest on its next turn. The
+// client gets no answer for the Emails in flight and sends them again.
+void InboundConnection::on_fault(const std::string& what) {
+    log::error("{}: {}: internal fault, connection ended: {}", id_, peer_, what);
+    stream_.reset();
+    finish("internal fault");
+}
+
+void InboundConnection::handshake_done() {
     const auto& c = stream_->connection();
     log::info("{}: SMTPsec connection from {}: {}, ALPN {}", id_, peer_, c.description(),
               c.alpn().value_or("none"));
@@ -84,7 +108,7 @@ void InboundConnection::on_handshake_done() {
     end_if_drained();
 }
 
-void InboundConnection::on_input() {
+void InboundConnection::read_messages() {
     bool progressed = false;
     while (auto event = framer_.next()) {
         session_.on_event(std::move(*event));
@@ -115,9 +139,9 @@ void InboundConnection::arm_read_deadline() {
     bool between_messages = framer_.idle() && session_.pending_emails() == 0;
     idle_deadline_ = between_messages;
     double after = between_messages ? ctx_.settings.idle_timeout : ctx_.settings.read_timeout;
-    deadline_.set_callback([this, between_messages] {
+    deadline_.set_callback(guarded([this, between_messages] {
         finish(between_messages ? "idle timeout" : "read timeout: a Message did not progress");
-    });
+    }));
     deadline_.start(event::Timer::Seconds(after));
 }
 
@@ -137,13 +161,15 @@ void InboundConnection::process_next() {
         auto handle = ctx_.authenticator.check(email->email(), *email->chain,
                                                [this, alive, email, number](OriginVerdict verdict) {
                                                    if (alive.expired()) return;
-                                                   checks_.erase(number);
-                                                   on_origin(std::move(*email), std::move(verdict));
+                                                   guard_.run([&] {
+                                                       checks_.erase(number);
+                                                       on_origin(std::move(*email), std::move(verdict));
+                                                   });
                                                });
         if (auto it = checks_.find(number); it != checks_.end()) it->second = std::move(handle);
     }
     if (!finished_ && stream_)
-        stream_->pause_input(input_closed_ || session_.will_close() || session_.pending_emails() >= kReadAhead);
+        stream_->pause_input(input_closed_ || !session_.reading() || session_.pending_emails() >= kReadAhead);
 }
 
 void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict verdict) {
@@ -194,12 +220,14 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     ctx_.delivery.deliver(std::move(request),
                           [this, alive, number, delivery_id, recipients](LocalDeliveryResult result) {
                               if (alive.expired() || finished_) return;
-                              Email shape;
-                              shape.recipients = recipients;
-                              auto outcome = outcome_of(result, shape);
-                              log::info("{}: Email #{}: {}: {}", delivery_id, number,
-                                        outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
-                              complete(number, outcome);
+                              guard_.run([&] {
+                                  Email shape;
+                                  shape.recipients = recipients;
+                                  auto outcome = outcome_of(result, shape);
+                                  log::info("{}: Email #{}: {}: {}", delivery_id, number,
+                                            outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
+                                  complete(number, outcome);
+                              });
                           });
 }
 
@@ -216,9 +244,11 @@ void InboundConnection::complete(std::uint32_t number, const session::EmailOutco
 }
 
 void InboundConnection::drain() {
-    if (finished_ || draining_) return;
-    draining_ = true;
-    end_if_drained();
+    guard_.run([&] {
+        if (finished_ || draining_) return;
+        draining_ = true;
+        end_if_drained();
+    });
 }
 
 // Called wherever the connection may have run out of work: after the
@@ -236,10 +266,6 @@ void InboundConnection::end_if_drained() {
     log::info("{}: {}: draining: ending the connection (service_unavailable)", id_, peer_);
     session_.end(ErrorCode::service_unavailable);
     flush();
-}
-
-void InboundConnection::on_closed(bool clean, const std::string& reason) {
-    finish(clean ? "closed" : reason);
 }
 
 void InboundConnection::finish(const std::string& reason) {

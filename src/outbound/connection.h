@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "event/fault_guard.h"
 #include "event/io_watcher.h"
 #include "event/timer.h"
 #include "net/socket.h"
@@ -70,6 +71,18 @@ public:
     std::string tls_description() const;
 
 private:
+    // Entry points from outside (watchers, the deadline, the Stream, the
+    // Deliverer's send/close) run through guard_ (event/fault_guard.h): a
+    // fault ends this connection alone, its Emails retried like any lost
+    // connection's.
+    template <class F>
+    auto guarded(F body) {
+        return [this, body = std::move(body)](auto&&... args) mutable {
+            guard_.run([&] { body(std::forward<decltype(args)>(args)...); });
+        };
+    }
+    void read_answers();
+    void log_notes();
     void on_connectable();
     void on_handshake_done() override;
     void on_input() override;
@@ -80,6 +93,7 @@ private:
     void fail(const std::string& reason);
 
     event::Loop& loop_;
+    event::FaultGuard guard_;
     Owner& owner_;
     const ConnectionSettings& settings_;
     Target target_;
