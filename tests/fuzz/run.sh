@@ -16,7 +16,7 @@ ninja -C "$dir" >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pids=()
-for name in decode_fuzzer framer_fuzzer; do
+for name in decode_fuzzer framer_fuzzer session_fuzzer; do
     mkdir -p "$work/$name"
     cp tests/fuzz/corpus/* "$work/$name/"
     "$dir/tests/fuzz/$name" -max_total_time="$seconds" -print_final_stats=1 \
@@ -25,7 +25,7 @@ for name in decode_fuzzer framer_fuzzer; do
 done
 status=0
 i=0
-for name in decode_fuzzer framer_fuzzer; do
+for name in decode_fuzzer framer_fuzzer session_fuzzer; do
     if wait "${pids[$i]}"; then
         runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$name.log" | grep -o '[0-9]*$')
         echo "$name: ok, ${runs:-?} inputs in ${seconds}s"
