@@ -122,6 +122,7 @@ void Connection::read_answers() {
 }
 
 void Connection::send(std::uint64_t id, Message email) {
+    ++emails_given_;
     guard_.run([&] {
         session_.send(id, std::move(email));
         flush_session();
@@ -135,6 +136,10 @@ void Connection::flush_session() {
 
 void Connection::arm_deadline() {
     if (!session_.established()) return;  // the connect deadline still runs
+    if (closing_ && session_.in_flight() == 0) {
+        close_when_idle();  // every answer is in: no reason to wait
+        return;
+    }
     if (session_.in_flight() > 0) {
         deadline_.start(event::Timer::Seconds(settings_.timeouts.answer));
     } else {

@@ -30,6 +30,11 @@ struct ConnectionSettings {
     std::shared_ptr<const tls::AuthPolicy> policy;
     CertificateChain our_chain;  // announced in the ClientHello
     Timeouts timeouts;
+    // Emails per connection; the Deliverer opens a new one after. A server
+    // refuses the Email past its own limit with service_unavailable and
+    // closes (point 18; smtpsecd's default limit is 1000), which would
+    // defer that Email for a retry interval on a busy, long-lived connection.
+    std::uint32_t max_emails_per_connection = 1000;
 };
 
 struct Target {
@@ -63,6 +68,8 @@ public:
 
     bool established() const { return session_.established() && !session_.failed(); }
     std::size_t in_flight() const { return session_.in_flight(); }
+    // As many Emails as one connection carries have been given to it.
+    bool full() const { return emails_given_ >= settings_.max_emails_per_connection; }
     bool closing() const { return closing_; }
     const Target& target() const { return target_; }
     const tls::AuthResult& auth() const { return auth_; }
@@ -106,6 +113,7 @@ private:
     tls::AuthResult auth_;
     bool closing_ = false;
     bool finished_ = false;
+    std::uint32_t emails_given_ = 0;
 };
 
 }  // namespace smtpsec::outbound

@@ -73,8 +73,12 @@ void Deliverer::deliver(OutboundEmail email, Callback callback) {
     jobs_.emplace(id, Job{std::move(email), std::move(*signed_msg), std::move(callback), {}});
     Domain& d = domains_[domain_name];
     d.name = domain_name;
-    if (d.connection && !d.resolving && !d.connection->closing()) {
+    if (d.connection && !d.resolving && !d.connection->closing() && !d.connection->full()) {
         d.connection->send(id, jobs_.at(id).message);
+        // send() may have ended the connection (a fault) and with it `d`.
+        auto again = domains_.find(domain_name);
+        if (again != domains_.end() && again->second.connection && again->second.connection->full())
+            again->second.connection->close_when_idle();
         return;
     }
     d.waiting.push_back(id);
@@ -194,7 +198,13 @@ void Deliverer::try_next_address(Domain& d) {
     auto waiting = std::move(d.waiting);
     d.waiting.clear();
     d.connection->start();
-    for (auto id : waiting) d.connection->send(id, jobs_.at(id).message);
+    // Up to a connection's share; the rest wait for the next connection,
+    // opened when this one closes (on_closed).
+    for (auto id : waiting) {
+        if (d.connection->full()) d.waiting.push_back(id);
+        else d.connection->send(id, jobs_.at(id).message);
+    }
+    if (d.connection->full()) d.connection->close_when_idle();
 }
 
 void Deliverer::note_all(Domain& d, const std::string& note) {

@@ -140,3 +140,31 @@ TEST_CASE("a fault inside one connection's handling ends that connection only; t
     REQUIRE(again.recipients.size() == 1);
     CHECK(again.recipients[0].status == outbound::RecipientStatus::delivered);
 }
+
+TEST_CASE("the client opens a new connection after its Emails per connection instead of running into the server's limit",
+          "[integration][hostile]") {
+    auto& w = world();
+    auto& site = w.s.site("hb.test");
+    site.delivery.delivered.clear();
+    auto saved = site.settings.limits.max_emails_per_connection;
+    site.settings.limits.max_emails_per_connection = 3;  // read by each new connection
+    auto sender = w.s.sender(w.ga_leaf, "sender-cap");
+    // The Deliverer copies its settings: a sender whose connections carry 3.
+    auto creds = tls::Credentials::client();
+    REQUIRE(creds);
+    outbound::ConnectionSettings settings{*creds, w.s.policy, sender.identity.chain, {}};
+    settings.max_emails_per_connection = 3;
+    outbound::Deliverer deliverer(w.s.loop, *w.s.resolver, sender.identity.key, settings);
+    auto before = site.listener->accepted();
+    std::vector<outbound::DeliveryReport> reports;
+    for (std::uint64_t id = 10; id < 17; ++id)
+        deliverer.deliver(email_to("bob@hb.test", id), [&](outbound::DeliveryReport r) { reports.push_back(r); });
+    REQUIRE(run_until(w.s.loop, [&] { return reports.size() == 7; }, 60));
+    site.settings.limits.max_emails_per_connection = saved;
+    for (const auto& r : reports) {
+        INFO("Email " << r.id << ": " << r.recipients.at(0).detail);
+        CHECK(r.recipients.at(0).status == outbound::RecipientStatus::delivered);
+    }
+    CHECK(site.delivery.delivered.size() == 7);
+    CHECK(site.listener->accepted() - before == 3);  // 3 + 3 + 1
+}
