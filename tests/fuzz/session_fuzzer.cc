@@ -16,12 +16,18 @@
 // - memory held: Messages handled <= messages_bound(), Emails waiting to be
 //   taken <= max_emails_per_connection, answers waiting <= Messages handled,
 //   and what one op writes is at most a bounded number of bytes per Message.
+// With the first byte's top bit set the script drives a ClientSession
+// instead, against a hostile server (any answers, Errors, bytes): no
+// exception; every Email gets at most one answer or is abandoned, never
+// both; answers come in the order the Emails were sent; nothing is answered
+// after the session failed; the notes it keeps stay bounded.
 #include <cstdlib>
 #include <map>
 #include <optional>
 #include <set>
 #include <vector>
 
+#include "session/client_session.h"
 #include "session/server_session.h"
 #include "smtpsec/codec.h"
 #include "smtpsec/framer.h"
@@ -172,8 +178,87 @@ struct Harness {
 
 }  // namespace
 
+void drive_client(Script& s) {
+    ClientSession client({{Bytes(std::vector<std::uint8_t>(3, 7))}});
+    Framer framer(1 << 16);
+    const std::size_t chunk = 1 + s.byte() % 32;
+    std::uint64_t next_id = 0;
+    std::vector<std::uint64_t> sent;  // in send order
+    std::set<std::uint64_t> done;     // answered or abandoned
+    std::size_t next_answer = 0;      // answers follow the send order
+    auto feed = [&](const std::vector<std::uint8_t>& bytes) {
+        for (std::size_t at = 0; at < bytes.size(); at += chunk) {
+            framer.feed({bytes.data() + at, std::min(chunk, bytes.size() - at)});
+            while (auto e = framer.next()) client.on_event(std::move(*e));
+        }
+    };
+    while (!s.empty()) {
+        bool was_failed = client.failed();
+        switch (s.byte() % 8) {
+        case 0:
+        case 1: {
+            Email e;
+            e.signature_method.algorithm = SignatureAlgorithm::ed25519;
+            e.signature = Bytes(std::vector<std::uint8_t>(64, 1));
+            e.recipients = {"r@b.test"};
+            e.message = Bytes(std::vector<std::uint8_t>(4, 'x'));
+            if (!client.failed()) {
+                client.send(next_id, Message{{}, e});
+                sent.push_back(next_id++);
+            }
+            break;
+        }
+        case 2:
+            feed(encode(Message{{}, ServerHello{s.byte()}}));
+            break;
+        case 3:
+            feed(encode(Message{{}, EmailDelivered{s.byte()}}));
+            break;
+        case 4:
+        case 5: {
+            Error e{kCodes[s.byte() % 8], std::nullopt, {}};
+            if (s.byte() % 4) e.message_number = s.byte() % 16;
+            if (e.code == ErrorCode::unknown_address) e.unknown_addresses = {"r@b.test"};
+            feed(encode(Message{{}, e}));
+            break;
+        }
+        case 6: {
+            auto bytes = s.bytes(s.byte());
+            feed(bytes);
+            break;
+        }
+        case 7:
+            client.output().clear();  // the driver wrote it out
+            break;
+        }
+        while (auto a = client.take_answer()) {
+            check(!was_failed);  // nothing is answered after the session failed
+            check(next_answer < sent.size() && sent[next_answer] == a->id);
+            ++next_answer;
+            check(done.insert(a->id).second);
+        }
+        check(client.in_flight() <= sent.size() - done.size());
+        check(client.notes().size() <= 17);
+        if (client.failed()) {
+            for (auto id : client.abandon()) check(done.insert(id).second);
+            check(client.in_flight() == 0);
+        }
+    }
+    for (auto id : client.abandon()) check(done.insert(id).second);
+    check(done.size() == sent.size());  // nothing lost: answered or abandoned
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     Script s{data, size};
+    if (size > 0 && (data[0] & 0x80)) {
+        s.byte();
+        try {
+            drive_client(s);
+        } catch (...) {
+            fail();
+        }
+        return 0;
+    }
     ServerLimits limits;
     limits.max_message_size = 64 + std::uint64_t{s.byte()} * 16;
     limits.max_emails_per_connection = 1 + s.byte() % 16;
