@@ -9,10 +9,10 @@
 #include <thread>
 
 #include "event/async_notifier.h"
+#include "event/fault_guard.h"
 #include "event/io_watcher.h"
 #include "event/loop.h"
 #include "event/signal_watcher.h"
-#include "event/fault_guard.h"
 #include "event/timer.h"
 
 using namespace smtpsec::event;
