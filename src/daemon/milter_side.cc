@@ -121,10 +121,20 @@ void MilterSide::start_lookups() {
         std::lock_guard lock(mutex_);
         batch.swap(requests_);
     }
-    for (auto& [domain, pending] : batch)
-        resolver_.discover(domain, [pending = pending](const dns::Discovery& d) {
-            pending->set(verdict_of(d.verdict), d.reason);
-        });
+    // Each lookup is the milter thread's own: a fault starting one (no
+    // memory, a name the resolver throws on) answers that thread with
+    // defer (its on_dns_error action) and stops neither the other lookups
+    // nor the loop (event/fault_guard.h).
+    for (auto& [domain, pending] : batch) {
+        try {
+            resolver_.discover(domain, [pending = pending](const dns::Discovery& d) {
+                pending->set(verdict_of(d.verdict), d.reason);
+            });
+        } catch (const std::exception& e) {
+            log::error("milter: lookup of {}: internal fault: {}", domain, e.what());
+            pending->set(milter::DomainVerdict::defer, std::string("internal fault: ") + e.what());
+        }
+    }
 }
 
 }  // namespace smtpsec::daemon

@@ -92,12 +92,13 @@ std::string address_only(const std::string& endpoint) {
 
 InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, std::function<void()> done)
     : ctx_(context),
+      guard_([this](const std::string& what) { on_fault(what); }),
       done_(std::move(done)),
       id_(context.next_id()),
       peer_(net::peer_endpoint(fd.get()).to_string()),
       session_(context.settings.limits),
       framer_(context.settings.limits.max_message_size),
-      deadline_(context.loop, [this] { finish("TLS handshake timed out"); }),
+      deadline_(context.loop, guarded([this] { finish("TLS handshake timed out"); })),
       alive_(std::make_shared<bool>(true)) {
     // Only an Email may be as large as max_message_size; a ClientHello is at
     // most its chains' bound, anything else a server receives a few KiB: the
@@ -110,7 +111,7 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
     auto tls = tls::Connection::server(std::move(fd), ctx_.settings.credentials);
     if (!tls) {
         std::string reason = tls.error();
-        deadline_.set_callback([this, reason] { finish(reason); });
+        deadline_.set_callback(guarded([this, reason] { finish(reason); }));
         deadline_.start(event::Timer::Seconds(0));
         return;
     }
@@ -123,6 +124,29 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
 InboundConnection::~InboundConnection() { *alive_ = false; }
 
 void InboundConnection::on_handshake_done() {
+    guard_.run([&] { handshake_done(); });
+}
+
+void InboundConnection::on_input() {
+    guard_.run([&] { read_messages(); });
+}
+
+void InboundConnection::on_closed(bool clean, const std::string& reason) {
+    guard_.run([&] { finish(clean ? "closed" : reason); });
+}
+
+// Whatever threw (the session, an encoder, a parser, an allocation) left
+// this connection's state unknown: nothing of it is used again. The TLS
+// stream goes at once (the peer sees the close; no half-written answer
+// follows) and the listener destroys the rest on its next turn. The
+// client gets no answer for the Emails in flight and sends them again.
+void InboundConnection::on_fault(const std::string& what) {
+    log::error("{}: {}: internal fault, connection ended: {}", id_, peer_, what);
+    stream_.reset();
+    finish("internal fault");
+}
+
+void InboundConnection::handshake_done() {
     const auto& c = stream_->connection();
     log::info("{}: SMTPsec connection from {}: {}, ALPN {}", id_, peer_, c.description(),
               c.alpn().value_or("none"));
@@ -132,7 +156,7 @@ void InboundConnection::on_handshake_done() {
     end_if_drained();
 }
 
-void InboundConnection::on_input() {
+void InboundConnection::read_messages() {
     bool progressed = false;
     while (auto event = framer_.next()) {
         if (const auto* frame = std::get_if<Framer::Frame>(&*event); frame && frame->bytes.size() > 8) {
@@ -186,11 +210,13 @@ void InboundConnection::update_pause() {
     const auto& s = ctx_.settings;
     const bool over_budget = held_bytes() - framer_.buffered() >= s.max_connection_memory ||
                              stream_->pending_output() > s.max_output_owed;
-    stream_->pause_input(input_closed_ || session_.will_close() || session_.pending_emails() >= kReadAhead ||
+    stream_->pause_input(input_closed_ || !session_.reading() || session_.pending_emails() >= kReadAhead ||
                          over_budget);
 }
 
-void InboundConnection::on_output_drained() { update_pause(); }
+void InboundConnection::on_output_drained() {
+    guard_.run([&] { update_pause(); });
+}
 
 void InboundConnection::flush() {
     if (!stream_) return;
@@ -204,9 +230,9 @@ void InboundConnection::arm_read_deadline() {
     bool between_messages = framer_.idle() && session_.pending_emails() == 0;
     idle_deadline_ = between_messages;
     double after = between_messages ? ctx_.settings.idle_timeout : ctx_.settings.read_timeout;
-    deadline_.set_callback([this, between_messages] {
+    deadline_.set_callback(guarded([this, between_messages] {
         finish(between_messages ? "idle timeout" : "read timeout: a Message did not progress");
-    });
+    }));
     deadline_.start(event::Timer::Seconds(after));
 }
 
@@ -231,8 +257,10 @@ void InboundConnection::process_next() {
         auto handle = ctx_.authenticator.check(email->email(), *email->chain,
                                                [this, alive, email, number](OriginVerdict verdict) {
                                                    if (alive.expired()) return;
-                                                   checks_.erase(number);
-                                                   on_origin(std::move(*email), std::move(verdict));
+                                                   guard_.run([&] {
+                                                       checks_.erase(number);
+                                                       on_origin(std::move(*email), std::move(verdict));
+                                                   });
                                                });
         if (auto it = checks_.find(number); it != checks_.end()) it->second = std::move(handle);
     }
@@ -304,16 +332,18 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
                           [this, alive, number, delivery_id, all = email.recipients,
                            split](LocalDeliveryResult result) {
                               if (alive.expired() || finished_) return;
-                              Email shape;
-                              shape.recipients = split.ours;
-                              auto outcome = outcome_of(result, shape);
-                              if (!split.not_ours.empty() &&
-                                  (!outcome.error || *outcome.error == ErrorCode::unknown_address))
-                                  outcome = session::EmailOutcome::unknown_addresses(
-                                      refused_in_order(all, split.not_ours, outcome.unknown));
-                              log::info("{}: Email #{}: {}: {}", delivery_id, number,
-                                        outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
-                              complete(number, outcome);
+                              guard_.run([&] {
+                                  Email shape;
+                                  shape.recipients = split.ours;
+                                  auto outcome = outcome_of(result, shape);
+                                  if (!split.not_ours.empty() &&
+                                      (!outcome.error || *outcome.error == ErrorCode::unknown_address))
+                                      outcome = session::EmailOutcome::unknown_addresses(
+                                          refused_in_order(all, split.not_ours, outcome.unknown));
+                                  log::info("{}: Email #{}: {}: {}", delivery_id, number,
+                                            outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
+                                  complete(number, outcome);
+                              });
                           });
 }
 
@@ -331,9 +361,11 @@ void InboundConnection::complete(std::uint32_t number, const session::EmailOutco
 }
 
 void InboundConnection::drain() {
-    if (finished_ || draining_) return;
-    draining_ = true;
-    end_if_drained();
+    guard_.run([&] {
+        if (finished_ || draining_) return;
+        draining_ = true;
+        end_if_drained();
+    });
 }
 
 // Called wherever the connection may have run out of work: after the
@@ -351,10 +383,6 @@ void InboundConnection::end_if_drained() {
     log::info("{}: {}: draining: ending the connection (service_unavailable)", id_, peer_);
     session_.end(ErrorCode::service_unavailable);
     flush();
-}
-
-void InboundConnection::on_closed(bool clean, const std::string& reason) {
-    finish(clean ? "closed" : reason);
 }
 
 void InboundConnection::finish(const std::string& reason) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "event/fault_guard.h"
 #include "event/timer.h"
 #include "imf/trace_headers.h"
 #include "inbound/local_delivery.h"
@@ -85,12 +86,25 @@ public:
     const std::string& peer() const { return peer_; }
 
 private:
+    // The entry points from outside (the Stream, the deadline, the origin
+    // check, the delivery, the listener's drain) run through guard_ (see
+    // event/fault_guard.h): a fault ends this connection alone.
     void on_handshake_done() override;
     void on_input() override;
     void on_closed(bool clean, const std::string& reason) override;
     void on_output_drained() override;
     void update_pause();
     void note(std::uint32_t number, const std::string& text);
+    void handshake_done();
+    void read_messages();
+    void on_fault(const std::string& what);
+    // `body` run through guard_, for callbacks given to timers and others.
+    template <class F>
+    auto guarded(F body) {
+        return [this, body = std::move(body)](auto&&... args) mutable {
+            guard_.run([&] { body(std::forward<decltype(args)>(args)...); });
+        };
+    }
 
     void process_next();
     void on_origin(session::IncomingEmail email, OriginVerdict verdict);
@@ -101,6 +115,7 @@ private:
     void end_if_drained();
 
     InboundContext& ctx_;
+    event::FaultGuard guard_;
     std::function<void()> done_;
     std::string id_;
     std::string peer_;

@@ -94,15 +94,22 @@ void Listener::on_acceptable(int fd) {
         // The connection never calls `done` from inside its constructor, so
         // the slot is filled before it can be used.
         auto slot = std::make_shared<InboundConnection*>(nullptr);
-        auto conn = std::make_unique<InboundConnection>(ctx_, std::move(*accepted), [this, slot, source] {
-            auto it = connections_.find(*slot);
-            if (it == connections_.end()) return;
+        std::unique_ptr<InboundConnection> conn;
+        try {  // a fault while setting one connection up drops that one only
+            conn = std::make_unique<InboundConnection>(ctx_, std::move(*accepted), [this, slot, source] {
+                auto it = connections_.find(*slot);
+                if (it == connections_.end()) return;
+                sources_.release(source);
+                retired_.push_back(std::move(it->second));
+                connections_.erase(it);
+                reaper_.start(event::Timer::Seconds(0));
+                update_accepting();
+            });
+        } catch (const std::exception& e) {
             sources_.release(source);
-            retired_.push_back(std::move(it->second));
-            connections_.erase(it);
-            reaper_.start(event::Timer::Seconds(0));
-            update_accepting();
-        });
+            log::error("accept: cannot set up the connection: {}", e.what());
+            continue;
+        }
         *slot = conn.get();
         connections_.emplace(conn.get(), std::move(conn));
     }

@@ -47,8 +47,8 @@ RecipientStatus status_of(const SmtpReply& r) {
 SmtpInjector::SmtpInjector(event::Loop& loop, InjectorConfig config)
     : loop_(loop),
       config_(std::move(config)),
-      io_(loop, [this](int revents) { on_io(revents); }),
-      timer_(loop, [this] { on_timer(); }),
+      io_(loop, [this](int revents) { contain([&] { on_io(revents); }); }),
+      timer_(loop, [this] { contain([&] { on_timer(); }); }),
       deliver_timer_(loop, [this] { deliver_completions(); }) {
     auto endpoint = net::Endpoint::parse(config_.address, config_.port);
     if (!endpoint) throw std::invalid_argument("smtp injector: " + endpoint.error());
@@ -93,8 +93,35 @@ void SmtpInjector::deliver_completions() {
     while (!completed_.empty()) {
         auto [done, result] = std::move(completed_.front());
         completed_.pop_front();
-        if (done) done(std::move(result));
+        // Each caller guards its own callback (event/fault_guard.h); one
+        // that still throws must not cost the others their results.
+        try {
+            if (done) done(std::move(result));
+        } catch (...) {
+        }
         if (!*alive) return;  // the callback destroyed us
+    }
+}
+
+// The injector serves every inbound connection over one MTA connection at a
+// time: a fault in its exchange with the MTA (not in a caller's callback)
+// ends that MTA connection like a lost one, its messages failing
+// temporarily (the SMTPsec clients send them again; the reason says why),
+// and the next message opens a new one. Caught here and not in the loop,
+// which would end the daemon (event/fault_guard.h).
+void SmtpInjector::contain(const std::function<void()>& body) noexcept {
+    std::string fault;
+    try {
+        body();
+        return;
+    } catch (const std::exception& e) {
+        fault = e.what();
+    } catch (...) {
+        fault = "not a std::exception";
+    }
+    try {
+        fail_connection("internal fault talking to the MTA: " + fault);
+    } catch (...) {
     }
 }
 

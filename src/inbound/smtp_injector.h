@@ -166,6 +166,7 @@ private:
     void close_connection();
     void complete(Pending pending, InjectResult result);
     void deliver_completions();
+    void contain(const std::function<void()>& body) noexcept;
 
     event::Loop& loop_;
     InjectorConfig config_;

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "log/log.h"
+
 namespace smtpsec::outbound {
 namespace {
 // Answers from a server are small; anything larger is a broken peer.
@@ -15,16 +17,20 @@ constexpr std::uint64_t kMaxServerMessage = 1 << 20;
 Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings& settings,
                        Target target)
     : loop_(loop),
+      guard_([this](const std::string& what) {
+          log::error("SMTPsec connection to {}: internal fault: {}", server(), what);
+          fail("internal fault: " + what);
+      }),
       owner_(owner),
       settings_(settings),
       target_(std::move(target)),
       session_({settings.our_chain}),
       framer_(kMaxServerMessage),
-      connect_watch_(loop, [this](int) { on_connectable(); }),
-      deadline_(loop, [this] {
+      connect_watch_(loop, guarded([this](int) { on_connectable(); })),
+      deadline_(loop, guarded([this] {
           fail(session_.established() ? "timed out waiting for an answer"
                                       : "timed out before the ServerHello");
-      }) {
+      })) {
     session_.on_output([this] { flush_session(); });
 }
 
@@ -47,7 +53,7 @@ void Connection::start() {
     if (!fd) {
         // Report from the loop, never from inside the caller's call.
         std::string reason = fd.error();
-        deadline_.set_callback([this, reason] { fail(reason); });
+        deadline_.set_callback(guarded([this, reason] { fail(reason); }));
         deadline_.start(event::Timer::Seconds(0));
         return;
     }
@@ -72,15 +78,28 @@ void Connection::on_connectable() {
 }
 
 void Connection::on_handshake_done() {
-    auto chain = stream_->connection().peer_chain();
-    auth_ = tls::authenticate(*settings_.policy, chain,
-                              tls::AuthTarget{target_.host, target_.port, target_.tlsa}, target_.domain);
-    if (!auth_.ok) fail("server authentication failed: " + auth_.reason);
+    guard_.run([&] {
+        auto chain = stream_->connection().peer_chain();
+        auth_ = tls::authenticate(*settings_.policy, chain,
+                                  tls::AuthTarget{target_.host, target_.port, target_.tlsa}, target_.domain);
+        if (!auth_.ok) fail("server authentication failed: " + auth_.reason);
+    });
 }
 
 void Connection::on_input() {
+    guard_.run([&] { read_answers(); });
+}
+
+// D5: Errors that answer no Email are logged (bounded by the session).
+void Connection::log_notes() {
+    for (const auto& note : session_.notes()) log::info("SMTPsec connection to {}: {}", server(), note);
+    session_.notes().clear();
+}
+
+void Connection::read_answers() {
     bool was_established = session_.established();
     while (auto event = framer_.next()) session_.on_event(std::move(*event));
+    log_notes();
     if (session_.failed()) {
         // Deliver the answers that did arrive before giving up.
         while (auto a = session_.take_answer()) owner_.on_answer(*this, std::move(*a));
@@ -103,9 +122,12 @@ void Connection::on_input() {
 }
 
 void Connection::send(std::uint64_t id, Message email) {
-    session_.send(id, std::move(email));
-    flush_session();
-    arm_deadline();
+    ++emails_given_;
+    guard_.run([&] {
+        session_.send(id, std::move(email));
+        flush_session();
+        arm_deadline();
+    });
 }
 
 void Connection::flush_session() {
@@ -114,14 +136,18 @@ void Connection::flush_session() {
 
 void Connection::arm_deadline() {
     if (!session_.established()) return;  // the connect deadline still runs
+    if (closing_ && session_.in_flight() == 0) {
+        close_when_idle();  // every answer is in: no reason to wait
+        return;
+    }
     if (session_.in_flight() > 0) {
         deadline_.start(event::Timer::Seconds(settings_.timeouts.answer));
     } else {
-        deadline_.set_callback([this] { close_when_idle(); });
+        deadline_.set_callback(guarded([this] { close_when_idle(); }));
         deadline_.start(event::Timer::Seconds(settings_.timeouts.idle));
         return;
     }
-    deadline_.set_callback([this] { fail("timed out waiting for an answer"); });
+    deadline_.set_callback(guarded([this] { fail("timed out waiting for an answer"); }));
 }
 
 void Connection::close_when_idle() {
@@ -141,13 +167,15 @@ void Connection::fail(const std::string& reason) {
 }
 
 void Connection::on_closed(bool clean, const std::string& reason) {
-    if (finished_) return;
-    finished_ = true;
-    deadline_.stop();
-    bool orderly = clean && closing_ && session_.in_flight() == 0;
-    auto established = session_.established();
-    auto abandoned = session_.abandon();
-    owner_.on_closed(*this, established, orderly ? "closed" : reason, std::move(abandoned));
+    guard_.run([&] {
+        if (finished_) return;
+        finished_ = true;
+        deadline_.stop();
+        bool orderly = clean && closing_ && session_.in_flight() == 0;
+        auto established = session_.established();
+        auto abandoned = session_.abandon();
+        owner_.on_closed(*this, established, orderly ? "closed" : reason, std::move(abandoned));
+    });
 }
 
 }  // namespace smtpsec::outbound

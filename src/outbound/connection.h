@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "event/fault_guard.h"
 #include "event/io_watcher.h"
 #include "event/timer.h"
 #include "net/socket.h"
@@ -29,6 +30,11 @@ struct ConnectionSettings {
     std::shared_ptr<const tls::AuthPolicy> policy;
     CertificateChain our_chain;  // announced in the ClientHello
     Timeouts timeouts;
+    // Emails per connection; the Deliverer opens a new one after. A server
+    // refuses the Email past its own limit with service_unavailable and
+    // closes (point 18; smtpsecd's default limit is 1000), which would
+    // defer that Email for a retry interval on a busy, long-lived connection.
+    std::uint32_t max_emails_per_connection = 1000;
 };
 
 struct Target {
@@ -62,6 +68,8 @@ public:
 
     bool established() const { return session_.established() && !session_.failed(); }
     std::size_t in_flight() const { return session_.in_flight(); }
+    // As many Emails as one connection carries have been given to it.
+    bool full() const { return emails_given_ >= settings_.max_emails_per_connection; }
     bool closing() const { return closing_; }
     const Target& target() const { return target_; }
     const tls::AuthResult& auth() const { return auth_; }
@@ -70,6 +78,18 @@ public:
     std::string tls_description() const;
 
 private:
+    // Entry points from outside (watchers, the deadline, the Stream, the
+    // Deliverer's send/close) run through guard_ (event/fault_guard.h): a
+    // fault ends this connection alone, its Emails retried like any lost
+    // connection's.
+    template <class F>
+    auto guarded(F body) {
+        return [this, body = std::move(body)](auto&&... args) mutable {
+            guard_.run([&] { body(std::forward<decltype(args)>(args)...); });
+        };
+    }
+    void read_answers();
+    void log_notes();
     void on_connectable();
     void on_handshake_done() override;
     void on_input() override;
@@ -80,6 +100,7 @@ private:
     void fail(const std::string& reason);
 
     event::Loop& loop_;
+    event::FaultGuard guard_;
     Owner& owner_;
     const ConnectionSettings& settings_;
     Target target_;
@@ -92,6 +113,7 @@ private:
     tls::AuthResult auth_;
     bool closing_ = false;
     bool finished_ = false;
+    std::uint32_t emails_given_ = 0;
 };
 
 }  // namespace smtpsec::outbound

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "imf/idna.h"
+#include "log/log.h"
 #include "outbound/outcome.h"
 #include "outbound/sign_email.h"
 
@@ -41,7 +42,11 @@ void Deliverer::answer_later(std::uint64_t id, std::vector<RecipientOutcome> out
     auto report = std::make_shared<DeliveryReport>(DeliveryReport{id, std::move(outcomes), "", {}});
     auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
     *timer = std::make_unique<event::Timer>(loop_, [timer, report, callback] {
-        callback(*report);
+        try {
+            callback(*report);
+        } catch (const std::exception& e) {
+            log::error("outbound: reporting Email {}: internal fault: {}", report->id, e.what());
+        }
         auto keep = std::move(*timer);  // destroyed after this callback returns
         (void)keep;
     });
@@ -68,8 +73,12 @@ void Deliverer::deliver(OutboundEmail email, Callback callback) {
     jobs_.emplace(id, Job{std::move(email), std::move(*signed_msg), std::move(callback), {}});
     Domain& d = domains_[domain_name];
     d.name = domain_name;
-    if (d.connection && !d.resolving && !d.connection->closing()) {
+    if (d.connection && !d.resolving && !d.connection->closing() && !d.connection->full()) {
         d.connection->send(id, jobs_.at(id).message);
+        // send() may have ended the connection (a fault) and with it `d`.
+        auto again = domains_.find(domain_name);
+        if (again != domains_.end() && again->second.connection && again->second.connection->full())
+            again->second.connection->close_when_idle();
         return;
     }
     d.waiting.push_back(id);
@@ -82,25 +91,49 @@ void Deliverer::start_domain(Domain& d) {
     auto alive = alive_;
     resolver_.discover(name, [this, alive, name](const dns::Discovery& found) {
         if (!*alive) return;
-        auto it = domains_.find(name);
-        if (it == domains_.end()) return;
-        Domain& dom = it->second;
-        switch (found.verdict) {
-        case dns::Verdict::smtpsec:
-            dom.targets = found.targets;
-            dom.next_target = 0;
-            try_next_target(dom);
-            return;
-        case dns::Verdict::none_secure:
-        case dns::Verdict::none_insecure:
-            finish_waiting(dom, RecipientStatus::use_smtp,
-                           fmt::format("{}: {}", dns::name_of(found.verdict), found.reason));
-            return;
-        case dns::Verdict::defer:
-            finish_waiting(dom, RecipientStatus::temporary, "DNS: " + found.reason);
-            return;
-        }
+        contain(name, [&] {
+            auto it = domains_.find(name);
+            if (it == domains_.end()) return;
+            Domain& dom = it->second;
+            switch (found.verdict) {
+            case dns::Verdict::smtpsec:
+                dom.targets = found.targets;
+                dom.next_target = 0;
+                try_next_target(dom);
+                return;
+            case dns::Verdict::none_secure:
+            case dns::Verdict::none_insecure:
+                finish_waiting(dom, RecipientStatus::use_smtp,
+                               fmt::format("{}: {}", dns::name_of(found.verdict), found.reason));
+                return;
+            case dns::Verdict::defer:
+                finish_waiting(dom, RecipientStatus::temporary, "DNS: " + found.reason);
+                return;
+            }
+        });
     });
+}
+
+// The resolver serves every domain: a fault while handling one domain's
+// answer defers that domain's waiting Emails (the queue retries them) and
+// goes no further than this call (event/fault_guard.h says why not the loop).
+void Deliverer::contain(const std::string& name, const std::function<void()>& body) noexcept {
+    std::string fault;
+    try {
+        body();
+        return;
+    } catch (const std::exception& e) {
+        fault = e.what();
+    } catch (...) {
+        fault = "not a std::exception";
+    }
+    try {
+        log::error("outbound: {}: internal fault: {}", name, fault);
+        auto it = domains_.find(name);
+        if (it != domains_.end() && !it->second.connection)
+            finish_waiting(it->second, RecipientStatus::temporary, "internal fault: " + fault);
+    } catch (...) {
+    }
 }
 
 void Deliverer::try_next_target(Domain& d) {
@@ -114,38 +147,42 @@ void Deliverer::try_next_target(Domain& d) {
     auto alive = alive_;
     resolver_.tlsa(d.target.port, d.target.host, [this, alive, name](const dns::TlsaResult& tlsa) {
         if (!*alive) return;
-        auto it = domains_.find(name);
-        if (it == domains_.end()) return;
-        Domain& dom = it->second;
-        if (tlsa.verdict == dns::TlsaVerdict::defer) {
-            note_all(dom, fmt::format("{}:{}: TLSA lookup deferred: {}", dom.target.host, dom.target.port,
-                                      tlsa.reason));
-            try_next_target(dom);
-            return;
-        }
-        dom.tlsa = tlsa.verdict == dns::TlsaVerdict::secure ? to_tls(tlsa.records)
-                                                            : std::vector<tls::TlsaRecord>{};
-        resolver_.addresses(dom.target.host, [this, alive, name](const dns::AddressResult& addrs) {
-            if (!*alive) return;
-            auto it2 = domains_.find(name);
-            if (it2 == domains_.end()) return;
-            Domain& dm = it2->second;
-            dm.addresses.clear();
-            dm.next_address = 0;
-            for (const auto* set : {&addrs.ipv6, &addrs.ipv4}) {
-                if (set->security == dns::Security::bogus || set->security == dns::Security::error)
-                    continue;
-                for (const auto& ip : set->addresses)
-                    if (auto ep = net::Endpoint::parse(ip.to_string(), dm.target.port)) dm.addresses.push_back(*ep);
-            }
-            if (dm.addresses.empty()) {
-                note_all(dm, fmt::format("{}: no usable address ({} / {})", dm.target.host,
-                                         addrs.ipv6.reason.empty() ? "no AAAA" : addrs.ipv6.reason,
-                                         addrs.ipv4.reason.empty() ? "no A" : addrs.ipv4.reason));
-                try_next_target(dm);
+        contain(name, [&] {
+            auto it = domains_.find(name);
+            if (it == domains_.end()) return;
+            Domain& dom = it->second;
+            if (tlsa.verdict == dns::TlsaVerdict::defer) {
+                note_all(dom, fmt::format("{}:{}: TLSA lookup deferred: {}", dom.target.host, dom.target.port,
+                                          tlsa.reason));
+                try_next_target(dom);
                 return;
             }
-            try_next_address(dm);
+            dom.tlsa = tlsa.verdict == dns::TlsaVerdict::secure ? to_tls(tlsa.records)
+                                                                : std::vector<tls::TlsaRecord>{};
+            resolver_.addresses(dom.target.host, [this, alive, name](const dns::AddressResult& addrs) {
+                if (!*alive) return;
+                contain(name, [&] {
+                    auto it2 = domains_.find(name);
+                    if (it2 == domains_.end()) return;
+                    Domain& dm = it2->second;
+                    dm.addresses.clear();
+                    dm.next_address = 0;
+                    for (const auto* set : {&addrs.ipv6, &addrs.ipv4}) {
+                        if (set->security == dns::Security::bogus || set->security == dns::Security::error)
+                            continue;
+                        for (const auto& ip : set->addresses)
+                            if (auto ep = net::Endpoint::parse(ip.to_string(), dm.target.port)) dm.addresses.push_back(*ep);
+                    }
+                    if (dm.addresses.empty()) {
+                        note_all(dm, fmt::format("{}: no usable address ({} / {})", dm.target.host,
+                                                 addrs.ipv6.reason.empty() ? "no AAAA" : addrs.ipv6.reason,
+                                                 addrs.ipv4.reason.empty() ? "no A" : addrs.ipv4.reason));
+                        try_next_target(dm);
+                        return;
+                    }
+                    try_next_address(dm);
+                });
+            });
         });
     });
 }
@@ -161,7 +198,13 @@ void Deliverer::try_next_address(Domain& d) {
     auto waiting = std::move(d.waiting);
     d.waiting.clear();
     d.connection->start();
-    for (auto id : waiting) d.connection->send(id, jobs_.at(id).message);
+    // Up to a connection's share; the rest wait for the next connection,
+    // opened when this one closes (on_closed).
+    for (auto id : waiting) {
+        if (d.connection->full()) d.waiting.push_back(id);
+        else d.connection->send(id, jobs_.at(id).message);
+    }
+    if (d.connection->full()) d.connection->close_when_idle();
 }
 
 void Deliverer::note_all(Domain& d, const std::string& note) {

@@ -67,6 +67,7 @@ private:
     void finish(std::uint64_t id, std::vector<RecipientOutcome> outcomes, const std::string& server);
     void retire(Domain& d);
     Domain* domain_of(Connection& c);
+    void contain(const std::string& name, const std::function<void()>& body) noexcept;
 
     void on_established(Connection& c) override;
     void on_answer(Connection& c, session::EmailAnswer answer) override;

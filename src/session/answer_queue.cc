@@ -24,6 +24,10 @@ bool AnswerQueue::fulfil(std::uint32_t number, Message answer, bool close_after)
     return false;
 }
 
+void AnswerQueue::drop_after(std::uint32_t number) {
+    std::erase_if(slots_, [number](const Slot& s) { return s.number > number; });
+}
+
 bool AnswerQueue::flush(std::vector<std::uint8_t>& out) {
     while (!slots_.empty() && slots_.front().answer) {
         encode_to(*slots_.front().answer, out);

@@ -26,6 +26,10 @@ public:
     // then dropped unanswered (point 18).
     bool flush(std::vector<std::uint8_t>& out);
 
+    // Forgets every slot after Message `number` (they will never be answered:
+    // an answer that closes the connection comes first).
+    void drop_after(std::uint32_t number);
+
     std::size_t waiting() const { return slots_.size(); }
 
 private:

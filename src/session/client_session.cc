@@ -77,28 +77,44 @@ void ClientSession::on_message(Message message) {
 }
 
 void ClientSession::on_error(const Error& error) {
-    if (!established_) {
-        fail(fmt::format("Error {} before the ServerHello", name_of(error.code)));
+    // Amended point 18 (D5): only internal_error and service_unavailable end
+    // the session; any other Error is logged and the session goes on.
+    const bool ends = error.code == ErrorCode::service_unavailable || error.code == ErrorCode::internal_error;
+    const auto& about = error.message_number;
+    // An Error referencing an Email we sent is that Email's answer, whatever
+    // its code (point 18: every Email gets exactly one answer, in order).
+    if (about && *about != 0 && !in_flight_.empty() && *about >= in_flight_.front().number &&
+        *about <= in_flight_.back().number) {
+        if (*about != in_flight_.front().number) {
+            fail(fmt::format("Error {} for Message {} out of order", name_of(error.code), *about));
+            return;
+        }
+        answers_.push_back({in_flight_.front().id, error.code, error.unknown_addresses});
+        in_flight_.pop_front();
+        // Thesis 6.4.7 and point 18: after these the server closes.
+        if (ends) fail(fmt::format("the server sent {} and closes", name_of(error.code)));
         return;
     }
-    if (!error.message_number) {
-        fail(fmt::format("the server sent Error {}", name_of(error.code)));
+    if (ends) {
+        fail(fmt::format("the server sent {}{} and closes", name_of(error.code),
+                         about ? fmt::format(" about Message {}", *about) : std::string()));
         return;
     }
-    auto number = *error.message_number;
-    if (number == 0) {
+    if (about && *about == 0 && established_) {
+        // Not the Error that ends the session: our own decision. Without an
+        // accepted ClientHello every Email on this connection would be
+        // refused ("Email before ClientHello") and bounced although nothing
+        // is wrong with it; ending here has the Emails in flight retried.
         fail(fmt::format("the server refused our ClientHello: {}", name_of(error.code)));
         return;
     }
-    if (in_flight_.empty() || in_flight_.front().number != number) {
-        fail(fmt::format("Error {} for Message {} out of order", name_of(error.code), number));
-        return;
-    }
-    answers_.push_back({in_flight_.front().id, error.code, error.unknown_addresses});
-    in_flight_.pop_front();
-    // Thesis 6.4.7 and point 18: after these the server closes.
-    if (error.code == ErrorCode::service_unavailable || error.code == ErrorCode::internal_error)
-        fail(fmt::format("the server sent {} and closes", name_of(error.code)));
+    // About nothing we sent, or about nothing at all: a report, no answer.
+    notes_.push_back(fmt::format("the server sent Error {}{}", name_of(error.code),
+                                 about ? fmt::format(" about Message {}, which awaits no answer", *about)
+                                       : std::string(" without a reference")));
+    // Each is logged: a server sending them without end is cut off.
+    if (++stray_errors_ > kMaxStrayErrors)
+        fail(fmt::format("the server sent more than {} Errors that answer no Email", kMaxStrayErrors));
 }
 
 std::optional<EmailAnswer> ClientSession::take_answer() {

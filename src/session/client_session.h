@@ -48,6 +48,9 @@ public:
     // broke the protocol. Unanswered Emails must be retried (see abandon()).
     bool failed() const { return failed_.has_value(); }
     const std::string& failure() const { return *failed_; }
+    // Errors from the server that answer no Email (D5: logged, the session
+    // goes on); the driver logs and clears them.
+    std::vector<std::string>& notes() { return notes_; }
     // Sent but not yet answered.
     std::size_t in_flight() const { return in_flight_.size() + waiting_.size(); }
 
@@ -73,6 +76,9 @@ private:
     std::vector<std::uint8_t> output_;
     std::optional<std::string> failed_;
     std::function<void()> output_hook_;
+    std::vector<std::string> notes_;
+    std::uint32_t stray_errors_ = 0;
+    static constexpr std::uint32_t kMaxStrayErrors = 16;
 };
 
 }  // namespace smtpsec::session

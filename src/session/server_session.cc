@@ -3,11 +3,22 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+
 namespace smtpsec::session {
 
 Message error_answer(ErrorCode code, std::optional<std::uint32_t> number,
                      std::vector<std::string> unknown) {
     return Message{{}, Error{code, number, std::move(unknown)}};
+}
+
+std::uint32_t ServerLimits::messages_bound() const {
+    // Message numbers 0 .. bound-1 are answered; a uint24 holds up to 2^24-1.
+    constexpr std::uint64_t most = std::uint64_t{1} << 24;
+    std::uint64_t n = max_messages_per_connection != 0
+                          ? max_messages_per_connection
+                          : std::uint64_t{max_emails_per_connection} * 2 + 64;
+    return static_cast<std::uint32_t>(std::min(n, most));
 }
 
 ServerSession::ServerSession(ServerLimits limits) : limits_(limits) {}
@@ -28,7 +39,20 @@ void ServerSession::flush() {
     if (answers_.flush(output_)) {
         closing_ = true;
         emails_.clear();
+        return;
     }
+    if (ending_ && !closing_ && answers_.waiting() == 0) {
+        // Every accepted Email has a slot: none is left unanswered.
+        if (ending_code_) encode_to(error_answer(*ending_code_, std::nullopt), output_);
+        closing_ = true;
+    }
+}
+
+void ServerSession::end_after_answers(std::optional<ErrorCode> code) {
+    if (ending_) return;
+    ending_ = true;
+    ending_code_ = code;
+    flush();
 }
 
 void ServerSession::end(ErrorCode code) {
@@ -42,7 +66,18 @@ void ServerSession::end(ErrorCode code) {
 }
 
 void ServerSession::on_event(Framer::Event event) {
-    if (closing_) return;
+    if (!reading()) return;
+    if (next_number_ >= limits_.messages_bound()) {
+        // D2: the Messages a connection may send are bounded (every type
+        // counts). Like end(service_unavailable), but the Emails accepted
+        // so far are answered first: their delivery may be under way, and
+        // an Email delivered without an answer would be sent again.
+        notes_.push_back({next_number_, fmt::format("more than {} Messages on one connection: "
+                                                    "ending with service_unavailable",
+                                                    limits_.messages_bound())});
+        end_after_answers(ErrorCode::service_unavailable);
+        return;
+    }
     std::uint32_t number = next_number_++;
     if (auto* frame = std::get_if<Framer::Frame>(&event)) {
         auto decoded = decode(frame->bytes);  // DecodeLimits' defaults bound what it allocates
@@ -93,10 +128,18 @@ void ServerSession::on_message(std::uint32_t number, Message message) {
         on_email(number, std::move(message));
         return;
     case MessageType::error: {
-        // The client gave up on the connection; nothing to answer.
+        // Never answered (an answer to an answer could loop). Amended point
+        // 18 (D5): internal_error and service_unavailable end the session;
+        // the Emails already accepted are still answered, then we close.
+        // Any other code reports a problem with one of our Messages: logged,
+        // and the session goes on.
         const auto& e = std::get<Error>(message.body);
-        notes_.push_back({number, fmt::format("client sent Error {}", name_of(e.code))});
-        closing_ = true;
+        bool ends = e.code == ErrorCode::internal_error || e.code == ErrorCode::service_unavailable;
+        notes_.push_back({number, fmt::format("client sent Error {}{}{}", name_of(e.code),
+                                              e.message_number ? fmt::format(" about Message {}", *e.message_number)
+                                                               : std::string(),
+                                              ends ? ": ending the session" : "")});
+        if (ends) end_after_answers(std::nullopt);
         return;
     }
     case MessageType::server_hello:
@@ -120,6 +163,12 @@ void ServerSession::on_email(std::uint32_t number, Message message) {
         return;
     }
     const auto& email = std::get<Email>(message.body);
+    if (email.recipients.size() > kMaxRecipientsPerEmail) {
+        answer(number, ErrorCode::illegal_parameter,
+               fmt::format("{} recipients: an answer lists at most {}", email.recipients.size(),
+                           kMaxRecipientsPerEmail));
+        return;
+    }
     if (email.certificate_chain >= hello_->certificate_chains.size()) {
         answer(number, ErrorCode::illegal_parameter,
                fmt::format("certificate_chain {} but the ClientHello has {} chain(s)",
@@ -149,6 +198,12 @@ void ServerSession::complete(std::uint32_t number, const EmailOutcome& outcome) 
     Message reply = outcome.error ? error_answer(*outcome.error, number, outcome.unknown)
                                   : Message{{}, EmailDelivered{number}};
     if (!answers_.fulfil(number, std::move(reply), close)) return;
+    if (close) {
+        // The Emails after this one get no answer (point 18): none is taken.
+        // Emails are taken in order, so every one still waiting is later.
+        emails_.clear();
+        answers_.drop_after(number);
+    }
     close_pending_ = close_pending_ || close;
     flush();
 }

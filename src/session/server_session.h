@@ -19,7 +19,20 @@ namespace smtpsec::session {
 struct ServerLimits {
     std::uint64_t max_message_size = 64ull << 20;  // decisions point 18 default
     std::uint32_t max_emails_per_connection = 1000;
+    // Messages of every type on one connection (D2 in docs/protocol.md):
+    // an answer references a Message by a uint24 number (decisions point 6),
+    // so without a bound about 2^24 small malformed Messages would give an
+    // answer no encoder can write. 0: twice the Emails plus 64 (room for a
+    // ClientHello and an Error or a mistake per Email), never above 2^24.
+    std::uint32_t max_messages_per_connection = 0;
+
+    std::uint32_t messages_bound() const;
 };
+
+// The most recipients an Email may have: an unknown_address Error lists the
+// refused ones in an Address<0..2^16-1> vector (decisions point 6), and an
+// Email whose answer could not be written must not be delivered.
+inline constexpr std::size_t kMaxRecipientsPerEmail = 65535;
 
 // An Email that passed framing, decoding and the session's own checks; the
 // driver authenticates and delivers it, then calls complete().
@@ -77,9 +90,14 @@ public:
 
     // No more input is wanted: close once output() is written.
     bool closing() const { return closing_; }
-    // An outcome that closes the connection is known, though its answer may
-    // still wait for earlier ones: no further Email should be taken.
-    bool will_close() const { return closing_ || close_pending_; }
+    // No further Message is read: the session is closing, or its end is
+    // known and waits for the answers owed (the driver stops reading).
+    bool reading() const { return !closing_ && !close_pending_ && !ending_; }
+    // The session will end and no accepted Email is left to take: the
+    // driver takes nothing more. Emails accepted before an answer that
+    // closes (e.g. the one past max_emails_per_connection) are still taken
+    // and answered first, in order (point 17); those after it never are.
+    bool will_close() const { return closing_ || ((close_pending_ || ending_) && emails_.empty()); }
     // Answers owed for Messages already taken or answered but not yet sent:
     // the driver's window. An answer waits for every earlier one (point 17),
     // so this, and not the deliveries still running, bounds how far the
@@ -102,6 +120,7 @@ private:
     void on_email(std::uint32_t number, Message message);
     void answer(std::uint32_t number, ErrorCode code, std::string note, bool close_after = false);
     void flush();
+    void end_after_answers(std::optional<ErrorCode> code);
 
     ServerLimits limits_;
     std::uint32_t next_number_ = 0;
@@ -113,6 +132,11 @@ private:
     std::vector<SessionNote> notes_;
     bool closing_ = false;
     bool close_pending_ = false;
+    // The session ends once every Email accepted so far is answered, then
+    // with `ending_code_` (unreferenced) if any: past the Message bound
+    // (D2), or after the client's own internal_error/service_unavailable.
+    bool ending_ = false;
+    std::optional<ErrorCode> ending_code_;
 };
 
 // An Error Message answering Message `number`.

@@ -19,7 +19,26 @@ Stream::Stream(event::Loop& loop, Connection connection, Framer& framer, Handler
       conn_(std::move(connection)),
       framer_(framer),
       handler_(handler),
-      io_(loop, [this](int) { pump(); }),
+      io_(loop,
+          [this](int) {
+              // The Stream belongs to one connection: a fault in it (no
+              // memory for a frame, say) closes that connection, never the
+              // loop (event/fault_guard.h). The handler's own entry points
+              // catch what its code throws.
+              auto alive = alive_;
+              std::string fault;
+              try {
+                  pump();
+                  return;
+              } catch (const std::exception& e) {
+                  fault = e.what();
+              } catch (...) {
+                  fault = "not a std::exception";
+              }
+              if (!*alive) return;
+              pumping_ = false;
+              close(false, "internal fault: " + fault);
+          }),
       alive_(std::make_shared<bool>(true)) {}
 
 Stream::~Stream() { *alive_ = false; }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "event/async_notifier.h"
+#include "event/fault_guard.h"
 #include "event/io_watcher.h"
 #include "event/loop.h"
 #include "event/signal_watcher.h"
@@ -133,4 +134,24 @@ TEST_CASE("notify() from another thread runs the callback in the loop's thread",
     loop.run();
     other.join();
     CHECK(ran_here);
+}
+
+TEST_CASE("a fault behind a FaultGuard ends its owner alone; the loop and the other timers go on", "[event]") {
+    Loop loop;
+    std::vector<std::string> faults;
+    FaultGuard faulty([&](const std::string& what) { faults.push_back(what); });
+    FaultGuard healthy([&](const std::string& what) { faults.push_back("healthy: " + what); });
+    int faulty_runs = 0, healthy_runs = 0;
+    Timer bad(loop, [&] { faulty.run([&] { ++faulty_runs; throw std::runtime_error("boom"); }); });
+    Timer good(loop, [&] { healthy.run([&] { ++healthy_runs; }); });
+    bad.start(1ms, 1ms);
+    good.start(1ms, 1ms);
+    Timer stop(loop, [&] { loop.break_loop(); });
+    stop.start(30ms);
+    REQUIRE_NOTHROW(loop.run());  // once, the exception stopped the loop and reached run()
+    CHECK(faults == std::vector<std::string>{"boom"});
+    CHECK(faulty.faulted());
+    CHECK(faulty_runs == 1);  // ended: later calls do nothing
+    CHECK_FALSE(healthy.faulted());
+    CHECK(healthy_runs > 1);
 }

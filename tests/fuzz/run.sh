@@ -20,6 +20,7 @@ targets=(
     trace_headers_fuzzer
     certificate_fuzzer
     smtp_reply_fuzzer
+    session_fuzzer
 )
 [ $# -gt 0 ] && targets=("$@")
 export CXX=${CXX:-clang++}

@@ -101,10 +101,23 @@ TEST_CASE("protocol violations by the server fail the connection") {
         CHECK(c.failed());
         CHECK_THAT(c.failure(), Catch::Contains("out of order"));
     }
-    SECTION("Error without a reference") {
+    SECTION("internal_error without a reference") {
         auto c = established_client();
         deliver(c, Message{{}, Error{ErrorCode::internal_error, std::nullopt, {}}});
         CHECK(c.failed());
+    }
+    SECTION("service_unavailable about a Message never sent") {
+        auto c = established_client();
+        deliver(c, Message{{}, Error{ErrorCode::service_unavailable, 9, {}}});
+        CHECK(c.failed());
+    }
+    SECTION("an Error out of order") {
+        auto c = established_client();
+        c.send(1, Message{{}, simple_email()});
+        c.send(2, Message{{}, simple_email()});
+        deliver(c, Message{{}, Error{ErrorCode::illegal_message, 2, {}}});
+        CHECK(c.failed());
+        CHECK_FALSE(c.take_answer());
     }
     SECTION("ClientHello refused") {
         auto c = established_client();
@@ -123,6 +136,50 @@ TEST_CASE("protocol violations by the server fail the connection") {
         deliver(c, Message{{}, ServerHello{0}});
         CHECK(c.failed());
     }
+}
+
+TEST_CASE("an Error that answers no Email and does not end the session is noted; the session goes on") {
+    auto c = established_client();
+    c.send(1, Message{{}, simple_email()});  // Message 1
+    c.send(2, Message{{}, simple_email()});  // Message 2
+    deliver(c, Message{{}, Error{ErrorCode::illegal_message, std::nullopt, {}}});
+    deliver(c, Message{{}, Error{ErrorCode::too_large, 7, {}}});  // never sent
+    deliver(c, Message{{}, EmailDelivered{1}});
+    // An Error referencing an Email is that Email's answer, whatever the code.
+    deliver(c, Message{{}, Error{ErrorCode::illegal_message, 2, {}}});
+    deliver(c, Message{{}, Error{ErrorCode::illegal_parameter, 1, {}}});  // already answered
+    CHECK_FALSE(c.failed());
+    CHECK(c.notes() == std::vector<std::string>{
+                           "the server sent Error illegal_message without a reference",
+                           "the server sent Error too_large about Message 7, which awaits no answer",
+                           "the server sent Error illegal_parameter about Message 1, which awaits no answer"});
+    auto a = c.take_answer();
+    auto b = c.take_answer();
+    REQUIRE((a && b));
+    CHECK(a->id == 1);
+    CHECK_FALSE(a->error);
+    CHECK(b->id == 2);
+    CHECK(b->error == ErrorCode::illegal_message);
+    CHECK_FALSE(c.take_answer());
+    CHECK(c.in_flight() == 0);
+    // The session goes on: the next Email is answered as usual.
+    c.send(3, Message{{}, simple_email()});
+    deliver(c, Message{{}, EmailDelivered{3}});
+    auto d = c.take_answer();
+    REQUIRE(d);
+    CHECK(d->id == 3);
+    CHECK_FALSE(c.failed());
+}
+
+TEST_CASE("a server sending Errors that answer nothing without end is cut off") {
+    auto c = established_client();
+    c.send(1, Message{{}, simple_email()});
+    for (int i = 0; i < 16; ++i) deliver(c, Message{{}, Error{ErrorCode::illegal_message, std::nullopt, {}}});
+    CHECK_FALSE(c.failed());
+    deliver(c, Message{{}, Error{ErrorCode::illegal_message, std::nullopt, {}}});
+    CHECK(c.failed());
+    CHECK(c.failure() == "the server sent more than 16 Errors that answer no Email");
+    CHECK(c.abandon() == std::vector<std::uint64_t>{1});
 }
 
 TEST_CASE("a client and a server session exchange Emails through framers") {

@@ -226,13 +226,56 @@ TEST_CASE("the Email limit per connection answers service_unavailable and closes
     CHECK(s.closing());
 }
 
-TEST_CASE("an Error from the client ends the session without an answer") {
+TEST_CASE("an Error from the client other than internal_error and service_unavailable is logged; the session goes on") {
     auto s = started();
-    deliver(s, Message{{}, Error{ErrorCode::insufficient_security, 0, {}}});
-    CHECK(s.closing());
-    CHECK(s.output().empty());
-    REQUIRE_FALSE(s.notes().empty());
-    CHECK_THAT(s.notes().back().text, Catch::Contains("insufficient_security"));
+    deliver(s, Message{{}, hello_with_one_chain()});                              // #0
+    deliver(s, Message{{}, Error{ErrorCode::insufficient_security, 0, {}}});      // #1
+    deliver(s, Message{{}, Error{ErrorCode::illegal_message, std::nullopt, {}}});  // #2
+    deliver(s, Message{{}, simple_email()});                                      // #3
+    CHECK_FALSE(s.closing());
+    CHECK(s.output().empty());  // an Error is never answered
+    REQUIRE(s.notes().size() == 2);
+    CHECK(s.notes()[0].text == "client sent Error insufficient_security about Message 0");
+    CHECK(s.notes()[1].text == "client sent Error illegal_message");
+    auto e = s.take_email();
+    REQUIRE(e);
+    CHECK(e->number == 3);
+    s.complete(3, EmailOutcome::delivered());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == Message{{}, EmailDelivered{3}});
+    CHECK_FALSE(s.closing());
+}
+
+TEST_CASE("service_unavailable or internal_error from the client ends the session once the Emails accepted are answered") {
+    for (auto code : {ErrorCode::service_unavailable, ErrorCode::internal_error}) {
+        INFO(name_of(code));
+        auto s = started();
+        deliver(s, Message{{}, hello_with_one_chain()});  // #0
+        deliver(s, Message{{}, simple_email()});          // #1
+        deliver(s, Message{{}, simple_email()});          // #2, not yet taken
+        deliver(s, Message{{}, Error{code, std::nullopt, {}}});  // #3
+        deliver(s, Message{{}, simple_email()});          // #4: not read any more
+        CHECK_FALSE(s.reading());
+        CHECK_FALSE(s.closing());
+        CHECK_THAT(s.notes().back().text, Catch::EndsWith(": ending the session"));
+        auto a = s.take_email();
+        CHECK_FALSE(s.will_close());  // #2 is still to be taken
+        auto b = s.take_email();
+        REQUIRE((a && b));
+        CHECK(b->number == 2);
+        CHECK_FALSE(s.take_email());
+        CHECK(s.will_close());
+        s.complete(1, EmailOutcome::delivered());
+        CHECK_FALSE(s.closing());
+        s.complete(2, EmailOutcome::delivered());
+        auto out = read_all(s.output());
+        // No Error of ours: the client ended the session.
+        REQUIRE(out.size() == 2);
+        CHECK(out[0] == Message{{}, EmailDelivered{1}});
+        CHECK(out[1] == Message{{}, EmailDelivered{2}});
+        CHECK(s.closing());
+    }
 }
 
 TEST_CASE("end(): the server closes with an unreferenced Error after the answers already due") {
@@ -265,4 +308,102 @@ TEST_CASE("end() on an idle connection sends only the Error") {
     REQUIRE(out.size() == 1);
     CHECK(out[0] == session::error_answer(ErrorCode::service_unavailable, std::nullopt));
     CHECK(s.closing());
+}
+
+namespace {
+// The cheapest Message a client can send: 12 bytes of an unknown type,
+// answered illegal_message (point 4) and skipped.
+Framer::Event cheap_frame() {
+    static const std::vector<std::uint8_t> bytes = {0, 0, 0, 0, 0, 0, 0, 12, 9, 0, 0, 0};
+    return Framer::Frame{Bytes::copy_of(bytes)};
+}
+}  // namespace
+
+TEST_CASE("the Message bound: twice the Email limit plus 64 by default, never above 2^24") {
+    CHECK(ServerLimits{}.messages_bound() == 2064u);
+    CHECK(ServerLimits{1 << 20, 10}.messages_bound() == 84u);
+    CHECK(ServerLimits{1 << 20, 10, 5}.messages_bound() == 5u);
+    CHECK(ServerLimits{1 << 20, 4'000'000'000u}.messages_bound() == 1u << 24);
+    CHECK(ServerLimits{1 << 20, 10, 0xFFFFFFFFu}.messages_bound() == 1u << 24);
+}
+
+TEST_CASE("past the Message bound the session answers what it owes, then an unreferenced service_unavailable, and closes") {
+    auto s = started();  // the default bound: 2064 Messages, numbered 0 to 2063
+    deliver(s, Message{{}, hello_with_one_chain()});  // #0
+    deliver(s, Message{{}, simple_email()});          // #1, in delivery
+    auto first = s.take_email();
+    REQUIRE(first);
+    // 2^24 + 16 malformed Messages: once a uint24 could not number them
+    // the encoder threw std::length_error out of the event loop.
+    const std::uint32_t total = (1u << 24) + 16;
+    for (std::uint32_t i = 0; i < total; ++i) s.on_event(cheap_frame());
+    CHECK_FALSE(s.reading());
+    CHECK(s.messages_received() == 2064u);
+    CHECK(s.output().empty());  // every answer waits behind #1
+    CHECK_FALSE(s.closing());
+    REQUIRE(s.notes().size() == 2063);  // #2 to #2063, then the end
+    CHECK(s.notes().back().number == 2064u);
+    CHECK(s.notes().back().text == "more than 2064 Messages on one connection: ending with service_unavailable");
+
+    s.complete(1, EmailOutcome::delivered());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1 + 2062 + 1);
+    CHECK(out[0] == Message{{}, EmailDelivered{1}});
+    for (std::uint32_t n = 2; n <= 2063; ++n) {
+        INFO("#" << n);
+        REQUIRE(out[n - 1] == error_answer(ErrorCode::illegal_message, n));
+    }
+    CHECK(out.back() == error_answer(ErrorCode::service_unavailable, std::nullopt));
+    CHECK(s.closing());
+    s.on_event(cheap_frame());
+    CHECK(s.output().empty());
+}
+
+TEST_CASE("past the Message bound with nothing owed the session ends at once") {
+    auto s = started(ServerLimits{1 << 20, 1000, 3});
+    for (int i = 0; i < 5; ++i) s.on_event(cheap_frame());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 4);
+    for (std::uint32_t n = 0; n < 3; ++n) CHECK(out[n] == error_answer(ErrorCode::illegal_message, n));
+    CHECK(out[3] == error_answer(ErrorCode::service_unavailable, std::nullopt));
+    CHECK(s.closing());
+}
+
+TEST_CASE("past the Email limit the Emails accepted before it are still taken and answered, then the limit's answer") {
+    auto s = started(ServerLimits{1 << 20, 3});
+    deliver(s, Message{{}, hello_with_one_chain()});
+    // Five Emails pipelined in one read, before the driver takes any: #4 is
+    // past the limit (closing), #5 is never read.
+    for (int i = 0; i < 5; ++i) deliver(s, Message{{}, simple_email()});
+    CHECK_FALSE(s.reading());
+    // The driver takes while will_close() is false (inbound/connection.cc):
+    // once it stopped here, #1-#3 were never answered and the connection
+    // waited for the read timeout.
+    std::vector<std::uint32_t> taken;
+    while (!s.will_close())
+        if (auto e = s.take_email()) taken.push_back(e->number);
+        else break;
+    CHECK(taken == std::vector<std::uint32_t>{1, 2, 3});
+    for (auto n : taken) s.complete(n, EmailOutcome::delivered());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 4);
+    CHECK(out[0] == Message{{}, EmailDelivered{1}});
+    CHECK(out[1] == Message{{}, EmailDelivered{2}});
+    CHECK(out[2] == Message{{}, EmailDelivered{3}});
+    CHECK(out[3] == error_answer(ErrorCode::service_unavailable, 4u));
+    CHECK(s.closing());
+    CHECK(s.all_answered());
+}
+
+TEST_CASE("an Email with more recipients than an unknown_address answer can list is illegal_parameter") {
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    Email many = simple_email();
+    many.recipients.assign(kMaxRecipientsPerEmail + 1, "a@b.c");
+    deliver(s, Message{{}, many});
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::illegal_parameter, 1);
+    CHECK_FALSE(s.take_email());
+    CHECK_FALSE(s.closing());
 }
