@@ -1,6 +1,8 @@
 // See server_session.h. Each rule cites the decisions point it implements.
 #include "session/server_session.h"
 
+#include "wire/layout.h"
+
 #include <fmt/core.h>
 
 namespace smtpsec::session {
@@ -121,6 +123,15 @@ void ServerSession::on_email(std::uint32_t number, Message message) {
         answer(number, ErrorCode::illegal_parameter,
                fmt::format("certificate_chain {} but the ClientHello has {} chain(s)",
                            email.certificate_chain, hello_->certificate_chains.size()));
+        return;
+    }
+    // An Email may list 2^24-1 recipients, but an unknown_address Error can
+    // name at most 2^16-1 (docs/protocol.md): past that no honest answer
+    // could be encoded, so the Email is refused before anything is delivered.
+    if (email.recipients.size() > wire::layout::max_for(wire::layout::error_address_count)) {
+        answer(number, ErrorCode::too_large,
+               fmt::format("{} recipients, more than an answer can list ({})", email.recipients.size(),
+                           wire::layout::max_for(wire::layout::error_address_count)));
         return;
     }
     const auto& chain = hello_->certificate_chains[email.certificate_chain];

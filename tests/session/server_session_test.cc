@@ -266,3 +266,27 @@ TEST_CASE("end() on an idle connection sends only the Error") {
     CHECK(out[0] == session::error_answer(ErrorCode::service_unavailable, std::nullopt));
     CHECK(s.closing());
 }
+
+TEST_CASE("an Email with more recipients than an Error can list is too_large before any delivery") {
+    // An Email may carry up to 2^24-1 recipients, an Error lists at most
+    // 2^16-1 addresses (docs/protocol.md): with 70,000 recipients of other
+    // domains the unknown_address answer could not be encoded (it threw).
+    auto s = started();
+    deliver(s, Message{{}, hello_with_one_chain()});
+    auto big = simple_email();
+    big.recipients.clear();
+    for (int i = 0; i < 65536; ++i) big.recipients.push_back(std::to_string(i) + "@o.x");
+    deliver_bytes(s, encode(Message{{}, big}), 64 << 20);
+    CHECK_FALSE(s.take_email());
+    auto out = read_all(s.output());
+    REQUIRE(out.size() == 1);
+    check_error(out[0], ErrorCode::too_large, 1);
+    CHECK_FALSE(s.closing());
+
+    big.recipients.pop_back();  // 65,535 can all be answered unknown_address
+    deliver_bytes(s, encode(Message{{}, big}), 64 << 20);
+    auto e = s.take_email();
+    REQUIRE(e);
+    REQUIRE_NOTHROW(s.complete(e->number, EmailOutcome::unknown_addresses(big.recipients)));
+    CHECK(as_error(read_all(s.output()).at(0)).unknown_addresses.size() == 65535);
+}
