@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "imf/header_section.h"
+#include "imf/idna.h"
 #include "imf/lexer.h"
 #include "imf/utf8.h"
 
@@ -86,9 +87,24 @@ std::optional<std::string> authserv_id_of(std::string_view value) {
     return id;
 }
 
+namespace {
+
+// The form a host-name comparison sees: no final dot, lowercase A-labels
+// (imf/idna.h); a name that is no valid domain is only lowercased.
+std::string comparable_name(std::string_view id) {
+    if (id.size() > 1 && id.back() == '.') id.remove_suffix(1);
+    if (auto a_label = domain_to_a_label(id)) return *a_label;
+    std::string out(id);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+}  // namespace
+
 bool is_forged_auth_results(std::string_view value, std::string_view ours) {
     auto id = authserv_id_of(value);
-    return !id || equals_ignore_case(*id, ours);
+    return !id || equals_ignore_case(*id, ours) || comparable_name(*id) == comparable_name(ours);
 }
 
 }  // namespace smtpsec::imf

@@ -43,7 +43,9 @@ Expected<std::string, ImfError> format_authentication_results(const SmtpsecAuthR
 std::optional<std::string> authserv_id_of(std::string_view field_value);
 
 // True when an Authentication-Results field body must be removed before the
-// message goes to our MTA: its authserv-id is ours (ASCII case-insensitive),
+// message goes to our MTA: its authserv-id is ours (ASCII case-insensitive,
+// and also with a final dot or in the other of A-label and U-label form, which
+// a reader comparing host names would take for ours),
 // or it cannot be read at all (then no one can tell whose it is; removing it
 // is the safe side).
 bool is_forged_auth_results(std::string_view field_value, std::string_view our_authserv_id);

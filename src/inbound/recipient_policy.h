@@ -10,7 +10,8 @@
 // compared in lowercased A-label form (imf/idna.h), so a recipient written
 // with U-labels or capitals matches its configured domain. Domain literals
 // ("bob@[192.0.2.1]") are never ours: a literal names a host, not a mail
-// domain we publish.
+// domain we publish. Nor is a local part with a route to another host in it
+// ('%', '!', a quoted '@'): the MTA would relay it (recipient_policy.cc).
 //
 // Recipients that are not ours are answered unknown_address, listed, while
 // the others are delivered (docs/protocol.md, "Recipients"). A recipient that
@@ -30,7 +31,7 @@ using AcceptedDomains = std::set<std::string, std::less<>>;
 
 enum class RecipientVerdict {
     ours,      // re-inject it
-    not_ours,  // unknown_address: another domain, a domain literal, an invalid IDN
+    not_ours,  // unknown_address: another domain, a domain literal, an invalid IDN, a source route
     unusable,  // SMTP cannot carry it: the Email is illegal_parameter
 };
 

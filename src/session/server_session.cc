@@ -1,6 +1,8 @@
 // See server_session.h. Each rule cites the decisions point it implements.
 #include "session/server_session.h"
 
+#include "wire/layout.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>

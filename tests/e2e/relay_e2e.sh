@@ -143,6 +143,13 @@ out=$("$BUILD/tests/e2e/smtpsec_send" "$WORLD/dns/unbound.conf" "$WORLD/ga/cert.
     "$DIR/quoted.eml" "$(printf '"bob\tx"@b.test')" 2>&1)
 grep -q 'permanent .*illegal_parameter' <<<"$out" && ok "a tab in a quoted local part: illegal_parameter" ||
     { bad "tab in a quoted local part"; echo "$out"; }
+# Local parts that route to another host (Postfix's percent hack, bang paths, dequoting; Sendmail's
+# ruleset 3): unknown_address from gb itself, never shown to the MTA.
+out=$("$BUILD/tests/e2e/smtpsec_send" "$WORLD/dns/unbound.conf" "$WORLD/ga/cert.pem" "$WORLD/ga/key.pem" b.test \
+    "$DIR/quoted.eml" 'victim%outside.example@b.test' 'outside.example!victim@b.test' '"victim@outside.example"@b.test' 2>&1)
+[ "$(grep -c 'permanent .*unknown_address' <<<"$out")" = 3 ] && ! grep -q 'outside.example' "$WORLD/pb/maillog" &&
+    ok "victim%outside.example@, outside.example!victim@, \"victim@outside.example\"@b.test: unknown_address, Postfix never saw them" ||
+    { bad "source-routed local parts"; echo "$out"; grep 'outside.example' "$WORLD/pb/maillog"; }
 
 # 5. Plain SMTP into b.test with a forged Authentication-Results of ours: removed; another's kept.
 send "$IPB:2525" dave@insecure.test bob@b.test forged-ar \

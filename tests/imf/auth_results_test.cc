@@ -45,6 +45,15 @@ TEST_CASE("authserv-id of existing fields") {
     CHECK_FALSE(authserv_id_of(" \"unterminated; x"));
 }
 
+TEST_CASE("forged: ours written as another form of the same name (final dot, A-label or U-label)") {
+    // A reader or filter comparing host names would take these for ours.
+    CHECK(is_forged_auth_results(" mx.b.test.; smtpsec=pass", "mx.b.test"));
+    CHECK(is_forged_auth_results(" MX.B.TEST.; smtpsec=pass", "mx.b.test."));
+    CHECK(is_forged_auth_results(" mx.xn--bcher-kva.example; smtpsec=pass", "mx.b\xc3\xbc" "cher.example"));
+    CHECK(is_forged_auth_results(" \"mx.B\xc3\x9c" "Cher.example\"; smtpsec=pass", "mx.xn--bcher-kva.example"));
+    CHECK_FALSE(is_forged_auth_results(" mx.b.test..; smtpsec=pass", "mx.b.test.evil"));
+}
+
 TEST_CASE("forged: ours in any case, or unreadable; others are kept") {
     CHECK(is_forged_auth_results(" mx.b.test; smtpsec=pass", "mx.b.test"));
     CHECK(is_forged_auth_results(" MX.B.Test; smtpsec=pass", "mx.b.test"));

@@ -35,6 +35,17 @@ TEST_CASE("a domain literal is never ours", "[inbound][recipients]") {
     CHECK(classify_recipient("victim@[b.test]", AcceptedDomains{"[b.test]", "b.test"}) == RecipientVerdict::not_ours);
 }
 
+TEST_CASE("a local part holding a route to another host (%, !, or a quoted @) is not ours", "[inbound][recipients]") {
+    // The MTA may rewrite these to the host inside them (Postfix's
+    // allow_percent_hack, swap_bangpath, resolve_dequoted_address;
+    // Sendmail's ruleset 3): relaying, chosen by the sender.
+    CHECK(classify_recipient("victim%outside.example@b.test", kOurs) == RecipientVerdict::not_ours);
+    CHECK(classify_recipient("outside.example!victim@b.test", kOurs) == RecipientVerdict::not_ours);
+    CHECK(classify_recipient("\"victim@outside.example\"@b.test", kOurs) == RecipientVerdict::not_ours);
+    CHECK(classify_recipient("\"victim%outside.example\"@b.test", kOurs) == RecipientVerdict::not_ours);
+    CHECK(classify_recipient("\"outside.example!victim\"@b.test", kOurs) == RecipientVerdict::not_ours);
+}
+
 TEST_CASE("an invalid internationalised domain is not ours", "[inbound][recipients]") {
     CHECK(classify_recipient("bob@\xe2\x80\x8b.test", kOurs) == RecipientVerdict::not_ours);  // zero-width space
 }

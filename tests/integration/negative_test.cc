@@ -362,6 +362,25 @@ TEST_CASE("an Email only for other domains reaches nothing: every recipient unkn
     CHECK(matrix().s.site("gb.test").delivery.delivered.empty());
 }
 
+TEST_CASE("a local part routing to another host (%, !, quoted @) is unknown_address; the MTA never sees it",
+          "[integration][negative][relay]") {
+    auto report = send_recipients(
+        "gb.test", 39,
+        {"victim%outside.example@gb.test", "outside.example!victim@gb.test", "\"victim@outside.example\"@gb.test",
+         "bob@gb.test"},
+        message("alice@ga.test", "bob@gb.test"));
+    INFO("attempts:\n" << joined(report.attempts));
+    REQUIRE(report.recipients.size() == 4);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(report.recipients[i].status == outbound::RecipientStatus::permanent);
+        CHECK_THAT(report.recipients[i].detail, Catch::Contains("unknown_address"));
+    }
+    CHECK(report.recipients[3].status == outbound::RecipientStatus::delivered);
+    auto& got = matrix().s.site("gb.test").delivery.delivered;
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].request.recipients == std::vector<std::string>{"bob@gb.test"});
+}
+
 // Decision D4 (issue 13 item 9): a quoted local part is re-injected as
 // written, and the Received `for` clause shows the same form.
 TEST_CASE("a quoted local part recipient is delivered; Received names it in the same form",
