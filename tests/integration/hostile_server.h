@@ -56,8 +56,14 @@ public:
             closed = true;
         }
         std::size_t bytes_sent() const { return drip_at_; }
+        // Drops the TCP connection once what was sent is written: unread
+        // input makes the kernel answer with a reset.
+        void reset_after_write() { reset_when_drained_ = true; }
 
     private:
+        void on_output_drained() override {
+            if (reset_when_drained_) reset();  // the Stream allows this from its callback
+        }
         void on_handshake_done() override {
             if (server_.on_start) server_.on_start(*this);
         }
@@ -98,6 +104,7 @@ public:
         event::Timer trickle_;
         std::vector<std::uint8_t> drip_;
         std::size_t drip_at_ = 0;
+        bool reset_when_drained_ = false;
     };
 
     // Called once the TLS handshake is done: by default a proper ServerHello.

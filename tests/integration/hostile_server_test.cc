@@ -95,13 +95,16 @@ struct Outcome {
     }
 };
 
-std::string message(std::uint64_t id) {
-    return fmt::format("SMTPsec-Used:\r\nFrom: Alice <alice@ga.test>\r\nTo: bob@evil.test\r\nSubject: {}\r\n\r\nHello.\r\n", id);
+std::string message(std::uint64_t id, std::size_t body_bytes = 0) {
+    std::string body(body_bytes, 'x');
+    for (std::size_t i = 998; i < body.size(); i += 1000) body[i - 1] = '\r', body[i] = '\n';
+    return fmt::format("SMTPsec-Used:\r\nFrom: Alice <alice@ga.test>\r\nTo: bob@evil.test\r\nSubject: {}\r\n\r\nHello.\r\n{}\r\n", id, body);
 }
 
 // Sends one Email per entry of `recipients` (ids 1, 2, ...) to evil.test on
 // one fresh Deliverer, pipelined on one connection, and waits for every report.
-Outcome send(const std::vector<std::vector<std::string>>& recipients, double wait = 20) {
+Outcome send(const std::vector<std::vector<std::string>>& recipients, double wait = 20,
+             std::vector<std::size_t> body_bytes = {}, long max_growth_kib = kMaxGrowthKiB) {
     auto& w = world();
     auto files = testpki::TestPki::write(w.ga_leaf, w.s.dir, "ga-sender");
     auto id = SigningIdentity::load(files.cert, files.key);
@@ -123,7 +126,7 @@ Outcome send(const std::vector<std::vector<std::string>>& recipients, double wai
         e.id = i + 1;
         e.domain = "evil.test";
         e.recipients = recipients[i];
-        e.message = Bytes::copy_of(message(e.id));
+        e.message = Bytes::copy_of(message(e.id, i < body_bytes.size() ? body_bytes[i] : 0));
         deliverer->deliver(std::move(e), [&out](outbound::DeliveryReport r) {
             ++out.calls[r.id];
             out.reports[r.id] = std::move(r);
@@ -137,7 +140,7 @@ Outcome send(const std::vector<std::vector<std::string>>& recipients, double wai
     INFO(out.details());
     REQUIRE(all);
     for (const auto& [i, n] : out.calls) CHECK(n == 1);
-    CHECK(out.growth_kib < kMaxGrowthKiB);
+    CHECK(out.growth_kib < max_growth_kib);
     return out;
 }
 
@@ -402,4 +405,24 @@ TEST_CASE("a close without answers defers every Email", "[integration][hostile-s
     CHECK(out.status(1, kBob) == RecipientStatus::temporary);
     CHECK(out.status(2, kCarol) == RecipientStatus::temporary);
     CHECK(out.seconds < kAnswerTimeout + 3);
+}
+
+TEST_CASE("an answer sent just before the server drops the connection while we still write is taken",
+          "[integration][hostile-server]") {
+    // The server answers the first Email and drops the TCP connection while
+    // the second (16 MiB) is still being written: the write fails, and the
+    // answer already in our socket buffer must still be read (tls::Stream),
+    // or the first Email is reported as never answered and sent twice.
+    auto& evil = *world().evil;
+    evil.reset_script();
+    evil.on_start = [](HostileServer::Peer& p) { p.send(Message{{}, ServerHello{0}}); };
+    evil.on_message = [](HostileServer::Peer& p, std::uint32_t n, const Message&) {
+        if (n != 1) return;
+        p.send_raw(delivered(1));
+        p.reset_after_write();
+    };
+    auto out = send({{kBob}, {kCarol}}, 20, {0, 16 << 20}, 256 * 1024);  // our own 16 MiB Email, in copies
+    INFO(out.details());
+    CHECK(out.status(1, kBob) == RecipientStatus::delivered);
+    CHECK(out.status(2, kCarol) == RecipientStatus::temporary);
 }
