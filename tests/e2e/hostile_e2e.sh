@@ -90,7 +90,9 @@ sleep 1
 ! grep -q "victim@outside.example" "$WORLD/pb/maillog" && [ -z "$(find_mail "$DAVE" case1)" ] &&
     ok "1: nothing for outside.example or insecure.test reached Postfix b.test" ||
     bad "1: the listener handed foreign recipients to Postfix (relay)"
-reply=$(swaks --server "$IPB:10026" --from alice@a.test --to victim@outside.example --quit-after RCPT 2>&1)
+# The service smtpsecd re-injects inbound SMTPsec mail into ([reinject]
+# inbound_address, 10027 in the world) must refuse to relay by itself.
+reply=$(swaks --server "$IPB:10027" --from alice@a.test --to victim@outside.example --quit-after RCPT 2>&1)
 grep -q "^<\*\* *5[0-9][0-9]" <<<"$reply" &&
     ok "1: the re-injection smtpd itself refuses to relay (defence in depth)" ||
     { bad "1: the re-injection smtpd accepts victim@outside.example"; grep "^<" <<<"$reply" | tail -3; }
