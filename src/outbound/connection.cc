@@ -90,7 +90,8 @@ void Connection::on_input() {
     guard_.run([&] { read_answers(); });
 }
 
-// D5: Errors that answer no Email are logged (bounded by the session).
+// Errors that answer no Email are logged (bounded by the session;
+// docs/protocol.md, Session).
 void Connection::log_notes() {
     for (const auto& note : session_.notes()) log::info("SMTPsec connection to {}: {}", server(), note);
     session_.notes().clear();
@@ -101,16 +102,24 @@ void Connection::read_answers() {
     while (auto event = framer_.next()) session_.on_event(std::move(*event));
     log_notes();
     if (session_.failed()) {
-        // Deliver the answers that did arrive before giving up.
-        while (auto a = session_.take_answer()) owner_.on_answer(*this, std::move(*a));
+        // Deliver the answers that did arrive before giving up (the Owner
+        // may abort on one of them: the rest are then unanswered).
+        while (!finished_) {
+            auto a = session_.take_answer();
+            if (!a) break;
+            owner_.on_answer(*this, std::move(*a));
+        }
         fail(session_.failure());
         return;
     }
     flush_session();
     if (!was_established && session_.established()) {
         arm_deadline();
-        owner_.on_established(*this);  // may send(); must be the last thing touching state
-        return;
+        owner_.on_established(*this);  // may send()
+        if (finished_) return;
+        // Answers read in the same flight as the ServerHello are taken now:
+        // left in the session, they would wait for more input that may never
+        // come, and their Emails would be reported by nobody.
     }
     bool answered = false;
     while (auto a = session_.take_answer()) {
@@ -163,7 +172,13 @@ void Connection::fail(const std::string& reason) {
     deadline_.stop();
     connect_watch_.stop();
     stream_.reset();
-    owner_.on_closed(*this, session_.established(), reason, session_.abandon());
+    owner_.on_closed(*this, session_.established(), reason, unanswered());
+}
+
+std::vector<std::uint64_t> Connection::unanswered() {
+    auto ids = session_.abandon();
+    while (auto a = session_.take_answer()) ids.push_back(a->id);
+    return ids;
 }
 
 void Connection::on_closed(bool clean, const std::string& reason) {
@@ -173,7 +188,7 @@ void Connection::on_closed(bool clean, const std::string& reason) {
         deadline_.stop();
         bool orderly = clean && closing_ && session_.in_flight() == 0;
         auto established = session_.established();
-        auto abandoned = session_.abandon();
+        auto abandoned = unanswered();
         owner_.on_closed(*this, established, orderly ? "closed" : reason, std::move(abandoned));
     });
 }

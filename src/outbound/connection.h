@@ -65,6 +65,10 @@ public:
     void send(std::uint64_t id, Message email);
     // Closes in order once every Email is answered.
     void close_when_idle();
+    // Ends the connection now, as a protocol failure of the server: the
+    // Owner gets on_closed() with every Email not yet answered (an answer
+    // it was handed before is its own). Safe from inside on_answer().
+    void abort(const std::string& reason) { fail(reason); }
 
     bool established() const { return session_.established() && !session_.failed(); }
     std::size_t in_flight() const { return session_.in_flight(); }
@@ -98,6 +102,9 @@ private:
     void flush_session();
     void arm_deadline();
     void fail(const std::string& reason);
+    // Every Email not yet handed to the Owner: in flight, queued, or
+    // answered but not yet taken from the session.
+    std::vector<std::uint64_t> unanswered();
 
     event::Loop& loop_;
     event::FaultGuard guard_;

@@ -247,6 +247,14 @@ void Deliverer::on_established(Connection&) {}
 void Deliverer::on_answer(Connection& c, session::EmailAnswer answer) {
     auto it = jobs_.find(answer.id);
     if (it == jobs_.end()) return;
+    if (auto problem = answer_problem(it->second.email, answer)) {
+        // Not an answer we can act on (outcome.h): deferred, never delivered,
+        // and the connection ends as for any other protocol failure.
+        auto reason = fmt::format("{}: the server sent {}", c.server(), *problem);
+        finish(answer.id, all_recipients(it->second.email, RecipientStatus::temporary, reason), c.server());
+        c.abort(reason);
+        return;
+    }
     auto outcomes = outcomes_for(it->second.email, answer, c.server());
     finish(answer.id, std::move(outcomes), c.server());
 }

@@ -3,9 +3,8 @@
 
 #include <fmt/core.h>
 
-#include <algorithm>
+#include <set>
 
-#include "imf/header_section.h"
 
 namespace smtpsec::outbound {
 std::string_view name_of(RecipientStatus status) {
@@ -16,6 +15,32 @@ std::string_view name_of(RecipientStatus status) {
     case RecipientStatus::use_smtp: return "use_smtp";
     }
     return "?";
+}
+
+namespace {
+// An address as imf::same_address compares it: the local part exact, the
+// domain in ASCII lower case. A set of these makes a list of 65,535 unknown
+// addresses cost log(n) per recipient instead of a scan.
+std::string comparable(std::string_view address) {
+    std::string out(address);
+    auto at = out.rfind('@');
+    if (at == std::string::npos) return out;
+    for (auto i = at + 1; i < out.size(); ++i)
+        if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
+    return out;
+}
+}  // namespace
+
+std::optional<std::string> answer_problem(const OutboundEmail& email, const session::EmailAnswer& answer) {
+    if (!answer.error || *answer.error != ErrorCode::unknown_address) return std::nullopt;
+    if (answer.unknown.empty()) return "an unknown_address naming no address";
+    std::set<std::string> ours;
+    for (const auto& r : email.recipients) ours.insert(comparable(r));
+    for (const auto& u : answer.unknown)
+        if (!ours.count(comparable(u)))
+            return fmt::format("an unknown_address naming {}, not a recipient of that Email",
+                               u.substr(0, 256));
+    return std::nullopt;
 }
 
 std::vector<RecipientOutcome> all_recipients(const OutboundEmail& email, RecipientStatus status,
@@ -34,9 +59,10 @@ std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email,
     auto code = *answer.error;
     if (code == ErrorCode::unknown_address) {
         std::vector<RecipientOutcome> out;
+        std::set<std::string> unknowns;
+        for (const auto& u : answer.unknown) unknowns.insert(comparable(u));
         for (const auto& r : email.recipients) {
-            bool unknown = std::any_of(answer.unknown.begin(), answer.unknown.end(),
-                                       [&](const std::string& u) { return imf::same_address(u, r); });
+            bool unknown = unknowns.count(comparable(r)) > 0;
             out.push_back({r, unknown ? RecipientStatus::permanent : RecipientStatus::delivered,
                            unknown ? fmt::format("{} answered unknown_address", server)
                                    : fmt::format("{} delivered (others unknown)", server)});

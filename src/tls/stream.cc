@@ -126,6 +126,12 @@ bool Stream::do_write() {
         std::size_t n = std::min(kWriteSlice, front.size() - out_sent_);
         auto r = conn_.write({front.data() + out_sent_, n});
         if (!r) {
+            // The peer may have answered and closed while we were still
+            // writing (a server ending the session, D2/D6): what it sent
+            // before is still readable and must reach the handler first.
+            auto alive = alive_;
+            if (state_ == State::open && !paused_) do_read();
+            if (!*alive) return false;
             close(false, r.error());
             return false;
         }
