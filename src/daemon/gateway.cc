@@ -62,6 +62,18 @@ Gateway::Gateway(Config config)
     for (int i = 0; i < kInjectors; ++i)
         injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_)));
     build_inbound();
+    // Privileges go once the listener is bound (a port below 1024 needs
+    // root), before the spool and the milter socket are opened: both belong
+    // to the daemon's user (the spool 0700, the Debian socket directory
+    // smtpsec:postfix 0750), and a root held by a capability bounding set
+    // without CAP_DAC_OVERRIDE (a unit's sandbox) could not open them.
+    // The pid file goes first, where root may write (/run).
+    pid_file_ = PidFile(config_.daemon.pid_file);
+    if (!config_.daemon.user.empty()) {
+        const auto account = lookup_account(config_.daemon.user, config_.daemon.group);
+        give_to(config_.queue.directory, account);
+        drop_privileges(account);
+    }
     queue_ = std::make_unique<QueueSide>(loop_, config_, *signers_);
     milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_);
 }
@@ -89,14 +101,6 @@ void Gateway::build_inbound() {
 }
 
 int Gateway::run(const std::function<void()>& ready) {
-    // The pid file goes where root may write (/run); the spool, created as
-    // root if it was missing, must belong to the user we become.
-    pid_file_ = PidFile(config_.daemon.pid_file);
-    if (!config_.daemon.user.empty()) {
-        const auto account = lookup_account(config_.daemon.user, config_.daemon.group);
-        give_to(config_.queue.directory, account);
-        drop_privileges(account);
-    }
     for (auto* w : {&on_hup_, &on_term_, &on_int_, &on_usr1_}) w->start();
     queue_->start();
     milter_->start();
