@@ -11,6 +11,7 @@
 #include "daemon/milter_side.h"
 #include "daemon/privileges.h"
 #include "daemon/queue_side.h"
+#include "daemon/service_notify.h"
 #include "log/log.h"
 
 namespace smtpsec::daemon {
@@ -121,6 +122,11 @@ void Gateway::log_warnings(const Config& config) const {
 void Gateway::reload() {
     if (draining_) return;
     log::info("SIGHUP: reloading {}", config_.file);
+    // systemd (Type=notify) waits for the READY=1 that follows, whatever the outcome.
+    notify_service_manager("RELOADING=1");
+    struct Ready {
+        ~Ready() { notify_service_manager("READY=1"); }
+    } ready_again;
     auto loaded = load_config(config_.file);
     if (!loaded) {
         for (const auto& p : loaded.error()) log::error("{}", p.to_string());
@@ -169,6 +175,7 @@ void Gateway::reload() {
 void Gateway::drain() {
     if (draining_) return;
     draining_ = true;
+    notify_service_manager("STOPPING=1");
     log::info("draining: no new connections; finishing what is in flight");
     // The listening sockets close first: from here a connect is refused.
     if (listener_) listener_->stop_accepting();

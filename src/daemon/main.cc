@@ -18,6 +18,7 @@
 
 #include "daemon/config.h"
 #include "daemon/detach.h"
+#include "daemon/service_notify.h"
 #include "daemon/gateway.h"
 #include "log/log.h"
 
@@ -85,7 +86,10 @@ int main(int argc, char** argv) {
         std::optional<daemon::Detacher> detached;
         if (!foreground) detached.emplace();
         daemon::Gateway gateway(std::move(*loaded));
-        return gateway.run([&] { if (detached) detached->ready(); });
+        return gateway.run([&] {
+            if (detached) detached->ready();
+            daemon::notify_service_manager("READY=1");
+        });
     } catch (const std::exception& e) {
         log::error("not started: {}", e.what());
         if (!foreground) std::fprintf(stderr, "smtpsecd: not started: %s\n", e.what());

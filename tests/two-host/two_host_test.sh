@@ -263,8 +263,10 @@ for h in a b; do
     run_block $h start && ok "host $h: README start: smtpsecd active" ||
         { fail "host $h: README start"; cat "$WORK/$h/block-start.out"; on $h "journalctl -u smtpsecd --no-pager | tail -20"; }
 done
-check "host b: the socket directory was made at start (Postfix installed later)" \
-    on b "[ \"\$(stat -c %U:%G:%a /var/spool/postfix/smtpsecd)\" = smtpsec:postfix:750 ] && [ -S /var/spool/postfix/smtpsecd/milter.sock ]"
+# Type=notify: once systemctl start returned, the milter socket listens.
+on b "[ \"\$(stat -c %U:%G:%a /var/spool/postfix/smtpsecd)\" = smtpsec:postfix:750 ] && [ -S /var/spool/postfix/smtpsecd/milter.sock ]" &&
+    ok "host b: the socket directory was made at start (Postfix installed later), the socket listens" ||
+    fail "host b: socket directory: $(on b 'ls -la /var/spool/postfix/smtpsecd; id smtpsec' 2>&1 | tr '\n' ' ')"
 for h in a b; do
     pid=$(on $h "systemctl show -p MainPID --value smtpsecd")
     check "host $h: smtpsecd runs as smtpsec with no capability" \
@@ -391,7 +393,7 @@ status=$(on a "systemctl show -p ExecMainStatus --value smtpsecd"); restarts=$(o
 [ "$status" = 1 ] && [ "$restarts" = 0 ] && on a "systemctl is-failed --quiet smtpsecd" &&
     ok "exit 1 (a config with problems) is not restarted" || fail "exit 1: status $status, $restarts restarts"
 on a "cp /root/good.conf /etc/smtpsec/smtpsecd.conf; sleep 0.5; systemctl reset-failed smtpsecd; systemctl start smtpsecd; sleep 1; systemctl is-active --quiet smtpsecd" ||
-    fail "smtpsecd did not start again"
+    { fail "smtpsecd did not start again"; on a "journalctl -u smtpsecd --no-pager | tail -8"; }
 
 # --- Upgrade: the same package again restarts the daemon.
 pid_before=$(on a "systemctl show -p MainPID --value smtpsecd")
