@@ -379,7 +379,7 @@ check "no stale pid file or socket in /run/smtpsecd" on a "[ ! -e /run/smtpsecd/
 
 # --- A start-up error (exit 78: the listener's port is taken) is not
 # restarted in a loop.
-on a "setsid perl -MIO::Socket::INET -e '\$s = IO::Socket::INET->new(LocalAddr => \"0.0.0.0:4650\", Listen => 1, ReuseAddr => 1) or die; sleep 30' >/dev/null 2>&1 < /dev/null & echo \$! > /root/squatter.pid; sleep 1"
+on a "setsid perl -MIO::Socket::INET -e '\$s = IO::Socket::INET->new(LocalAddr => \"0.0.0.0:4650\", Listen => 1, ReuseAddr => 1) or die; open(my \$f, \">\", \"/root/squatter.pid\"); print \$f \$\$; close \$f; sleep 30' >/dev/null 2>&1 < /dev/null & sleep 1"
 on a "systemctl start smtpsecd" >/dev/null 2>&1
 sleep 7
 status=$(on a "systemctl show -p ExecMainStatus --value smtpsecd"); restarts=$(on a "systemctl show -p NRestarts --value smtpsecd")
