@@ -366,8 +366,10 @@ on b "systemctl start smtpsecd"
 on a "smtpsec-queue flush" >/dev/null 2>&1
 if wait_mail b bob queued 40; then ok "queued mail delivered after smtpsec-queue operations as root"; else
     fail "queued mail not delivered after smtpsec-queue as root"; on a "journalctl -u smtpsecd --no-pager | tail -8"; fi
-on a "journalctl -u smtpsecd --no-pager | grep -q 'Permission denied'" && fail "host a: the daemon logged Permission denied" ||
-    ok "host a: no Permission denied in the daemon's log"
+# (Not every "Permission denied": the reload with a root-only key logs one.)
+on a "journalctl -u smtpsecd --no-pager | grep -E 'queue: .*Permission denied|cannot record'" &&
+    fail "host a: the daemon could not write its queue after smtpsec-queue ran as root" ||
+    ok "host a: the daemon wrote its queue after smtpsec-queue ran as root"
 
 # --- Stop drains; nothing stale is left in /run.
 if on a "systemctl stop smtpsecd" && on a "journalctl -u smtpsecd --no-pager -o cat | grep -q 'draining'" &&
