@@ -22,7 +22,7 @@ ok "built $(basename "$deb")"
 
 # No error or warning even with --pedantic (issue 14); the informational
 # and pedantic tags left are listed.
-lintian --pedantic --no-tag-display-limit "$deb" > "$WORK/lintian.txt" 2>&1
+lintian --pedantic -I --tag-display-limit 0 "$deb" > "$WORK/lintian.txt" 2>&1
 if grep -q "^[EW]: " "$WORK/lintian.txt"; then fail "lintian errors or warnings:"; grep "^[EW]: " "$WORK/lintian.txt"; else
     ok "lintian --pedantic: no errors, no warnings; left: $(grep -E '^[IP]: ' "$WORK/lintian.txt" | cut -d' ' -f3 | sort -u | tr '\n' ' ')"; fi
 
@@ -32,7 +32,7 @@ ok "installed"
 for f in /usr/sbin/smtpsecd /usr/bin/smtpsec-check /usr/bin/smtpsec-dns /usr/bin/smtpsec-queue /usr/bin/smtpsec-dump \
          /usr/share/man/man8/smtpsecd.8.gz /usr/share/man/man5/smtpsecd.conf.5.gz /usr/share/man/man1/smtpsec-dns.1.gz \
          /usr/share/man/man1/smtpsec-queue.1.gz /lib/systemd/system/smtpsecd.service \
-         /usr/share/doc/smtpsec-gateway/examples/smtpsecd.conf.example /usr/share/doc/smtpsec-gateway/README.Debian \
+         /usr/share/doc/smtpsec-gateway/examples/smtpsecd.conf.example /usr/share/doc/smtpsec-gateway/README.Debian.gz \
          /usr/share/doc/smtpsec-gateway/README.md.gz /usr/libexec/smtpsec-gateway/certbot-deploy-hook \
          /usr/libexec/smtpsec-gateway/smtpsecd-postfix-chroot; do
     [ -e "$f" ] || fail "missing $f"
