@@ -13,6 +13,7 @@
 #include "daemon/milter_side.h"
 #include "daemon/privileges.h"
 #include "daemon/queue_side.h"
+#include "daemon/service_notify.h"
 #include "log/log.h"
 
 namespace smtpsec::daemon {
@@ -65,6 +66,18 @@ Gateway::Gateway(Config config)
     for (int i = 0; i < kInjectors; ++i)
         injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_, config_.reinject.inbound_address)));
     build_inbound();
+    // Privileges go once the listener is bound (a port below 1024 needs
+    // root), before the spool and the milter socket are opened: both belong
+    // to the daemon's user (the spool 0700, the Debian socket directory
+    // smtpsec:postfix 0750), and a root held by a capability bounding set
+    // without CAP_DAC_OVERRIDE (a unit's sandbox) could not open them.
+    // The pid file goes first, where root may write (/run).
+    pid_file_ = PidFile(config_.daemon.pid_file);
+    if (!config_.daemon.user.empty()) {
+        const auto account = lookup_account(config_.daemon.user, config_.daemon.group);
+        give_to(config_.queue.directory, account);
+        drop_privileges(account);
+    }
     queue_ = std::make_unique<QueueSide>(loop_, config_, *signers_);
     milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_);
 }
@@ -97,14 +110,6 @@ void Gateway::build_inbound() {
 }
 
 int Gateway::run(const std::function<void()>& ready) {
-    // The pid file goes where root may write (/run); the spool, created as
-    // root if it was missing, must belong to the user we become.
-    pid_file_ = PidFile(config_.daemon.pid_file);
-    if (!config_.daemon.user.empty()) {
-        const auto account = lookup_account(config_.daemon.user, config_.daemon.group);
-        give_to(config_.queue.directory, account);
-        drop_privileges(account);
-    }
     for (auto* w : {&on_hup_, &on_term_, &on_int_, &on_usr1_}) w->start();
     queue_->start();
     milter_->start();
@@ -125,6 +130,11 @@ void Gateway::log_warnings(const Config& config) const {
 void Gateway::reload() {
     if (draining_) return;
     log::info("SIGHUP: reloading {}", config_.file);
+    // systemd (Type=notify) waits for the READY=1 that follows, whatever the outcome.
+    notify_service_manager("RELOADING=1");
+    struct Ready {
+        ~Ready() { notify_service_manager("READY=1"); }
+    } ready_again;
     auto loaded = load_config(config_.file);
     if (!loaded) {
         for (const auto& p : loaded.error()) log::error("{}", p.to_string());
@@ -174,6 +184,7 @@ void Gateway::reload() {
 void Gateway::drain() {
     if (draining_) return;
     draining_ = true;
+    notify_service_manager("STOPPING=1");
     log::info("draining: no new connections; finishing what is in flight");
     // The listening sockets close first: from here a connect is refused.
     if (listener_) listener_->stop_accepting();

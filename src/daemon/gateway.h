@@ -35,13 +35,13 @@ class QueueSide;
 
 class Gateway {
 public:
-    // Builds and binds everything. Throws std::runtime_error with the reason
-    // on any start-up failure.
+    // Builds everything, binds the listener, writes the pid file, drops
+    // privileges, then opens the spool and the milter socket as the daemon's
+    // user. Throws std::runtime_error with the reason on any start-up failure.
     explicit Gateway(Config config);
     ~Gateway();
 
-    // Drops privileges (after binding), writes the pid file, starts the
-    // milter and the queue, calls `ready` and runs until drained. Returns
+    // Starts the milter and the queue, calls `ready` and runs until drained. Returns
     // the exit status.
     int run(const std::function<void()>& ready);
 

@@ -19,6 +19,7 @@
 #include "daemon/config.h"
 #include "daemon/config_as_user.h"
 #include "daemon/detach.h"
+#include "daemon/service_notify.h"
 #include "daemon/gateway.h"
 #include "daemon/layer_settings.h"
 #include "daemon/milter_side.h"
@@ -121,7 +122,10 @@ int main(int argc, char** argv) {
         std::optional<daemon::Detacher> detached;
         if (!foreground) detached.emplace();
         daemon::Gateway gateway(std::move(*loaded));
-        return gateway.run([&] { if (detached) detached->ready(); });
+        return gateway.run([&] {
+            if (detached) detached->ready();
+            daemon::notify_service_manager("READY=1");
+        });
     } catch (const std::exception& e) {
         log::error("not started: {}", e.what());
         if (!foreground) std::fprintf(stderr, "smtpsecd: not started: %s\n", e.what());

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <grp.h>
+#include <sys/stat.h>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -38,6 +39,17 @@ void give_to(const std::string& directory, const Account& account) {
             throw std::runtime_error(fmt::format("{}: cannot give it to {}: {}", p.string(), account.name,
                                                  std::strerror(errno)));
     };
+    // A spool already owned by the account is left alone: a root held by a
+    // capability bounding set without CAP_DAC_READ_SEARCH (a systemd unit's
+    // sandbox) could not even list a 0700 directory of another user.
+    // A missing one is made here, so that the user can fill it in.
+    struct stat st {};
+    if (::stat(directory.c_str(), &st) != 0) {
+        if (errno != ENOENT || ::mkdir(directory.c_str(), 0700) != 0)
+            throw std::runtime_error(fmt::format("{}: {}", directory, std::strerror(errno)));
+    } else if (st.st_uid == account.uid && st.st_gid == account.gid) {
+        return;
+    }
     own(directory);
     for (const auto& entry : std::filesystem::directory_iterator(directory)) {
         own(entry.path());

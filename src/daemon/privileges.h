@@ -22,7 +22,8 @@ struct Account {
 Account lookup_account(const std::string& user, const std::string& group);
 
 // Makes `directory` and everything in it, two levels deep (the spool's
-// layout), belong to `account`, when running as root. Throws
+// layout), belong to `account`, when running as root; makes it (0700) if
+// missing; leaves it alone if it already belongs to `account`. Throws
 // std::runtime_error naming the path on failure.
 void give_to(const std::string& directory, const Account& account);
 

@@ -216,13 +216,31 @@ Expected<bool, std::string> Milter::open(std::shared_ptr<const MilterSettings> s
     smfi_settimeout(static_cast<int>(settings->timeout.count()));
     conn_ = settings->socket;
     timeout_ = static_cast<int>(settings->timeout.count());
-    if (smfi_opensocket(true) != MI_SUCCESS)
-        return Unexpected<std::string>{"cannot listen on milter socket " + settings->socket};
     const std::string& spec = settings->socket;
     std::string path;
     if (spec.starts_with("local:")) path = spec.substr(6);
     else if (spec.starts_with("unix:")) path = spec.substr(5);
     else if (!spec.empty() && spec.front() == '/') path = spec;
+    // libmilter says why only to syslog, and not always: the likely causes
+    // of a local socket (its directory missing or not writable by the
+    // daemon's user) are checked here so that the error names them.
+    if (!path.empty()) {
+        const auto slash = path.rfind('/');
+        const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+        struct stat st {};
+        int error = 0;
+        if (::stat(dir.c_str(), &st) != 0) error = errno;
+        else if (!S_ISDIR(st.st_mode)) error = ENOTDIR;
+        else if (::access(dir.c_str(), W_OK | X_OK) != 0) error = errno;
+        if (error != 0)
+            return Unexpected<std::string>{fmt::format("cannot listen: {}: {}", dir, std::strerror(error))};
+    }
+    errno = 0;
+    if (smfi_opensocket(true) != MI_SUCCESS) {
+        const int error = errno;
+        return Unexpected<std::string>{
+            fmt::format("cannot listen: {}", error != 0 ? std::strerror(error) : "refused by libmilter")};
+    }
     if (!path.empty()) {
         if (::chmod(path.c_str(), settings->socket_mode) != 0)
             return Unexpected<std::string>{fmt::format("chmod {}: {}", path, std::strerror(errno))};

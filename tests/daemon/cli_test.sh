@@ -242,5 +242,14 @@ else
     [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 fi
 
+# 5. A milter socket whose directory cannot hold it (here a regular file):
+# the reason names it and the system's error (issue 14 saw no errno).
+: > "$DIR/not-a-dir"
+write "2=socket = \"local:$DIR/not-a-dir/milter.sock\"" '9=addresses = []'
+err=$(timeout 10 "$SMTPSECD" -f -c "$CONF" 2>&1 >/dev/null); status=$?
+if [ $status -ne 0 ] && grep -qi "not-a-dir.*not a directory" <<<"$err"; then
+    ok "a milter socket in a non-directory: exit $status, reason: $(grep -i 'not a directory' <<<"$err" | tail -1)"
+else bad "a milter socket in a non-directory: exit $status: $err"; fi
+
 echo "passed $passed, failed $failed"
 [ "$failed" -eq 0 ]

@@ -66,6 +66,9 @@ world_gateway_config() {  # NAME DOMAIN IP EXTRA...
     local name=$1 domain=$2 ip=$3; shift 3
     local d="$WORLD/$name"
     mkdir -p "$d/spool"
+    # The daemon opens its spool and milter socket after dropping to its
+    # user: both directories are that user's.
+    [ -n "$(world_user "$name")" ] && chown "$(world_user "$name")" "$d" "$d/spool"
     cat > "$d/smtpsecd.conf" <<CONF
 # smtpsecd for $domain, written by tests/e2e/world.sh
 [milter]
