@@ -92,7 +92,7 @@ FileProblem check_socket_directory(const std::string& socket_path) {
     if (errno != ENOENT) return fmt::format("cannot access \"{}\": {}", dir.string(), std::strerror(errno));
     if (dir.parent_path() == "/run" || dir.parent_path() == "/var/run") return std::nullopt;
     return fmt::format("the socket's directory \"{}\" does not exist (smtpsecd does not create it; for "
-                       "Postfix's chroot: install -d -o root -g postfix -m 0750 {})",
+                       "Postfix's chroot: install -d -o smtpsec -g postfix -m 0750 {})",
                        dir.string(), dir.string());
 }
 

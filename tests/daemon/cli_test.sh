@@ -134,7 +134,7 @@ $(at 18 '[daemon] user: no such user "no-such-user-smtpsec"')"
 write '2=socket_mode = 0660'
 check "an unquoted octal socket_mode: the TOML message and a hint to quote it" 1 "$(at 2 'Error while parsing decimal integer: leading zeroes are prohibited (a number cannot start with 0 in TOML: write a file mode as a string, e.g. socket_mode = "0660")')"
 write "2=socket = \"local:$DIR/no-such-dir/milter.sock\""
-check "the milter socket's directory does not exist" 1 "$(at 2 "[milter] socket: the socket's directory \"$DIR/no-such-dir\" does not exist (smtpsecd does not create it; for Postfix's chroot: install -d -o root -g postfix -m 0750 $DIR/no-such-dir)")"
+check "the milter socket's directory does not exist" 1 "$(at 2 "[milter] socket: the socket's directory \"$DIR/no-such-dir\" does not exist (smtpsecd does not create it; for Postfix's chroot: install -d -o smtpsec -g postfix -m 0750 $DIR/no-such-dir)")"
 
 # A CT log list that parses as JSON but that a reload refuses (a log's id is not
 # 32 bytes): -n builds the same trust policy and refuses it too.

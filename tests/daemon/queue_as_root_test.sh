@@ -9,13 +9,13 @@
 # tool that cannot act (run as a user who cannot reach the spool) says so
 # and exits non-zero instead of "held 1 entry".
 #
-#   queue_as_root_test.sh BUILD_DIR   (WORLD_IP_A/WORLD_IP_B: default 127.0.0.14/15)
+#   queue_as_root_test.sh BUILD_DIR   (WORLD_IP_A/WORLD_IP_B: default 127.0.0.18/19)
 set -uo pipefail
 BUILD=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../e2e/world.sh
 source "$HERE/../e2e/world.sh"
-export WORLD_IP_A=${WORLD_IP_A:-127.0.0.14} WORLD_IP_B=${WORLD_IP_B:-127.0.0.15}
+export WORLD_IP_A=${WORLD_IP_A:-127.0.0.18} WORLD_IP_B=${WORLD_IP_B:-127.0.0.19}
 export WORLD_USER_GA=nobody
 DIR=$(mktemp -d /tmp/smtpsec-qroot.XXXXXX)
 chmod 0755 "$DIR"  # Postfix (user postfix) and ga (nobody) work below it
