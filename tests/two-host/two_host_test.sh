@@ -168,6 +168,20 @@ for h in a b; do
         sleep 0.1
     done
     state=$(on $h "timeout 60 systemctl is-system-running --wait" 2>&1)
+    if [ "$state" = degraded ]; then
+        # Seen once in a clean CI run: systemd-user-sessions.service failed at
+        # boot in one host and not in the other (nothing of ours runs yet). Its
+        # journal goes to the log; each failed unit is started once more, and
+        # the system must then be running.
+        failed_units=$(on $h "systemctl list-units --failed --plain --no-legend | cut -d' ' -f1")
+        for u in $failed_units; do
+            echo "host $h: $u failed at boot:"
+            on $h "journalctl -b -u $u --no-pager | tail -n 5"
+            on $h "systemctl reset-failed $u; systemctl start $u" || true
+        done
+        state=$(on $h "timeout 30 systemctl is-system-running --wait" 2>&1)
+        [ "$state" = running ] && echo "host $h: running after starting again: $failed_units"
+    fi
     [ "$state" = running ] && ok "host $h: systemd is PID 1, system $state ($(elapsed))" ||
         { fail "host $h: system $state"; on $h "systemctl --failed --no-pager"; }
 done
