@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include <cstring>
+#include <utility>
 
 #include "log/log.h"
 
@@ -19,7 +20,10 @@ Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings
     : loop_(loop),
       guard_([this](const std::string& what) {
           log::error("SMTPsec connection to {}: internal fault: {}", server(), what);
-          fail("internal fault: " + what);
+          // An Email whose answer the Owner was handling when the fault
+          // came may not have been reported: it is abandoned with the rest
+          // (an Owner that did report it ignores an id it no longer has).
+          fail("internal fault: " + what, std::exchange(answering_, std::nullopt));
       }),
       owner_(owner),
       settings_(settings),
@@ -107,7 +111,7 @@ void Connection::read_answers() {
         while (!finished_) {
             auto a = session_.take_answer();
             if (!a) break;
-            owner_.on_answer(*this, std::move(*a));
+            hand_over(std::move(*a));
         }
         fail(session_.failure());
         return;
@@ -124,10 +128,18 @@ void Connection::read_answers() {
     bool answered = false;
     while (auto a = session_.take_answer()) {
         answered = true;
-        owner_.on_answer(*this, std::move(*a));
+        hand_over(std::move(*a));
         if (finished_) return;
     }
     if (answered) arm_deadline();
+}
+
+// An answer taken from the session is no longer among its unanswered
+// Emails: until the Owner returns, answering_ keeps it for a fault.
+void Connection::hand_over(session::EmailAnswer answer) {
+    answering_ = answer.id;
+    owner_.on_answer(*this, std::move(answer));
+    answering_.reset();
 }
 
 void Connection::send(std::uint64_t id, Message email) {
@@ -166,13 +178,15 @@ void Connection::close_when_idle() {
 
 void Connection::on_output_drained() {}
 
-void Connection::fail(const std::string& reason) {
+void Connection::fail(const std::string& reason, std::optional<std::uint64_t> also_lost) {
     if (finished_) return;
     finished_ = true;
     deadline_.stop();
     connect_watch_.stop();
     stream_.reset();
-    owner_.on_closed(*this, session_.established(), reason, unanswered());
+    auto lost = unanswered();
+    if (also_lost) lost.insert(lost.begin(), *also_lost);
+    owner_.on_closed(*this, session_.established(), reason, std::move(lost));
 }
 
 std::vector<std::uint64_t> Connection::unanswered() {

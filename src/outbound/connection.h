@@ -53,7 +53,9 @@ public:
         virtual void on_established(Connection& c) = 0;
         virtual void on_answer(Connection& c, session::EmailAnswer answer) = 0;
         // The connection is finished. `established`: the session had started;
-        // `abandoned`: Emails sent or queued and never answered.
+        // `abandoned`: Emails sent or queued and never answered, and after
+        // an internal fault the one whose on_answer() it interrupted (the
+        // Owner skips an id it has already reported).
         virtual void on_closed(Connection& c, bool established, const std::string& reason,
                                std::vector<std::uint64_t> abandoned) = 0;
     };
@@ -101,7 +103,10 @@ private:
     void on_output_drained() override;
     void flush_session();
     void arm_deadline();
-    void fail(const std::string& reason);
+    // `also_lost`: an Email taken from the session but possibly not
+    // reported (a fault inside the Owner's on_answer), abandoned first.
+    void fail(const std::string& reason, std::optional<std::uint64_t> also_lost = std::nullopt);
+    void hand_over(session::EmailAnswer answer);
     // Every Email not yet handed to the Owner: in flight, queued, or
     // answered but not yet taken from the session.
     std::vector<std::uint64_t> unanswered();
@@ -121,6 +126,7 @@ private:
     bool closing_ = false;
     bool finished_ = false;
     std::uint32_t emails_given_ = 0;
+    std::optional<std::uint64_t> answering_;  // the answer the Owner is handling
 };
 
 }  // namespace smtpsec::outbound

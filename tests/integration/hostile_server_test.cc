@@ -19,6 +19,8 @@
 #include <fstream>
 
 #include "hostile_server.h"
+#include "outbound/connection.h"
+#include "outbound/sign_email.h"
 #include "raw_client.h"
 #include "sites.h"
 
@@ -425,4 +427,59 @@ TEST_CASE("an answer sent just before the server drops the connection while we s
     INFO(out.details());
     CHECK(out.status(1, kBob) == RecipientStatus::delivered);
     CHECK(out.status(2, kCarol) == RecipientStatus::temporary);
+}
+
+TEST_CASE("a fault while the Owner handles an answer: that Email is abandoned with the rest, not forgotten",
+          "[integration][hostile-server]") {
+    // The Owner's on_answer throws before it reported the Email (as a fault
+    // in the Deliverer's own code would). The connection's guard ends the
+    // connection; the answer was already taken from the session, so unless
+    // the connection lists it in on_closed nobody would ever report it and
+    // its queue entry would wait for ever.
+    auto& w = world();
+    answer_with([](std::uint32_t n) { return Frames{delivered(n)}; });
+    auto files = testpki::TestPki::write(w.ga_leaf, w.s.dir, "ga-sender");
+    auto id = SigningIdentity::load(files.cert, files.key);
+    REQUIRE(id);
+    auto creds = tls::Credentials::client();
+    REQUIRE(creds);
+    outbound::ConnectionSettings settings{*creds, w.s.policy, id->chain, {}};
+    settings.timeouts.connect = kConnectTimeout;
+    settings.timeouts.answer = kAnswerTimeout;
+    settings.timeouts.idle = 0.5;
+
+    struct Owner final : outbound::Connection::Owner {
+        std::vector<std::uint64_t> answered, abandoned;
+        bool closed = false;
+        void on_established(outbound::Connection&) override {}
+        void on_answer(outbound::Connection&, session::EmailAnswer a) override {
+            if (a.id == 2) throw std::runtime_error("a fault in the Owner");
+            answered.push_back(a.id);
+        }
+        void on_closed(outbound::Connection&, bool, const std::string&, std::vector<std::uint64_t> ids) override {
+            closed = true;
+            abandoned = std::move(ids);
+        }
+    } owner;
+    auto at = net::Endpoint::parse("127.0.0.1", w.evil->port());
+    REQUIRE(at);
+    outbound::Connection c(w.s.loop, owner, settings,
+                           outbound::Target{"evil.test", "mx.evil.test", w.evil->port(), {}, *at});
+    c.start();
+    for (std::uint64_t n = 1; n <= 3; ++n) {
+        outbound::OutboundEmail e;
+        e.id = n;
+        e.domain = "evil.test";
+        e.recipients = {kBob};
+        e.message = Bytes::copy_of(message(n));
+        auto signed_email = outbound::sign_email(id->key, e);
+        REQUIRE(signed_email);
+        c.send(n, std::move(*signed_email));
+    }
+    REQUIRE(run_until(w.s.loop, [&] { return owner.closed; }, 20));
+    INFO("answered " << owner.answered.size() << ", abandoned " << owner.abandoned.size());
+    // Email 1 was answered; 2's answer was being handled when the fault came;
+    // 3 is either unanswered or answered and not yet handed over.
+    CHECK(owner.answered == std::vector<std::uint64_t>{1});
+    CHECK(owner.abandoned == std::vector<std::uint64_t>{2, 3});
 }
