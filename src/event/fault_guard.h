@@ -17,10 +17,34 @@
 
 #include <exception>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
 namespace smtpsec::event {
+
+// Runs `body` and returns what it threw, described, or nothing: the one
+// place that turns an exception into text, for FaultGuard and for the
+// objects that serve many peers and contain a fault themselves (the MTA
+// injector, the Deliverer, tls::Stream).
+template <class F>
+std::optional<std::string> fault_of(F&& body) noexcept {
+    try {
+        std::forward<F>(body)();
+        return std::nullopt;
+    } catch (const std::exception& e) {
+        try {
+            return std::string(e.what());
+        } catch (...) {
+        }
+    } catch (...) {
+        try {
+            return std::string("an exception that is not a std::exception");
+        } catch (...) {
+        }
+    }
+    return std::string();  // no memory even for the description
+}
 
 class FaultGuard {
 public:
@@ -35,20 +59,14 @@ public:
     template <class F>
     void run(F&& body) noexcept {
         if (faulted_) return;
-        try {
-            std::forward<F>(body)();
-        } catch (const std::exception& e) {
-            report(e.what());
-        } catch (...) {
-            report("an exception that is not a std::exception");
-        }
+        if (auto fault = fault_of(std::forward<F>(body))) report(*fault);
     }
 
     // Whether a fault was reported: entry points ignore further calls.
     bool faulted() const { return faulted_; }
 
 private:
-    void report(const char* what) noexcept {
+    void report(const std::string& what) noexcept {
         if (faulted_) return;  // a fault while handling a fault
         faulted_ = true;
         try {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "event/fault_guard.h"
 #include "imf/content_traits.h"
 #include "imf/utf8.h"
 
@@ -110,17 +111,10 @@ void SmtpInjector::deliver_completions() {
 // and the next message opens a new one. Caught here and not in the loop,
 // which would end the daemon (event/fault_guard.h).
 void SmtpInjector::contain(const std::function<void()>& body) noexcept {
-    std::string fault;
+    auto fault = event::fault_of(body);
+    if (!fault) return;
     try {
-        body();
-        return;
-    } catch (const std::exception& e) {
-        fault = e.what();
-    } catch (...) {
-        fault = "not a std::exception";
-    }
-    try {
-        fail_connection("internal fault talking to the MTA: " + fault);
+        fail_connection("internal fault talking to the MTA: " + *fault);
     } catch (...) {
     }
 }

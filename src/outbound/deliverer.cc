@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "imf/idna.h"
+#include "event/fault_guard.h"
 #include "log/log.h"
 #include "outbound/outcome.h"
 #include "outbound/sign_email.h"
@@ -118,20 +119,13 @@ void Deliverer::start_domain(Domain& d) {
 // answer defers that domain's waiting Emails (the queue retries them) and
 // goes no further than this call (event/fault_guard.h says why not the loop).
 void Deliverer::contain(const std::string& name, const std::function<void()>& body) noexcept {
-    std::string fault;
+    auto fault = event::fault_of(body);
+    if (!fault) return;
     try {
-        body();
-        return;
-    } catch (const std::exception& e) {
-        fault = e.what();
-    } catch (...) {
-        fault = "not a std::exception";
-    }
-    try {
-        log::error("outbound: {}: internal fault: {}", name, fault);
+        log::error("outbound: {}: internal fault: {}", name, *fault);
         auto it = domains_.find(name);
         if (it != domains_.end() && !it->second.connection)
-            finish_waiting(it->second, RecipientStatus::temporary, "internal fault: " + fault);
+            finish_waiting(it->second, RecipientStatus::temporary, "internal fault: " + *fault);
     } catch (...) {
     }
 }

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "event/fault_guard.h"
+
 namespace smtpsec::tls {
 namespace {
 // GnuTLS sends one record per call; after EAGAIN the same buffer must be
@@ -26,18 +28,10 @@ Stream::Stream(event::Loop& loop, Connection connection, Framer& framer, Handler
               // loop (event/fault_guard.h). The handler's own entry points
               // catch what its code throws.
               auto alive = alive_;
-              std::string fault;
-              try {
-                  pump();
-                  return;
-              } catch (const std::exception& e) {
-                  fault = e.what();
-              } catch (...) {
-                  fault = "not a std::exception";
-              }
-              if (!*alive) return;
+              auto fault = event::fault_of([&] { pump(); });
+              if (!fault || !*alive) return;
               pumping_ = false;
-              close(false, "internal fault: " + fault);
+              close(false, "internal fault: " + *fault);
           }),
       alive_(std::make_shared<bool>(true)) {}
 
