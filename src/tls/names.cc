@@ -3,6 +3,8 @@
 
 #include <gnutls/x509-ext.h>
 
+#include <cstring>
+
 #include "tls/x509_util.h"
 
 namespace smtpsec::tls {
@@ -75,6 +77,15 @@ std::vector<std::string> srv_names_of(gnutls_x509_crt_t crt) {
     if (gnutls_subject_alt_names_init(&raw) < 0) return names;
     SubjectAltNames sans(raw);
     if (gnutls_x509_ext_import_subject_alt_names(&ext.get(), sans.get(), 0) < 0) return names;
+    // libtasn1 reads an otherName whose [0] wrapper gives a wrong length (the
+    // certificate fuzzer found one that OpenSSL refuses outright). A name is
+    // taken only from an extension that is the canonical DER of what was
+    // read: exported again, the bytes must be the same.
+    OwnedDatum again;
+    if (gnutls_x509_ext_export_subject_alt_names(sans.get(), again.out()) < 0 ||
+        again.get().size != ext.get().size ||
+        std::memcmp(again.get().data, ext.get().data, ext.get().size) != 0)
+        return names;
     for (unsigned i = 0;; ++i) {
         unsigned type = 0;
         gnutls_datum_t value{nullptr, 0};
