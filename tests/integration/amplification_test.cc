@@ -20,6 +20,7 @@
 
 #include <fstream>
 
+#include "process_limits.h"
 #include "inbound/log_limiter.h"
 #include "log/log.h"
 #include "outbound/sign_email.h"
@@ -32,24 +33,6 @@ using namespace smtpsec::test;
 namespace {
 
 constexpr long kRssGrowthMiB = 64;
-
-long rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
-void raise_fd_limit() {
-    rlimit r{};
-    REQUIRE(::getrlimit(RLIMIT_NOFILE, &r) == 0);
-    if (r.rlim_cur < 4096) {
-        r.rlim_cur = std::min<rlim_t>(r.rlim_max, 4096);
-        REQUIRE(::setrlimit(RLIMIT_NOFILE, &r) == 0);
-    }
-    REQUIRE(r.rlim_cur >= 2200);
-}
 
 // A TLS client that sends without ever reading what the server answers.
 class NonReader final : private tls::Stream::Handler {
@@ -117,7 +100,7 @@ Message email_from(const SigningIdentity& id, const std::string& from_domain, st
 
 TEST_CASE("each amplification stays under the memory bound, and a legitimate sender is still served",
           "[integration][amplification]") {
-    raise_fd_limit();
+    raise_fd_limit(2200);
     Sites s;
     auto ga = s.pki.leaf({"mx.ga.test"});
     s.add({"ga.test", ga, {}});

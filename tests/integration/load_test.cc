@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "process_limits.h"
 #include "outbound/sign_email.h"
 #include "raw_client.h"
 #include "sites.h"
@@ -18,24 +19,6 @@ using namespace smtpsec::test;
 namespace {
 
 constexpr int kHonest = 450, kSlowTls = 25, kSlowTcp = 25;
-
-long rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-}
-
-void raise_fd_limit() {
-    rlimit r{};
-    REQUIRE(::getrlimit(RLIMIT_NOFILE, &r) == 0);
-    if (r.rlim_cur < 4096) {
-        r.rlim_cur = std::min<rlim_t>(r.rlim_max, 4096);
-        REQUIRE(::setrlimit(RLIMIT_NOFILE, &r) == 0);
-    }
-    REQUIRE(r.rlim_cur >= 1200);
-}
 
 // A TCP client that never finishes its TLS handshake: a byte a second.
 struct TcpTrickler {
@@ -63,7 +46,7 @@ struct TcpTrickler {
 
 TEST_CASE("500 concurrent connections, 50 of them trickling: timeouts fire, honest clients are served",
           "[integration][load]") {
-    raise_fd_limit();
+    raise_fd_limit(1200);
     Sites s;
     auto ga = s.pki.leaf({"mx.ga.test"});
     s.add({"ga.test", ga, {}});
