@@ -35,6 +35,8 @@ enum class UnauthenticatedRule { allow, reject };
 // Where log lines go when smtpsecd runs in the foreground (-f): automatic is
 // syslog when stderr is the journal (systemd), else stderr.
 enum class ForegroundLog { automatic, stderr_stream, syslog };
+// [milter] mode: enforce acts; monitor only logs and counts (milter/monitor.h).
+enum class MilterMode { enforce, monitor };
 
 std::string_view name_of(FailureAction action);
 std::string_view name_of(UnauthenticatedRule rule);
@@ -61,6 +63,7 @@ struct MilterSocket {
 };
 
 struct MilterConfig {
+    MilterMode mode = MilterMode::enforce;
     MilterSocket socket{MilterSocket::Kind::local, "/run/smtpsecd/milter.sock", "", 0,
                         "local:/run/smtpsecd/milter.sock"};
     unsigned socket_mode = 0660;          // of a local socket
@@ -175,6 +178,21 @@ struct LogConfig {
     ForegroundLog foreground = ForegroundLog::automatic;
 };
 
+// [control]: the socket smtpsec-ctl talks to and the Prometheus endpoint
+// (issue 18; man/smtpsec-ctl.8).
+struct ControlConfig {
+    // A Unix socket; empty: none. The default's directory is made by
+    // systemd (RuntimeDirectory); when it is missing and the key was not
+    // written, smtpsecd starts without the socket and says so.
+    std::string socket = "/run/smtpsecd/control.sock";
+    bool socket_set = false;          // written in the file: failing to bind it stops the start
+    unsigned socket_mode = 0660;      // root and the group only, like unbound-control's
+    std::string socket_group;         // empty: the daemon's group
+    // Plain HTTP GET /metrics (Prometheus text format); port 0: off.
+    HostPort metrics_address{"", 0};
+    std::uint32_t metrics_max_connections = 8;
+};
+
 struct DaemonConfig {
     std::string user = "smtpsec";   // empty: keep the user smtpsecd was started as
     std::string group = "smtpsec";  // empty: the user's primary group
@@ -202,6 +220,7 @@ struct Config {
     DnsConfig dns;
     TlsConfig tls;
     LogConfig log;
+    ControlConfig control;
     DaemonConfig daemon;
     // Settings that load but are probably not what the operator wants
     // (no CT log list, no signing identity, ...): the daemon logs them.

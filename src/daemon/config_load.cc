@@ -33,8 +33,8 @@ std::string directory_of(const std::string& path) {
     return absolute.lexically_normal().parent_path().string();
 }
 
-constexpr std::array<std::string_view, 8> kSections = {"milter", "listener", "reinject", "queue",
-                                                       "dns",    "tls",      "log",      "daemon"};
+constexpr std::array<std::string_view, 9> kSections = {"milter", "listener", "reinject", "queue", "dns",
+                                                       "tls",    "log",      "control",  "daemon"};
 
 void read_signing_array(const toml::node* node, Config& config, const std::string& base_dir,
                         Problems& problems, Problems& warnings,
@@ -150,6 +150,7 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
     section("dns", [&](SectionReader& r) { read_dns(r, config.dns); });
     section("tls", [&](SectionReader& r) { read_tls(r, config.tls, warnings); });
     section("log", [&](SectionReader& r) { read_log(r, config.log); });
+    section("control", [&](SectionReader& r) { read_control(r, config.control, warnings); });
     section("daemon", [&](SectionReader& r) { read_daemon(r, config.daemon); });
     report_unknown_top_level(root, problems, known);
 

@@ -3,6 +3,9 @@
 
 #include <fmt/core.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 
 #include "daemon/config_files.h"
@@ -84,9 +87,24 @@ void require(SectionReader& r, std::string_view key, std::uint32_t line, std::st
     r.problem_at(line, fmt::format("{} {}: {}", r.label(), key, why));
 }
 
+// 127.0.0.0/8 and ::1 (also as ::ffff:127.x.y.z): reachable from this host only.
+bool is_loopback_address(const std::string& host) {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+}
+
 }  // namespace
 
 void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
+    if (r.get_choice("mode", c.mode, {{"enforce", MilterMode::enforce}, {"monitor", MilterMode::monitor}}) &&
+        c.mode == MilterMode::monitor)
+        warnings.add(r.line("mode"), "[milter] mode is \"monitor\": nothing is taken over, held or refused; "
+                                     "the MTA delivers all mail by SMTP and smtpsecd only logs and counts what it "
+                                     "would do");
     if (r.get_parsed("socket", c.socket, parse_milter_socket) &&
         c.socket.kind != MilterSocket::Kind::local)
         warnings.add(r.line("socket"),
@@ -303,6 +321,25 @@ void read_daemon(SectionReader& r, DaemonConfig& c) {
     if (r.get_string("user", c.user) && !c.user.empty()) check_file(r, "user", c.user, check_user);
     if (r.get_string("group", c.group) && !c.group.empty()) check_file(r, "group", c.group, check_group);
     r.get_path("pid_file", c.pid_file);
+}
+
+void read_control(SectionReader& r, ControlConfig& c, Problems& warnings) {
+    if (r.get_path("socket", c.socket)) {
+        c.socket_set = true;
+        if (!c.socket.empty())
+            if (auto why = check_socket_directory(c.socket)) r.problem("socket", *why);
+    }
+    r.get_parsed("socket_mode", c.socket_mode, parse_octal_mode);
+    if (r.get_string("socket_group", c.socket_group) && !c.socket_group.empty())
+        check_file(r, "socket_group", c.socket_group, check_group);
+    if (r.get_parsed("metrics_address", c.metrics_address, parse_host_port) && c.metrics_address.port == 0)
+        r.problem("metrics_address", "port 0: leave metrics_address out to turn the endpoint off");
+    else if (c.metrics_address.port != 0 && !is_loopback_address(c.metrics_address.host))
+        warnings.add(r.line("metrics_address"),
+                     fmt::format("[control] metrics_address {} is not a loopback address: anyone who can reach "
+                                 "it reads the gateway's counters (restrict it with a firewall)",
+                                 c.metrics_address.to_string()));
+    r.get_int("metrics_max_connections", c.metrics_max_connections, 1, 1000);
 }
 
 }  // namespace smtpsec::daemon

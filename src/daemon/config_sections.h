@@ -28,5 +28,6 @@ void read_dns(SectionReader& r, DnsConfig& c);
 void read_tls(SectionReader& r, TlsConfig& c, Problems& warnings);
 void read_log(SectionReader& r, LogConfig& c);
 void read_daemon(SectionReader& r, DaemonConfig& c);
+void read_control(SectionReader& r, ControlConfig& c, Problems& warnings);
 
 }  // namespace smtpsec::daemon

@@ -40,6 +40,11 @@ std::vector<std::string> needs_restart(const Config& old, const Config& now) {
     if (old.daemon.user != now.daemon.user || old.daemon.group != now.daemon.group ||
         old.daemon.pid_file != now.daemon.pid_file)
         out.push_back("[daemon]");
+    if (old.control.socket != now.control.socket || old.control.socket_mode != now.control.socket_mode ||
+        old.control.socket_group != now.control.socket_group ||
+        old.control.metrics_address != now.control.metrics_address ||
+        old.control.metrics_max_connections != now.control.metrics_max_connections)
+        out.push_back("[control]");
     return out;
 }
 

@@ -37,6 +37,7 @@ milter::DomainVerdict verdict_of(dns::Verdict v) {
 std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& config) {
     const auto& m = config.milter;
     auto s = std::make_shared<milter::MilterSettings>();
+    s->mode = m.mode == MilterMode::monitor ? milter::Mode::monitor : milter::Mode::enforce;
     s->socket = m.socket.spec;
     s->socket_mode = m.socket_mode;
     s->socket_group = m.socket_group;

@@ -8,7 +8,9 @@
 
 #include "imf/origin_from.h"
 #include "log/log.h"
+#include "metrics/metrics.h"
 #include "milter/milter.h"
+#include "milter/monitor.h"
 
 namespace smtpsec::milter {
 namespace {
@@ -193,6 +195,10 @@ sfsistat Session::eom(SMFICTX* ctx) {
                m.require_security ? "SMTPsec required (" + m.require_reason + ")" : std::string("SMTPsec not required"));
 
     Decision decision = decide(facts, s);
+    // Monitor mode: the enforced decision is kept for the counters only.
+    const Decision enforced = s.mode == Mode::monitor ? decision : Decision{};
+    if (s.mode == Mode::monitor) decision = monitor_decision(enforced);
+    bool queue_failed = false;
     std::string our_id;
     if (!decision.take.empty()) {
         TakeOver mail;
@@ -212,6 +218,7 @@ sfsistat Session::eom(SMFICTX* ctx) {
             our_id = *stored;
         } else {
             decision = queue_failure(facts, s, stored.error(), &decision);
+            queue_failed = true;
         }
     }
     std::string prefix = ids() + (our_id.empty() ? "" : our_id + ": ");
@@ -234,6 +241,7 @@ sfsistat Session::eom(SMFICTX* ctx) {
                       ids(), n, total, our_id, m.sender, required, total - n);
     }
     log::debug("{}answer to the MTA: {}", ids(), name_of(decision.answer));
+    count_outcome(facts, s, s.mode == Mode::monitor ? enforced : decision, decision, queue_failed);
 
     if (decision.answer == Answer::proceed) {
         for (const auto& del : m.builder->deletions())
@@ -262,6 +270,14 @@ sfsistat Session::internal_error(SMFICTX* ctx, const std::string& what) {
     auto settings = message_ ? message_->settings : milter_.settings();
     Decision decision = internal_failure(*settings, what);
     for (const auto& line : decision.log) log::error("{}{}", ids(), line);
+    if (settings->mode == Mode::monitor && decision.answer != Answer::proceed) {
+        // Monitor mode never stands between the MTA and its mail.
+        log::info("{}monitor mode: would {} the message; the MTA delivers it by SMTP", ids(),
+                  decision.answer == Answer::reject ? "refuse" : "hold");
+        metrics::count(decision.answer == Answer::reject ? metrics::MonitorWould::refuse : metrics::MonitorWould::hold);
+        message_.reset();
+        return SMFIS_ACCEPT;
+    }
     message_.reset();
     if (decision.answer == Answer::proceed) return SMFIS_ACCEPT;
     return ctx ? answer(ctx, decision) : status_of(decision.answer);

@@ -20,8 +20,13 @@ namespace smtpsec::milter {
 enum class FailureAction { tempfail, accept, reject };
 // Mail without a login when a sender policy exists.
 enum class UnauthenticatedRule { allow, reject };
+// enforce: the milter acts on its decisions. monitor (a rollout, like DMARC
+// p=none or MTA-STS testing): it decides as usual, logs and counts what it
+// would have done, and lets the MTA deliver everything by SMTP (monitor.h).
+enum class Mode { enforce, monitor };
 
 struct MilterSettings {
+    Mode mode = Mode::enforce;
     // smfi_setconn syntax: "local:/path", "inet:PORT@HOST", "inet6:PORT@HOST".
     std::string socket = "local:/run/smtpsecd/milter.sock";
     unsigned socket_mode = 0660;  // of a local socket
