@@ -6,15 +6,20 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <ctime>
 #include <stdexcept>
 
+#include "daemon/control_side.h"
 #include "daemon/layer_settings.h"
 #include "daemon/milter_side.h"
 #include "daemon/privileges.h"
 #include "daemon/queue_side.h"
 #include "daemon/service_notify.h"
 #include "log/log.h"
+#include "metrics/metrics.h"
 
 namespace smtpsec::daemon {
 namespace {
@@ -71,6 +76,16 @@ Gateway::Gateway(Config config)
     for (int i = 0; i < kInjectors; ++i)
         injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_, config_.reinject.inbound_address)));
     build_inbound();
+    started_at_ = std::time(nullptr);
+    control_ = std::make_unique<ControlSide>(
+        loop_, ControlSide::Gateway{[this] { return status_text(); }, [this] { return reload() + "\n"; },
+                                    [this] {
+                                        queue_->flush();
+                                        return fmt::format("flush: {} recipients due now\n",
+                                                           queue_->summary(false).pending_recipients);
+                                    },
+                                    [this] { return queue_text(); }, [this] { refresh_gauges(); }});
+    control_->bind_metrics(config_.control);
     // Privileges go once the listener is bound (a port below 1024 needs
     // root), before the spool and the milter socket are opened: both belong
     // to the daemon's user (the spool 0700, the Debian socket directory
@@ -85,6 +100,7 @@ Gateway::Gateway(Config config)
     }
     queue_ = std::make_unique<QueueSide>(loop_, config_, *signers_);
     milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_);
+    control_->bind_control(config_.control);
 }
 
 Gateway::~Gateway() = default;
@@ -118,6 +134,7 @@ int Gateway::run(const std::function<void()>& ready) {
     for (auto* w : {&on_hup_, &on_term_, &on_int_, &on_usr1_}) w->start();
     queue_->start();
     milter_->start();
+    control_->start();
     log::info("smtpsecd started: signing for {}, milter on {}",
               signers_->domains().empty() ? std::string("no domain") : fmt::format("{}", fmt::join(signers_->domains(), ", ")),
               config_.milter.socket.spec);
@@ -132,8 +149,8 @@ void Gateway::log_warnings(const Config& config) const {
     for (const auto& w : config.warnings) log::warning("{}", w.to_string());
 }
 
-void Gateway::reload() {
-    if (draining_) return;
+std::string Gateway::reload() {
+    if (draining_) return "reload refused: smtpsecd is stopping";
     log::info("SIGHUP: reloading {}", config_.file);
     // systemd (Type=notify) waits for the READY=1 that follows, whatever the outcome.
     notify_service_manager("RELOADING=1");
@@ -145,9 +162,16 @@ void Gateway::reload() {
         for (const auto& p : loaded.error()) log::error("{}", p.to_string());
         log::error("reload refused: {} has {} problem(s); the running configuration is kept", config_.file,
                    loaded.error().size());
-        return;
+        metrics::count(metrics::Reload::refused);
+        std::string out = fmt::format("reload refused: {} has {} problem(s); the running configuration is kept",
+                                      config_.file, loaded.error().size());
+        for (const auto& p : loaded.error()) out += "\n" + p.to_string();
+        last_reload_ = "refused";
+        last_reload_at_ = std::time(nullptr);
+        return out;
     }
     Config next = std::move(*loaded);
+    std::string result;
     for (const auto& what : needs_restart(config_, next))
         log::warning("reload: {} changed; it takes effect at the next restart", what);
     try {
@@ -177,13 +201,23 @@ void Gateway::reload() {
         next.reinject.inbound_address = config_.reinject.inbound_address;
         next.reinject.helo_name = config_.reinject.helo_name;
         next.daemon = config_.daemon;
+        next.control = config_.control;
         config_ = std::move(next);
         log::info("reload done: signing for {}", fmt::join(signers_->domains(), ", "));
+        result = fmt::format("reload done: signing for {}", fmt::join(signers_->domains(), ", "));
+        metrics::count(metrics::Reload::done);
+        last_reload_ = "done";
+        last_reload_at_ = std::time(nullptr);
     } catch (const std::exception& e) {
         log::error("reload refused: {}; the running configuration is kept", e.what());
+        result = fmt::format("reload refused: {}; the running configuration is kept", e.what());
+        metrics::count(metrics::Reload::refused);
+        last_reload_ = "refused";
+        last_reload_at_ = std::time(nullptr);
     }
     // Identities replaced earlier go once their deliveries have finished.
     std::erase_if(retired_signers_, [](const auto& s) { return s->idle(); });
+    return result;
 }
 
 void Gateway::drain() {
@@ -211,6 +245,78 @@ void Gateway::check_drained() {
     drain_check_.stop();
     for (auto* w : {&on_hup_, &on_term_, &on_int_, &on_usr1_}) w->stop();
     loop_.break_loop();
+}
+
+namespace {
+
+std::string utc(std::int64_t t) {
+    std::tm tm{};
+    const std::time_t tt = t;
+    ::gmtime_r(&tt, &tm);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                       tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace
+
+void Gateway::refresh_gauges() const {
+    const auto q = queue_->summary(false);
+    metrics::gauge_set(metrics::Gauge::queue_entries, static_cast<std::int64_t>(q.entries));
+    metrics::gauge_set(metrics::Gauge::queue_oldest_age,
+                       q.oldest_arrival == 0 ? 0 : std::max<std::int64_t>(0, std::time(nullptr) - q.oldest_arrival));
+    metrics::gauge_set(metrics::Gauge::connections_inbound,
+                       listener_ ? static_cast<std::int64_t>(listener_->connections()) : 0);
+}
+
+// One "key: value" line each, stable for scripts (man/smtpsec-ctl.8).
+std::string Gateway::status_text() const {
+    const auto now = std::time(nullptr);
+    const auto q = queue_->summary(false);
+    std::string out;
+    auto line = [&](std::string_view key, const std::string& value) {
+        fmt::format_to(std::back_inserter(out), "{}: {}\n", key, value);
+    };
+    line("smtpsecd", fmt::format("{} running, pid {}", SMTPSEC_VERSION, ::getpid()));
+    line("state", draining_ ? "draining" : "running");
+    line("started", fmt::format("{} ({} s ago)", utc(started_at_), now - started_at_));
+    line("mode", config_.milter.mode == MilterMode::monitor
+                     ? "monitor (nothing taken over, held or refused; the MTA delivers all mail by SMTP)"
+                     : "enforce");
+    line("config", config_.file);
+    line("last reload", last_reload_.empty() ? std::string("none") : last_reload_ + " at " + utc(last_reload_at_));
+    line("signing", signers_->domains().empty() ? std::string("none")
+                                                : fmt::format("{}", fmt::join(signers_->domains(), ", ")));
+    line("milter", config_.milter.socket.spec);
+    std::vector<std::string> addresses;
+    for (const auto& a : config_.listener.addresses) addresses.push_back(a.to_string());
+    line("listener", addresses.empty() ? std::string("off")
+                                       : fmt::format("{}, {} connection(s) open", fmt::join(addresses, " "),
+                                                     listener_ ? listener_->connections() : 0));
+    line("outbound connections", std::to_string(metrics::gauge(metrics::Gauge::connections_outbound)));
+    line("control", control_->control_path().empty() ? "off" : control_->control_path());
+    line("metrics", control_->metrics_address().empty() ? "off"
+                                                         : "http://" + control_->metrics_address() + "/metrics");
+    line("queue", fmt::format("{} message(s), {} held, {} recipient(s) pending, oldest {} s", q.entries, q.held,
+                              q.pending_recipients, q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival));
+    return out;
+}
+
+std::string Gateway::queue_text() const {
+    const auto now = std::time(nullptr);
+    const auto q = queue_->summary(true);
+    std::string out = fmt::format("messages: {}\nheld: {}\nrecipients pending: {}\noldest: {} s\n", q.entries,
+                                  q.held, q.pending_recipients, q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival);
+    // The domains with the most recipients waiting; `smtpsec-queue list` shows every entry.
+    std::vector<std::pair<std::size_t, std::string>> domains;
+    for (const auto& [domain, n] : q.pending_by_domain) domains.emplace_back(n, domain);
+    std::sort(domains.begin(), domains.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    constexpr std::size_t kShown = 20;
+    for (std::size_t i = 0; i < domains.size() && i < kShown; ++i)
+        fmt::format_to(std::back_inserter(out), "domain {}: {} pending\n", domains[i].second, domains[i].first);
+    if (domains.size() > kShown) fmt::format_to(std::back_inserter(out), "({} more domains)\n", domains.size() - kShown);
+    return out;
 }
 
 }  // namespace smtpsec::daemon

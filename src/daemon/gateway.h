@@ -30,6 +30,7 @@
 
 namespace smtpsec::daemon {
 
+class ControlSide;
 class MilterSide;
 class QueueSide;
 
@@ -47,7 +48,12 @@ public:
 
 private:
     void build_inbound();
-    void reload();
+    // SIGHUP and smtpsec-ctl reload: "reload done: ..." or "reload refused: ...".
+    std::string reload();
+    // smtpsec-ctl status and queue; the gauges read at each scrape.
+    std::string status_text() const;
+    std::string queue_text() const;
+    void refresh_gauges() const;
     void drain();
     void check_drained();
     void log_warnings(const Config& config) const;
@@ -70,6 +76,10 @@ private:
 
     std::unique_ptr<QueueSide> queue_;
     std::unique_ptr<MilterSide> milter_;
+    std::unique_ptr<ControlSide> control_;
+    std::int64_t started_at_ = 0;      // unix seconds
+    std::string last_reload_;          // "done", "refused"; "" none yet (status)
+    std::int64_t last_reload_at_ = 0;
 
     event::SignalWatcher on_hup_;
     event::SignalWatcher on_term_;

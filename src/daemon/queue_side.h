@@ -30,6 +30,9 @@ public:
     // Cleans up debris of a crash and starts delivering. Before the milter runs.
     void start();
     void rescan() { runner_->rescan(); }
+    // smtpsec-ctl flush and queue.
+    void flush() { runner_->flush(); }
+    queue::QueueRunner::Summary summary(bool by_domain) const { return runner_->summary(by_domain); }
     // New signing identities and queue settings (SIGHUP).
     void reload(const Config& config, Signers& signers);
     void drain();

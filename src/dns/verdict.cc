@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "metrics/metrics.h"
+
 namespace smtpsec::dns {
 namespace {
 
@@ -36,7 +38,9 @@ std::string_view name_of(TlsaVerdict verdict) {
     return "defer";
 }
 
-Discovery decide_discovery(std::string query, const Answer& answer, const UniformRandom& random) {
+namespace {
+
+Discovery decide_discovery_once(std::string query, const Answer& answer, const UniformRandom& random) {
     Discovery d;
     d.query = std::move(query);
     d.security = answer.security;
@@ -86,6 +90,15 @@ Discovery decide_discovery(std::string query, const Answer& answer, const Unifor
     d.verdict = Verdict::smtpsec;
     d.targets = order_srv_targets(std::move(usable), random);
     d.reason = std::to_string(d.targets.size()) + " SRV target(s) (DNSSEC secure)";
+    return d;
+}
+
+}  // namespace
+
+Discovery decide_discovery(std::string query, const Answer& answer, const UniformRandom& random) {
+    Discovery d = decide_discovery_once(std::move(query), answer, random);
+    static_assert(static_cast<int>(Verdict::defer) == static_cast<int>(metrics::DnsVerdict::defer));
+    metrics::count(static_cast<metrics::DnsVerdict>(static_cast<std::uint8_t>(d.verdict)));
     return d;
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "imf/idna.h"
+#include "metrics/metrics.h"
 #include "smtpsec/signature.h"
 
 namespace smtpsec::inbound {
@@ -20,7 +21,8 @@ struct OriginAuthenticator::Check {
     std::vector<std::string> failures;
     bool deferred = false;
 
-    void finish(OriginVerdict::Kind kind, std::string reason) {
+    void finish(OriginVerdict::Kind kind, std::string reason, metrics::OriginAuth counted) {
+        metrics::count(counted);
         verdict.kind = kind;
         verdict.reason = std::move(reason);
         auto cb = std::move(callback);
@@ -47,13 +49,13 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
     check->callback = std::move(callback);
 
     // Refusals that need no DNS are reported at once (see the header).
-    auto refuse_now = [&](std::string reason) {
-        check->finish(OriginVerdict::Kind::refused, std::move(reason));
+    auto refuse_now = [&](std::string reason, metrics::OriginAuth cause) {
+        check->finish(OriginVerdict::Kind::refused, std::move(reason), cause);
     };
 
     auto from = imf::origin_mailbox(email.message.view());
     if (!from) {
-        refuse_now(from.error().reason);
+        refuse_now(from.error().reason, metrics::OriginAuth::no_from);
         return check;
     }
     check->verdict.from = *from;
@@ -62,20 +64,22 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
     // is refused here rather than failing in DNS as if temporarily (idna.h).
     auto a_label = imf::host_a_label(from->domain);
     if (!a_label) {
-        refuse_now(fmt::format("From domain {}: {}", from->domain, a_label.error().reason));
+        refuse_now(fmt::format("From domain {}: {}", from->domain, a_label.error().reason),
+                   metrics::OriginAuth::no_from);
         return check;
     }
     check->verdict.from.domain_lower = *a_label;
 
     auto key = VerifyingKey::from_certificate_der(chain.front().span());
     if (!key) {
-        refuse_now("leaf certificate unreadable: " + key.error());
+        refuse_now("leaf certificate unreadable: " + key.error(), metrics::OriginAuth::bad_signature);
         return check;
     }
     auto status = key->verify(email.signature_method.algorithm, email.message.span(), email.signature.span());
     if (status != VerifyStatus::valid) {
         refuse_now(fmt::format("signature {} ({} with the leaf of chain {})", name_of(status),
-                                 name_of(email.signature_method.algorithm), email.certificate_chain));
+                               name_of(email.signature_method.algorithm), email.certificate_chain),
+                   metrics::OriginAuth::bad_signature);
         return check;
     }
 
@@ -93,11 +97,13 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
         case dns::Verdict::none_insecure:
             c->finish(OriginVerdict::Kind::refused,
                       fmt::format("From domain {} has no DNSSEC-secure SMTPsec SRV records ({}: {})",
-                                  domain, dns::name_of(found.verdict), found.reason));
+                                  domain, dns::name_of(found.verdict), found.reason),
+                      metrics::OriginAuth::no_smtpsec_domain);
             return;
         case dns::Verdict::defer:
             c->finish(OriginVerdict::Kind::temporary,
-                      fmt::format("DNS for From domain {} deferred: {}", domain, found.reason));
+                      fmt::format("DNS for From domain {} deferred: {}", domain, found.reason),
+                      metrics::OriginAuth::dns_deferred);
             return;
         }
     });
@@ -110,7 +116,8 @@ void OriginAuthenticator::next_target(const std::shared_ptr<Check>& c) {
         for (const auto& f : c->failures) all += (all.empty() ? "" : "; ") + f;
         c->finish(c->deferred ? OriginVerdict::Kind::temporary : OriginVerdict::Kind::refused,
                   fmt::format("certificate not accepted for any SMTPsec server of {}: {}",
-                              c->verdict.from.domain_lower, all));
+                              c->verdict.from.domain_lower, all),
+                  c->deferred ? metrics::OriginAuth::dns_deferred : metrics::OriginAuth::certificate_refused);
         return;
     }
     dns::SrvTarget target = c->targets[c->next++];
@@ -144,7 +151,10 @@ void OriginAuthenticator::next_target(const std::shared_ptr<Check>& c) {
         }
         c->verdict.server_name = result.matched_name;
         c->verdict.auth = std::move(result);
-        c->finish(OriginVerdict::Kind::authenticated, c->verdict.auth.reason);
+        c->finish(OriginVerdict::Kind::authenticated, c->verdict.auth.reason,
+                  c->verdict.auth.dane_ee   ? metrics::OriginAuth::dane_ee
+                  : c->verdict.auth.dane_ta ? metrics::OriginAuth::dane_ta
+                                            : metrics::OriginAuth::ca_ct);
     });
 }
 

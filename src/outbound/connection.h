@@ -12,6 +12,7 @@
 #include "event/fault_guard.h"
 #include "event/io_watcher.h"
 #include "event/timer.h"
+#include "metrics/metrics.h"
 #include "net/socket.h"
 #include "session/client_session.h"
 #include "tls/auth.h"
@@ -113,6 +114,7 @@ private:
 
     event::Loop& loop_;
     event::FaultGuard guard_;
+    metrics::OpenConnection open_{metrics::Gauge::connections_outbound};  // smtpsec-ctl stats
     Owner& owner_;
     const ConnectionSettings& settings_;
     Target target_;

@@ -8,6 +8,7 @@
 #include "imf/header_section.h"
 #include "imf/smtpsec_used.h"
 #include "log/log.h"
+#include "metrics/metrics.h"
 #include "queue/backoff.h"
 #include "queue/status_code.h"
 
@@ -143,6 +144,22 @@ QueueRunner::Stats QueueRunner::stats() const {
     return s;
 }
 
+QueueRunner::Summary QueueRunner::summary(bool by_domain) const {
+    Summary s;
+    s.entries = entries_.size();
+    for (const auto& [id, tracked] : entries_) {
+        const Envelope& e = tracked.envelope;
+        if (e.held) ++s.held;
+        if (s.oldest_arrival == 0 || e.arrival < s.oldest_arrival) s.oldest_arrival = e.arrival;
+        for (const auto& r : e.recipients) {
+            if (r.state != RecipientState::pending) continue;
+            ++s.pending_recipients;
+            if (by_domain) ++s.pending_by_domain[r.domain];
+        }
+    }
+    return s;
+}
+
 std::size_t QueueRunner::in_flight_for(const std::string& domain) const {
     auto it = per_domain_.find(domain);
     return it == per_domain_.end() ? 0 : it->second;
@@ -218,6 +235,7 @@ void QueueRunner::fail_now(const std::string& id, const std::vector<std::size_t>
             if (r.state != RecipientState::pending) continue;
             bounce(r, status, "x-smtpsec", reason);
             ++counts_.bounced;
+            metrics::count(metrics::Bounced::unsendable);
             log_recipient(e, r, t, "bounced", reason);
         }
         return true;
@@ -287,11 +305,13 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
                 r.state = RecipientState::delivered;
                 r.last_error = detail;
                 ++counts_.delivered;
+                metrics::count(metrics::Delivered::smtpsec);
                 log_recipient(e, r, t, "delivered", detail);
                 break;
             case outbound::RecipientStatus::permanent:
                 bounce(r, smtpsec_status(detail), "x-smtpsec", detail);
                 ++counts_.bounced;
+                metrics::count(metrics::Bounced::refused);
                 log_recipient(e, r, t, "bounced", detail);
                 break;
             case outbound::RecipientStatus::temporary:
@@ -299,10 +319,12 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
                 if (expired(t, e.arrival, settings_)) {
                     bounce(r, std::string(expired_status), "x-smtpsec", "delivery time expired: " + detail);
                     ++counts_.bounced;
+                    metrics::count(metrics::Bounced::expired);
                     log_recipient(e, r, t, "expired", detail);
                 } else {
                     r.next_attempt = next_attempt_after(t, e.arrival, r.attempts, settings_);
                     ++counts_.deferred;
+                    metrics::count(metrics::Deferred::smtpsec);
                     log_recipient(e, r, t, "deferred", detail);
                 }
                 break;
@@ -312,6 +334,7 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
                     if (!detail.empty()) reason += " (" + detail + ")";
                     bounce(r, std::string(security_required_status), "x-smtpsec", reason);
                     ++counts_.bounced;
+                    metrics::count(metrics::Bounced::security_required);
                     log_recipient(e, r, t, "bounced", reason);
                 } else {
                     r.last_error = detail;
@@ -373,10 +396,12 @@ void QueueRunner::on_handback(const std::string& id, const std::vector<std::size
             if (rr && rr->status == inbound::RecipientStatus::permanent_failure) {
                 bounce(r, smtp_status(rr->code, rr->text), "smtp", rr->text);
                 ++counts_.bounced;
+                metrics::count(metrics::Bounced::mta_refused);
                 log_recipient(e, r, t, "bounced", "the MTA refused it: " + rr->text);
             } else if (result.delivered && rr && rr->status == inbound::RecipientStatus::accepted) {
                 r.state = RecipientState::handed_back;
                 ++counts_.handed_back;
+                metrics::count(metrics::Delivered::handed_back);
                 log_recipient(e, r, t, "handed_back", "no SMTPsec for the domain; given to the MTA: " + rr->text);
             } else {
                 std::string reason = "hand-back to the MTA failed: " +
@@ -385,10 +410,12 @@ void QueueRunner::on_handback(const std::string& id, const std::vector<std::size
                 if (expired(t, e.arrival, settings_)) {
                     bounce(r, std::string(expired_status), "x-smtpsec", "delivery time expired: " + reason);
                     ++counts_.bounced;
+                    metrics::count(metrics::Bounced::expired);
                     log_recipient(e, r, t, "expired", reason);
                 } else {
                     r.next_attempt = next_attempt_after(t, e.arrival, std::max<std::uint32_t>(r.attempts, 1), settings_);
                     ++counts_.deferred;
+                    metrics::count(metrics::Deferred::handback);
                     log_recipient(e, r, t, "deferred", reason);
                 }
             }

@@ -73,6 +73,16 @@ public:
         std::uint64_t dsns_sent = 0;
     };
     Stats stats() const;
+    // What smtpsec-ctl status/queue and the metrics show (not the hot path:
+    // it walks every entry).
+    struct Summary {
+        std::size_t entries = 0;
+        std::size_t held = 0;                 // entries the operator held
+        std::size_t pending_recipients = 0;
+        std::int64_t oldest_arrival = 0;      // unix seconds; 0: empty
+        std::map<std::string, std::size_t> pending_by_domain;  // only when asked
+    };
+    Summary summary(bool by_domain) const;
     std::size_t in_flight_for(const std::string& domain) const;
     std::uint64_t bytes_in_flight() const { return bytes_in_flight_; }
 

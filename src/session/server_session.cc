@@ -1,6 +1,7 @@
 // See server_session.h. Each rule cites the decisions point it implements.
 #include "session/server_session.h"
 
+#include "metrics/metrics.h"
 #include "wire/layout.h"
 
 #include <fmt/core.h>
@@ -29,9 +30,14 @@ void ServerSession::start() {
     encode_to(Message{{}, ServerHello{0}}, output_);
 }
 
+// The counters' labels are the ErrorCodes in their wire order.
+static_assert(static_cast<int>(ErrorCode::unknown_address) ==
+              static_cast<int>(metrics::InboundRefused::unknown_address));
+
 void ServerSession::answer(std::uint32_t number, ErrorCode code, std::string note,
                            bool close_after) {
     notes_.push_back({number, fmt::format("{}: {}", name_of(code), note)});
+    metrics::count(static_cast<metrics::InboundRefused>(static_cast<std::uint8_t>(code)));
     answers_.push_ready(number, error_answer(code, number), close_after);
     close_pending_ = close_pending_ || close_after;
     flush();
@@ -200,6 +206,10 @@ void ServerSession::complete(std::uint32_t number, const EmailOutcome& outcome) 
     Message reply = outcome.error ? error_answer(*outcome.error, number, outcome.unknown)
                                   : Message{{}, EmailDelivered{number}};
     if (!answers_.fulfil(number, std::move(reply), close)) return;
+    if (outcome.error)
+        metrics::count(static_cast<metrics::InboundRefused>(static_cast<std::uint8_t>(*outcome.error)));
+    else
+        metrics::count(metrics::InboundAccepted::email);
     if (close) {
         // The Emails after this one get no answer (point 18): none is taken.
         // Emails are taken in order, so every one still waiting is later.

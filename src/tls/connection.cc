@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "metrics/metrics.h"
+
 namespace smtpsec::tls {
 namespace {
 
@@ -85,6 +87,15 @@ Connection::~Connection() {
     if (session_) gnutls_deinit(session_);
 }
 
+// The side of a session, for the counters: GnuTLS has no public getter, so
+// the session's user pointer (unused otherwise) points at one of these.
+static char server_side_tag;
+static char client_side_tag;
+static metrics::TlsHandshakeFailed side_of(gnutls_session_t s) {
+    return gnutls_session_get_ptr(s) == &server_side_tag ? metrics::TlsHandshakeFailed::inbound
+                                                          : metrics::TlsHandshakeFailed::outbound;
+}
+
 static Expected<gnutls_session_t, std::string> new_session(unsigned flags, int fd,
                                                            const Credentials& creds) {
     gnutls_session_t s = nullptr;
@@ -96,6 +107,7 @@ static Expected<gnutls_session_t, std::string> new_session(unsigned flags, int f
         return Unexpected{gnutls_error("session set-up", rc)};
     }
     gnutls_transport_set_int(s, fd);
+    gnutls_session_set_ptr(s, (flags & GNUTLS_SERVER) ? &server_side_tag : &client_side_tag);
     gnutls_handshake_set_timeout(s, 0);  // the caller's timers decide
     return s;
 }
@@ -136,6 +148,7 @@ Expected<IOState, std::string> Connection::handshake() {
         // Tell the peer why (point 16: no_application_protocol for a client
         // offering only other protocols); GnuTLS leaves this to us.
         gnutls_alert_send_appropriate(session_, rc);
+        metrics::count(side_of(session_));
         return fatal("TLS handshake", rc);
     }
 }
@@ -143,7 +156,10 @@ Expected<IOState, std::string> Connection::handshake() {
 Expected<IoResult, std::string> Connection::read(std::span<std::uint8_t> into) {
     for (;;) {
         ssize_t n = gnutls_record_recv(session_, into.data(), into.size());
-        if (n > 0) return IoResult{IOState::Done, static_cast<std::size_t>(n)};
+        if (n > 0) {
+            metrics::count(metrics::Bytes::in, static_cast<std::uint64_t>(n));
+            return IoResult{IOState::Done, static_cast<std::size_t>(n)};
+        }
         if (n == 0) return IoResult{IOState::Done, 0};
         if (n == GNUTLS_E_AGAIN) return IoResult{direction(), 0};
         if (n == GNUTLS_E_INTERRUPTED) continue;
@@ -157,7 +173,10 @@ Expected<IoResult, std::string> Connection::read(std::span<std::uint8_t> into) {
 Expected<IoResult, std::string> Connection::write(std::span<const std::uint8_t> data) {
     for (;;) {
         ssize_t n = gnutls_record_send(session_, data.data(), data.size());
-        if (n >= 0) return IoResult{IOState::Done, static_cast<std::size_t>(n)};
+        if (n >= 0) {
+            metrics::count(metrics::Bytes::out, static_cast<std::uint64_t>(n));
+            return IoResult{IOState::Done, static_cast<std::size_t>(n)};
+        }
         if (n == GNUTLS_E_AGAIN) return IoResult{direction(), 0};
         if (n == GNUTLS_E_INTERRUPTED) continue;
         return Unexpected{gnutls_error("TLS write", static_cast<int>(n))};

@@ -21,7 +21,8 @@
 # Variables after world_up: WORLD (the directory), SMTPSECD, SMTPSEC_QUEUE.
 # Set before world_up: SMTPSECD_GA (another smtpsecd binary for a.test, e.g.
 # the installed one), WORLD_USER_GA / WORLD_USER_GB (a user to drop to),
-# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_EXTRA_RECORDS (more DNS records), WORLD_KEY_TYPE (the gateways'
+# WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_METRICS_PORT (each gateway's Prometheus
+# endpoint on its own address; the control socket is always $WORLD/NAME/control.sock), WORLD_EXTRA_RECORDS (more DNS records), WORLD_KEY_TYPE (the gateways'
 # key, which signs and serves TLS: ed25519, the default, or ecdsa-p256), WORLD_IP_A / WORLD_IP_B (the two
 # loopback addresses; default 127.0.0.2 and 127.0.0.3, so that two worlds
 # can run side by side).
@@ -110,6 +111,10 @@ ct_log_list = ""
 
 [log]
 level = "info"
+
+[control]
+socket = "$d/control.sock"
+$([ -z "${WORLD_METRICS_PORT:-}" ] || echo "metrics_address = \"$ip:$WORLD_METRICS_PORT\"")
 
 [daemon]
 user = "$(world_user "$name")"
