@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fmt/core.h>
+#include <fmt/format.h>
 #include <map>
 
 #include "crypto/read_file.h"
@@ -92,12 +93,11 @@ void report_unknown_top_level(const toml::table& root, Problems& problems,
             continue;
         }
         std::string reason = fmt::format("unknown key \"{}\" outside any section", name);
-        for (const auto& [section, keys] : known) {
-            if (std::find(keys.begin(), keys.end(), name) != keys.end()) {
-                reason += fmt::format(" (it belongs in [{}])", section);
-                break;
-            }
-        }
+        // Every section that has the key ("socket": [control] or [milter]).
+        std::vector<std::string> homes;
+        for (const auto& [section, keys] : known)
+            if (std::find(keys.begin(), keys.end(), name) != keys.end()) homes.push_back("[" + section + "]");
+        if (!homes.empty()) reason += fmt::format(" (it belongs in {})", fmt::join(homes, " or "));
         problems.add(line_of(node), reason);
     }
 }

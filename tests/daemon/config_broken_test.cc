@@ -110,7 +110,7 @@ TEST_CASE("unknown sections and keys outside any section", "[config][broken]") {
     auto lines = valid_lines();
     lines.insert(lines.begin(), "socket = \"local:/run/x.sock\"");
     CHECK(f.load(lines) ==
-          Problems{f.at(1, "unknown key \"socket\" outside any section (it belongs in [milter])")});
+          Problems{f.at(1, "unknown key \"socket\" outside any section (it belongs in [control] or [milter])")});
 }
 
 TEST_CASE("a value of the wrong type", "[config][broken]") {

@@ -472,3 +472,55 @@ TEST_CASE("a listener with no accepted domain is warned about", "[config][load]"
     auto with = config_with({"accept_domains = [\"b.test\"]"});
     CHECK(std::find(with.begin(), with.end(), warning) == with.end());
 }
+
+TEST_CASE("[control] and [milter] mode: defaults, every key, and what is refused or warned about", "[config][load]") {
+    ConfigDir dir;
+    dir.write_identity("a.test");
+    dir.write("root.key", ". IN DS 1 8 2 00\n");
+    {
+        auto loaded = load_config(dir.write_config(kMinimal));
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->milter.mode == MilterMode::enforce);
+        CHECK(loaded->control.socket == "/run/smtpsecd/control.sock");
+        CHECK_FALSE(loaded->control.socket_set);
+        CHECK(loaded->control.socket_mode == 0660u);
+        CHECK(loaded->control.metrics_address.port == 0);  // off
+    }
+    auto lines = kMinimal;
+    lines.insert(lines.begin() + 1, "mode = \"monitor\"");  // line 2, in [milter]
+    for (const char* l : {"[control]", "socket = \"{dir}/ctl.sock\"", "socket_mode = \"0600\"",
+                          "metrics_address = \"127.0.0.1:9465\"", "metrics_max_connections = 4"})
+        lines.push_back(l);
+    auto loaded = load_config(dir.write_config(lines));
+    REQUIRE(loaded.has_value());
+    CHECK(loaded->milter.mode == MilterMode::monitor);
+    CHECK(loaded->control.socket == dir.file("ctl.sock"));
+    CHECK(loaded->control.socket_set);
+    CHECK(loaded->control.socket_mode == 0600u);
+    CHECK(loaded->control.metrics_address == HostPort{"127.0.0.1", 9465});
+    CHECK(loaded->control.metrics_max_connections == 4u);
+    std::vector<std::string> shown;
+    for (const auto& w : loaded->warnings) shown.push_back(w.to_string());
+    CHECK(std::count(shown.begin(), shown.end(),
+                     dir.file("smtpsecd.conf") +
+                         ":2: [milter] mode is \"monitor\": nothing is taken over, held or refused; the MTA "
+                         "delivers all mail by SMTP and smtpsecd only logs and counts what it would do") == 1);
+
+    // A non-loopback endpoint loads (it was asked for) with a warning; bad values are refused.
+    auto remote = kMinimal;
+    for (const char* l : {"[control]", "metrics_address = \"192.0.2.1:9465\""}) remote.push_back(l);
+    loaded = load_config(dir.write_config(remote));
+    REQUIRE(loaded.has_value());
+    CHECK(std::any_of(loaded->warnings.begin(), loaded->warnings.end(), [](const ConfigProblem& w) {
+        return w.reason.find("metrics_address 192.0.2.1:9465 is not a loopback address") != std::string::npos;
+    }));
+    auto broken = kMinimal;
+    broken.insert(broken.begin() + 1, "mode = \"testing\"");
+    for (const char* l : {"[control]", "socket = \"{dir}/no-such-dir/ctl.sock\"", "metrics_address = \"localhost:9465\""})
+        broken.push_back(l);
+    const auto problems = testing::problems_of(dir.write_config(broken));
+    REQUIRE(problems.size() == 3);
+    CHECK(problems[0].find(":2: [milter] mode: ") != std::string::npos);
+    CHECK(problems[1].find("[control] socket: the socket's directory") != std::string::npos);
+    CHECK(problems[2].find("[control] metrics_address: bad address \"localhost:9465\"") != std::string::npos);
+}
