@@ -29,7 +29,7 @@ if grep -q "^[EW]: " "$WORK/lintian.txt"; then fail "lintian errors or warnings:
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" > "$WORK/install.log" 2>&1 ||
     { cat "$WORK/install.log"; fail "apt-get install"; exit 1; }
 ok "installed"
-for f in /usr/sbin/smtpsecd /usr/bin/smtpsec-check /usr/bin/smtpsec-dns /usr/bin/smtpsec-queue /usr/bin/smtpsec-dump \
+for f in /usr/sbin/smtpsecd /usr/sbin/smtpsec-ctl /usr/share/man/man8/smtpsec-ctl.8.gz /usr/bin/smtpsec-check /usr/bin/smtpsec-dns /usr/bin/smtpsec-queue /usr/bin/smtpsec-dump \
          /usr/share/man/man8/smtpsecd.8.gz /usr/share/man/man5/smtpsecd.conf.5.gz /usr/share/man/man1/smtpsec-dns.1.gz \
          /usr/share/man/man1/smtpsec-queue.1.gz /lib/systemd/system/smtpsecd.service \
          /usr/share/doc/smtpsec-gateway/examples/smtpsecd.conf.example /usr/share/doc/smtpsec-gateway/README.Debian.gz \
