@@ -15,7 +15,7 @@
 
 namespace smtpsec::daemon {
 
-ControlSide::ControlSide(event::Loop& loop, Gateway gateway) : loop_(loop), gateway_(std::move(gateway)) {}
+ControlSide::ControlSide(event::Loop& loop, Actions actions) : loop_(loop), actions_(std::move(actions)) {}
 
 ControlSide::~ControlSide() {
     control_.reset();
@@ -40,7 +40,7 @@ void ControlSide::bind_metrics(const ControlConfig& config) {
             if (request.state == HttpRequest::State::bad)
                 return http_response(request.status, "text/plain; charset=utf-8",
                                      fmt::format("{}\n", request.status == 404 ? "try /metrics" : "bad request"));
-            gateway_.refresh_gauges();
+            actions_.refresh_gauges();
             return http_response(200, kPrometheusContentType, metrics::prometheus_text());
         },
         http_response(408, "text/plain; charset=utf-8", "request timeout\n"));
@@ -92,11 +92,11 @@ std::string ControlSide::answer(std::string_view received, bool& complete) {
     if (request.state == ControlRequest::State::incomplete) return {};
     if (request.state == ControlRequest::State::bad) return request.error;
     switch (request.command) {
-        case ControlCommand::status: return gateway_.status();
-        case ControlCommand::stats: gateway_.refresh_gauges(); return metrics::stats_text();
-        case ControlCommand::reload: return gateway_.reload();
-        case ControlCommand::flush: return gateway_.flush();
-        case ControlCommand::queue: return gateway_.queue();
+        case ControlCommand::status: return actions_.status();
+        case ControlCommand::stats: actions_.refresh_gauges(); return metrics::stats_text();
+        case ControlCommand::reload: return actions_.reload();
+        case ControlCommand::flush: return actions_.flush();
+        case ControlCommand::queue: return actions_.queue();
     }
     return "error: unknown command\n";
 }

@@ -23,7 +23,7 @@ namespace smtpsec::daemon {
 class ControlSide {
 public:
     // What the commands need from the gateway (all called on the loop).
-    struct Gateway {
+    struct Actions {
         std::function<std::string()> status;   // the body of `status`, without the counters
         std::function<std::string()> reload;   // reloads; "reload done" or "reload refused: ..."
         std::function<std::string()> flush;    // makes every pending recipient due
@@ -31,7 +31,7 @@ public:
         std::function<void()> refresh_gauges;  // before stats and scrapes
     };
 
-    ControlSide(event::Loop& loop, Gateway gateway);
+    ControlSide(event::Loop& loop, Actions actions);
     ~ControlSide();
 
     // Binds the metrics endpoint, if configured (before privileges are
@@ -52,7 +52,7 @@ public:
 
 private:
     event::Loop& loop_;
-    Gateway gateway_;
+    Actions actions_;
     std::unique_ptr<RequestServer> control_;
     std::unique_ptr<RequestServer> metrics_;
     std::string control_path_;     // bound by us: removed at the end

@@ -78,7 +78,7 @@ Gateway::Gateway(Config config)
     build_inbound();
     started_at_ = std::time(nullptr);
     control_ = std::make_unique<ControlSide>(
-        loop_, ControlSide::Gateway{[this] { return status_text(); }, [this] { return reload() + "\n"; },
+        loop_, ControlSide::Actions{[this] { return status_text(); }, [this] { return reload() + "\n"; },
                                     [this] {
                                         queue_->flush();
                                         return fmt::format("flush: {} recipients due now\n",
