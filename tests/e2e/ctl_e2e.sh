@@ -55,7 +55,7 @@ expect_stats() {  # GATEWAY NAME=VALUE...: every one exactly
 }
 
 world_up "$DIR/world" "$BUILD" || { failed=1; echo "FAILED: the world did not start (kept in $DIR)"; exit 1; }
-BOB=$(box pb bob@b.test); CAROL=$(box pb carol@b.test); DAVE=$(box pb dave@insecure.test)
+BOB=$(box pb bob@b.test); CAROL=$(box pb carol@b.test); DAVE=$(box pb dave@insecure.test); ALICE=$(box pa alice@a.test)
 
 # 1. status of a fresh gateway: one "key: value" line each.
 status=$(ctl ga status)
@@ -167,6 +167,13 @@ out=$(send alice@a.test dave@insecure.test "monitored-required" --header "Requir
 wait_for "$DAVE" monitored-required 30 && grep -q "monitor mode: would refuse the message with 550 5.7.30" "$WORLD/ga/smtpsecd.log" &&
     ok "monitor mode: a message enforce mode refuses (Require-SMTPsec to an SMTP-only domain) is delivered; the refusal logged" ||
     { bad "monitor mode: required message"; echo "$out" | tail -3; }
+# The listener is not part of the rollout: b.test's mail to alice@a.test still arrives over SMTPsec.
+swaks --server "$WORLD_IP_B:2525" --from bob@b.test --to alice@a.test --header "Subject: inbound-while-monitoring" \
+    --body "body" >/dev/null 2>&1
+if wait_for "$ALICE" inbound-while-monitoring 30 &&
+    grep -q "smtpsec=pass" "$(find_mail "$ALICE" inbound-while-monitoring)" && expect_stats ga inbound_accepted.email=1; then
+    ok "monitor mode: ga's listener still accepts SMTPsec (alice's mail from b.test: smtpsec=pass, counted)"
+else bad "monitor mode: inbound SMTPsec at ga"; fi
 expect_stats ga monitor_would.take_over=1 monitor_would.refuse=1 monitor_would.hold=0 taken_over.smtpsec=2 \
     milter_messages.continue=3 milter_messages.discard=1 milter_messages.reject=0 delivered.smtpsec=2 reloads.done=2 &&
     ok "monitor mode counted: would take over 1, would refuse 1; nothing taken over, nothing refused" ||
