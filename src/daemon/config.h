@@ -119,6 +119,9 @@ struct ListenerConfig {
     // Recipient domains the listener delivers besides those of [[signing]]
     // (inbound/recipient_policy.h): lowercase A-labels, no final dot.
     std::vector<std::string> accept_domains;
+    // Which senders may write to which recipients (inbound/sender_authorisation.h);
+    // empty: every sender may. Read again at every reload.
+    std::string authorisation_file;
 };
 
 struct ReinjectConfig {

@@ -206,6 +206,9 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
     r.get_string_list("trace_header_whitelist", c.trace_header_whitelist,
                       [](std::string_view text) { return parse_header_name(text, true); });
     r.get_string_list("accept_domains", c.accept_domains, parse_domain);
+    // Its lines are checked by inbound_authorisation() (smtpsecd -n, start, reload).
+    if (r.get_path("authorisation_file", c.authorisation_file) && !c.authorisation_file.empty())
+        check_readable(r, "authorisation_file", c.authorisation_file);
 }
 
 void read_reinject(SectionReader& r, ReinjectConfig& c, const ReadContext& ctx) {
