@@ -287,8 +287,6 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     // Only recipients this gateway is the destination for go to the MTA: it
     // would relay the others (recipient_policy.h, decision D1).
     auto split = split_recipients(email.recipients, ctx_.settings.accept_domains);
-    authorise_recipients(split, email.recipients, verdict.from.address, ctx_.settings.authorisation.get(),
-                         ctx_.on_authorisation, {id_, peer_, number});
     if (!split.unusable.empty()) {
         log::info("{}: {}: Email #{} from {}: illegal_parameter: recipient {} cannot be written in SMTP", id_, peer_,
                   number, verdict.from.address, printable(split.unusable.front()));
@@ -296,8 +294,10 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
         return;
     }
     if (!split.not_ours.empty())
-        log::info("{}: {}: Email #{} from {}: unknown_address for {} recipient(s) not ours or not authorised, first {}", id_,
+        log::info("{}: {}: Email #{} from {}: unknown_address for {} recipient(s) not in our domains, first {}", id_,
                   peer_, number, verdict.from.address, split.not_ours.size(), split.not_ours.front());
+    authorise_recipients(split, email.recipients, verdict.from.address, ctx_.settings.authorisation.get(),
+                         ctx_.on_authorisation, {id_, peer_, number});
     if (split.ours.empty()) {
         complete(number, session::EmailOutcome::unknown_addresses(split.not_ours));
         return;
