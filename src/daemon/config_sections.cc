@@ -277,6 +277,7 @@ void read_tls(SectionReader& r, TlsConfig& c, Problems& warnings) {
         warnings.add(r.line("ct_log_list"), "[tls] ct_log_list is empty: only peers whose certificates "
                                             "match DANE-EE (TLSA 3 x x) records can be authenticated");
     r.get_int("ct_min_scts", c.ct_min_scts, 1, 10);
+    r.get_duration("ct_log_list_warn_age", c.ct_log_list_warn_age, kDay, 3650 * kDay);
     r.get_duration("connect_timeout", c.connect_timeout, kTimeoutMin, kTimeoutMax);
     r.get_duration("answer_timeout", c.answer_timeout, kTimeoutMin, kTimeoutMax);
     r.get_duration("idle_timeout", c.idle_timeout, 0s, hours(1));
