@@ -122,6 +122,9 @@ struct ListenerConfig {
     // Recipient domains the listener delivers besides those of [[signing]]
     // (inbound/recipient_policy.h): lowercase A-labels, no final dot.
     std::vector<std::string> accept_domains;
+    // Which senders may write to which recipients (inbound/sender_authorisation.h);
+    // empty: every sender may. Read again at every reload.
+    std::string authorisation_file;
 };
 
 struct ReinjectConfig {
@@ -167,6 +170,9 @@ struct TlsConfig {
     std::string ca_file;      // empty: the system's trust store
     std::string ct_log_list;  // empty: only DANE-EE peers can be authenticated
     std::uint32_t ct_min_scts = 2;
+    // Start-up, reload and -n warn when the list is older than this
+    // (daemon/trust_age.h); smtpsec-ctlog-update keeps it younger.
+    Duration ct_log_list_warn_age = std::chrono::days(30);
     Duration connect_timeout = std::chrono::seconds(30);  // TCP + TLS + ServerHello
     Duration answer_timeout = std::chrono::seconds(300);  // silence while Emails are unanswered
     Duration idle_timeout = std::chrono::seconds(5);      // an unused connection kept for reuse

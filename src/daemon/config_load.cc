@@ -15,6 +15,7 @@
 #include "daemon/config.h"
 #include "daemon/config_reader.h"
 #include "daemon/config_sections.h"
+#include "daemon/trust_age.h"
 #include "daemon/config_values.h"
 
 namespace smtpsec::daemon {
@@ -161,6 +162,9 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
         warnings.add(0, "the listener accepts no recipient: no [[signing]] domain and no [listener] accept_domains, "
                         "so every recipient is answered unknown_address");
     config.warnings = warnings.take();
+    // Trust material growing old (daemon/trust_age.h): at start-up, reload and -n.
+    for (auto& w : trust_material_warnings(config, std::chrono::system_clock::now()))
+        config.warnings.push_back(std::move(w));
     return config;
 }
 

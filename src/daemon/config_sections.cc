@@ -224,6 +224,9 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
     r.get_string_list("trace_header_whitelist", c.trace_header_whitelist,
                       [](std::string_view text) { return parse_header_name(text, true); });
     r.get_string_list("accept_domains", c.accept_domains, parse_domain);
+    // Its lines are checked by inbound_authorisation() (smtpsecd -n, start, reload).
+    if (r.get_path("authorisation_file", c.authorisation_file) && !c.authorisation_file.empty())
+        check_readable(r, "authorisation_file", c.authorisation_file);
 }
 
 void read_reinject(SectionReader& r, ReinjectConfig& c, const ReadContext& ctx) {
@@ -292,6 +295,7 @@ void read_tls(SectionReader& r, TlsConfig& c, Problems& warnings) {
         warnings.add(r.line("ct_log_list"), "[tls] ct_log_list is empty: only peers whose certificates "
                                             "match DANE-EE (TLSA 3 x x) records can be authenticated");
     r.get_int("ct_min_scts", c.ct_min_scts, 1, 10);
+    r.get_duration("ct_log_list_warn_age", c.ct_log_list_warn_age, kDay, 3650 * kDay);
     r.get_duration("connect_timeout", c.connect_timeout, kTimeoutMin, kTimeoutMax);
     r.get_duration("answer_timeout", c.answer_timeout, kTimeoutMin, kTimeoutMax);
     r.get_duration("idle_timeout", c.idle_timeout, 0s, hours(1));

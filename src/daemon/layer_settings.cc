@@ -2,6 +2,7 @@
 #include "daemon/layer_settings.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <stdexcept>
 
@@ -40,7 +41,27 @@ inbound::InboundSettings inbound_settings(const Config& config) {
     // listed others (inbound/recipient_policy.h). Both are lowercase A-labels.
     for (const auto& signing : config.signing) s.accept_domains.insert(signing.domain);
     s.accept_domains.insert(l.accept_domains.begin(), l.accept_domains.end());
+    auto authorisation = inbound_authorisation(config);
+    if (!authorisation) {
+        std::vector<std::string> lines;
+        for (const auto& p : authorisation.error()) lines.push_back(p.to_string());
+        throw std::runtime_error(fmt::format("[listener] authorisation_file: {}", fmt::join(lines, "; ")));
+    }
+    s.authorisation = std::move(*authorisation);
     return s;
+}
+
+Expected<std::shared_ptr<const inbound::SenderAuthorisation>, std::vector<ConfigProblem>> inbound_authorisation(
+    const Config& config) {
+    const auto& path = config.listener.authorisation_file;
+    if (path.empty()) return std::shared_ptr<const inbound::SenderAuthorisation>();
+    auto loaded = inbound::load_sender_authorisation(path);
+    if (!loaded) {
+        std::vector<ConfigProblem> problems;
+        for (auto& p : loaded.error()) problems.push_back({path, p.line, std::move(p.reason)});
+        return Unexpected{std::move(problems)};
+    }
+    return std::make_shared<const inbound::SenderAuthorisation>(std::move(*loaded));
 }
 
 inbound::InjectorConfig injector_config(const Config& config, const HostPort& address) {

@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
             } catch (const std::exception& e) {
                 problems.push_back({c.file, 0, e.what()});
             }
+            if (auto authorisation = daemon::inbound_authorisation(c); !authorisation)
+                problems.insert(problems.end(), authorisation.error().begin(), authorisation.error().end());
             try {
                 daemon::milter_settings(c);
             } catch (const std::exception& e) {

@@ -296,6 +296,8 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     if (!split.not_ours.empty())
         log::info("{}: {}: Email #{} from {}: unknown_address for {} recipient(s) not in our domains, first {}", id_,
                   peer_, number, verdict.from.address, split.not_ours.size(), split.not_ours.front());
+    authorise_recipients(split, email.recipients, verdict.from.address, ctx_.settings.authorisation.get(),
+                         ctx_.on_authorisation, {id_, peer_, number});
     if (split.ours.empty()) {
         complete(number, session::EmailOutcome::unknown_addresses(split.not_ours));
         return;

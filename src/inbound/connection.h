@@ -25,6 +25,7 @@
 #include "inbound/log_limiter.h"
 #include "inbound/origin_auth.h"
 #include "inbound/recipient_policy.h"
+#include "inbound/sender_authorisation.h"
 #include "net/socket.h"
 #include "session/server_session.h"
 #include "tls/stream.h"
@@ -49,6 +50,7 @@ struct InboundSettings {
     // The recipient domains this listener is the destination for
     // (recipient_policy.h); empty: every recipient is unknown_address.
     AcceptedDomains accept_domains;
+    std::shared_ptr<const SenderAuthorisation> authorisation;  // [listener] authorisation_file; null: none
 };
 
 // What the connections of one listener share.
@@ -58,6 +60,7 @@ struct InboundContext {
     OriginAuthenticator& authenticator;
     LocalDelivery& delivery;
     std::function<std::string()> next_id;  // our ids for log lines and Received
+    AuthorisationObserver on_authorisation = {};  // each recipient the policy decided (metrics)
 };
 
 class InboundConnection final : private tls::Stream::Handler {

@@ -125,6 +125,23 @@ std::vector<CtLog> parse_ct_log_list(std::string_view text) {
     return logs;
 }
 
+CtLogListHeader parse_ct_log_list_header(std::string_view text) {
+    json root;
+    try {
+        root = json::parse(text);
+    } catch (const json::exception& e) {
+        fail("JSON", e.what());
+    }
+    if (!root.is_object()) fail("top level", "not an object");
+    CtLogListHeader header;
+    if (root.contains("version")) {
+        if (!root["version"].is_string()) fail("version", "not a string");
+        header.version = root["version"].get<std::string>();
+    }
+    if (root.contains("log_list_timestamp")) header.timestamp = time_field("top level", root, "log_list_timestamp");
+    return header;
+}
+
 std::string ct_log_refusal(const CtLog& log, TimePoint sct_time, TimePoint cert_not_after) {
     const std::string state(name_of(log.state));
     switch (log.state) {

@@ -35,6 +35,19 @@ std::string_view name_of(CtLogState state);
 // Throws std::runtime_error naming the offending log (start-up configuration).
 std::vector<CtLog> parse_ct_log_list(std::string_view json);
 
+// The list's own facts (log_list.json v3 top level): "version" changes with
+// every edit, "log_list_timestamp" is when it was published. Both optional
+// in the schema; the updater (smtpsec-ctlog-update) requires the timestamp,
+// the daemon's age warning falls back to the file's mtime without it.
+struct CtLogListHeader {
+    std::string version;
+    std::optional<TimePoint> timestamp;
+};
+
+// Throws std::runtime_error like parse_ct_log_list when the text is not a
+// JSON object or a present field has the wrong type or time syntax.
+CtLogListHeader parse_ct_log_list_header(std::string_view json);
+
 // Why an SCT that `log` signed at `sct_time` for a certificate expiring at
 // `cert_not_after` does not count, or empty if it counts:
 //   usable, qualified: counts;

@@ -146,6 +146,21 @@ printf 'alice alice@a.test nonsense\n' > "$DIR/senders"
 write '3=socket_group = ""
 sender_policy_file = "senders"'
 check "a sender policy a reload would refuse" 1 "$CONF: [milter] sender policy: $DIR/senders:1: 'nonsense' is not an address or @domain"
+# And an inbound authorisation file (issue 18): each bad line as FILE:LINE.
+printf '# who may write to bob\nbob@b.test allow alice@a.test\nbob@b.test permit x@a.test\n@b.test default\n' > "$DIR/authorisation"
+write '10=authorisation_file = "authorisation"'
+check "an authorisation file with bad lines: each as FILE:LINE: reason" 1 "$DIR/authorisation:3: unknown rule 'permit' (expected allow, refuse or default)
+$DIR/authorisation:4: 'default' takes one word: allow or refuse"
+
+# Trust material growing old (issue 18): a signing certificate expiring in 5
+# days is warned about by -n (and, through the same warnings, at start-up).
+openssl genpkey -algorithm ed25519 -out "$DIR/soon.key.pem" 2>/dev/null
+openssl req -new -x509 -key "$DIR/soon.key.pem" -out "$DIR/soon.pem" -days 5 -subj "/CN=a.test" \
+    -addext "subjectAltName=DNS:a.test" 2>/dev/null
+write '6=certificate = "soon.pem"' '7=key = "soon.key.pem"'
+out=$("$SMTPSECD" -n -c "$CONF" 2>&1); status=$?
+[ $status -eq 0 ] && grep -q "^$CONF: warning: \[\[signing\]\] a.test certificate \"$DIR/soon.pem\" expires in 4 days (.*): renew it$" <<<"$out" &&
+    ok "-n: a signing certificate expiring in 5 days is warned about" || bad "-n: certificate expiring soon (exit $status): $out"
 
 # 1b. Run as root, -n reads the files again as [daemon] user, as every reload
 #     does: a key only root can read (what certbot writes) fails -n and the

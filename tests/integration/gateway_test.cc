@@ -315,6 +315,33 @@ TEST_CASE("an unknown recipient is refused alone; the others are delivered", "[i
     CHECK_THAT(report.recipients[1].detail, Catch::Contains("unknown_address"));
 }
 
+TEST_CASE("the inbound policy refuses one recipient for this sender as unknown_address; the other is delivered",
+          "[integration][authorisation]") {
+    // Issue 18 point 4: the sender is alice@ga.test, authenticated by the
+    // Email's signature; bob's black list names her domain.
+    auto& w = world();
+    auto s = w.sender(KeyType::ecdsa_p256);
+    auto policy = inbound::parse_sender_authorisation("bob@gb.test refuse @ga.test\n", "policy");
+    REQUIRE(policy);
+    w.b.settings.authorisation = std::make_shared<const inbound::SenderAuthorisation>(std::move(*policy));
+    std::vector<inbound::RecipientAuthorisation> decided;
+    w.b.context->on_authorisation = [&](const inbound::RecipientAuthorisation& a) { decided.push_back(a); };
+    const auto before = w.b.delivery.delivered.size();
+    auto report = deliver(w, *s.deliverer, email_to({"bob@gb.test", "carol@gb.test"}, 5500));
+    w.b.settings.authorisation = nullptr;
+    w.b.context->on_authorisation = nullptr;
+    REQUIRE(report.recipients.size() == 2);
+    CHECK(report.recipients[0].status == outbound::RecipientStatus::permanent);
+    CHECK_THAT(report.recipients[0].detail, Catch::Contains("unknown_address"));
+    CHECK(report.recipients[1].status == outbound::RecipientStatus::delivered);
+    REQUIRE(w.b.delivery.delivered.size() == before + 1);
+    CHECK(w.b.delivery.delivered.back().request.recipients == std::vector<std::string>{"carol@gb.test"});
+    REQUIRE(decided.size() == 2);
+    CHECK(decided[0].rule == inbound::SenderRule::refuse);
+    CHECK(decided[0].basis == inbound::AuthorisationBasis::sender_domain);
+    CHECK(decided[1].rule == inbound::SenderRule::allow);
+}
+
 TEST_CASE("a local MTA that is down makes the Email a temporary failure", "[integration]") {
     auto& w = world();
     auto s = w.sender(KeyType::ed25519);

@@ -34,7 +34,10 @@ for f in /usr/sbin/smtpsecd /usr/sbin/smtpsec-ctl /usr/share/man/man8/smtpsec-ct
          /usr/share/man/man1/smtpsec-queue.1.gz /lib/systemd/system/smtpsecd.service \
          /usr/share/doc/smtpsec-gateway/examples/smtpsecd.conf.example /usr/share/doc/smtpsec-gateway/README.Debian.gz \
          /usr/share/doc/smtpsec-gateway/README.md.gz /usr/libexec/smtpsec-gateway/certbot-deploy-hook \
-         /usr/libexec/smtpsec-gateway/smtpsecd-postfix-chroot; do
+         /usr/libexec/smtpsec-gateway/smtpsecd-postfix-chroot \
+         /usr/sbin/smtpsec-ctlog-update /usr/share/man/man8/smtpsec-ctlog-update.8.gz \
+         /usr/share/smtpsec-gateway/log_list_pubkey.pem /lib/systemd/system/smtpsec-ctlog-update.service \
+         /lib/systemd/system/smtpsec-ctlog-update.timer; do
     [ -e "$f" ] || fail "missing $f"
 done
 getent passwd smtpsec >/dev/null && ok "user smtpsec exists" || fail "no user smtpsec"
