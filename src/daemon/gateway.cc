@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "daemon/control_side.h"
+#include "daemon/trust_age.h"
 #include "daemon/layer_settings.h"
 #include "daemon/milter_side.h"
 #include "daemon/privileges.h"
@@ -117,6 +118,10 @@ void Gateway::build_inbound() {
             return fmt::format("{:X}{:05X}", std::chrono::duration_cast<std::chrono::seconds>(now).count(),
                                ++next_inbound_id_ & 0xFFFFF);
         }});
+    inbound_context_->on_authorisation = [](const inbound::RecipientAuthorisation& a) {
+        metrics::count(a.rule == inbound::SenderRule::refuse ? metrics::InboundAuthorisation::refuse
+                                                             : metrics::InboundAuthorisation::allow);
+    };
     if (config_.listener.addresses.empty()) return;
     const auto& lc = config_.listener;
     // D7: by default one source may hold a tenth of the connections.
@@ -298,6 +303,17 @@ std::string Gateway::status_text() const {
                                                          : "http://" + control_->metrics_address() + "/metrics");
     line("queue", fmt::format("{} message(s), {} held, {} recipient(s) pending, oldest {} s", q.entries, q.held,
                               q.pending_recipients, q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival));
+    // Trust material that goes stale without failing at once (trust_age.h).
+    const auto trust = trust_material_age(config_, std::chrono::system_clock::now());
+    if (trust.ct_log_list)
+        line("ct log list", fmt::format("{}, version {}, {} day(s) old", trust.ct_log_list->file,
+                                        trust.ct_log_list->version.empty() ? "-" : trust.ct_log_list->version,
+                                        trust.ct_log_list->age.count() / 86400));
+    else
+        line("ct log list", "none (DANE only)");
+    for (const auto& c : trust.certificates)
+        line("certificate", fmt::format("{} {}: {} day(s) left", c.role, c.file, c.remaining.count() / 86400));
+    line("trust anchor", trust.trust_anchor_stale ? "stale: " + *trust.trust_anchor_stale : std::string("current"));
     return out;
 }
 

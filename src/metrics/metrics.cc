@@ -62,6 +62,8 @@ SMTPSEC_FAMILY(TlsHandshakeFailed, "smtpsec_tls_handshake_failures_total", "tls_
                "TLS handshakes that failed.", "side", "inbound", "outbound")
 SMTPSEC_FAMILY(Bytes, "smtpsec_bytes_total", "bytes",
                "Bytes of TLS application data on SMTPsec connections.", "direction", "in", "out")
+SMTPSEC_FAMILY(InboundAuthorisation, "smtpsec_inbound_authorisation_total", "inbound_authorisation",
+               "Recipients decided by the inbound authorisation file, by rule.", "rule", "allow", "refuse")
 SMTPSEC_FAMILY(Reload, "smtpsec_reloads_total", "reloads",
                "Configuration reloads.", "outcome", "done", "refused")
 #undef SMTPSEC_FAMILY
@@ -108,7 +110,8 @@ struct All {
     static void reset() { (reset_family<E>(), ...); }
 };
 using Families = All<TakenOver, LeftToSmtp, MilterAnswer, MonitorWould, Delivered, Deferred, Bounced, InboundAccepted,
-                     InboundRefused, OriginAuth, DnsVerdict, TlsHandshakeFailed, Bytes, Reload>;
+                     InboundRefused, OriginAuth, DnsVerdict, TlsHandshakeFailed, Bytes, InboundAuthorisation,
+                     Reload>;
 
 }  // namespace
 

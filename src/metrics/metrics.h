@@ -90,6 +90,9 @@ enum class DnsVerdict : std::uint8_t { smtpsec, none_secure, none_insecure, defe
 enum class TlsHandshakeFailed : std::uint8_t { inbound, outbound, kCount };
 // Bytes on SMTPsec connections (TLS application data), by direction.
 enum class Bytes : std::uint8_t { in, out, kCount };
+// Recipients decided by the inbound authorisation file ([listener]
+// authorisation_file), by the rule that applied.
+enum class InboundAuthorisation : std::uint8_t { allow, refuse, kCount };
 // Reloads (SIGHUP or smtpsec-ctl reload) by outcome.
 enum class Reload : std::uint8_t { done, refused, kCount };
 
