@@ -19,8 +19,13 @@
 // In the spirit of MPD's CancellablePointer; PendingCall is the common case.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <functional>
+#include <memory>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace smtpsec::event {
 
@@ -99,6 +104,42 @@ private:
     void on_cancel() noexcept override { callback_ = nullptr; }
 
     Callback callback_;
+};
+
+// For a service that takes a plain std::function and returns nothing (the
+// queue's ports, LocalDelivery, the resolver's older calls): wraps `callback`
+// so the returned Request cancels it (name the arguments: cancellable<int>(...)). The function handed to the service
+// owns the PendingCall; if it is called after the Request was destroyed or
+// cancelled, it does nothing.
+template <class... Args>
+std::pair<std::function<void(Args...)>, Request> cancellable(std::type_identity_t<std::function<void(Args...)>> callback) {
+    auto call = std::make_shared<PendingCall<Args...>>(std::move(callback));
+    Request request = call->link();
+    return {[call](Args... args) { call->run(std::forward<Args>(args)...); }, std::move(request)};
+}
+
+// The requests one object has under way, all cancelled when it is destroyed
+// or cancel_all() is called: a member next to the state their callbacks
+// touch. Finished ones are dropped as new ones come in.
+class RequestSet {
+public:
+    void add(Request request) {
+        if (requests_.size() >= purge_at_) {
+            std::erase_if(requests_, [](const Request& r) { return !r.pending(); });
+            purge_at_ = std::max<std::size_t>(16, 2 * requests_.size());
+        }
+        if (request.pending()) requests_.push_back(std::move(request));
+    }
+    void cancel_all() { requests_.clear(); }
+    std::size_t pending() const {
+        std::size_t n = 0;
+        for (const auto& r : requests_) n += r.pending() ? 1 : 0;
+        return n;
+    }
+
+private:
+    std::vector<Request> requests_;
+    std::size_t purge_at_ = 16;
 };
 
 }  // namespace smtpsec::event

@@ -53,13 +53,16 @@ TEST_CASE("nested observers are all told, and popped in order", "[event-kit]") {
     auto f = std::make_unique<Feeder>();
     bool inner_destroyed = false, outer_destroyed = false;
     int depth = 0;
-    f->handler = [&](int) {
+    // The handler's body lives on this stack: the closure stored in the
+    // Feeder is gone once the Feeder is, so it reads nothing after its call.
+    std::function<void(int)> body = [&](int) {
         if (++depth == 2) {
             f.reset();
             return;
         }
         inner_destroyed = !f->feed(1);
     };
+    f->handler = [&body](int i) { body(i); };
     outer_destroyed = !f->feed(1);
     CHECK(inner_destroyed);
     CHECK(outer_destroyed);

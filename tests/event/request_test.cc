@@ -125,3 +125,51 @@ TEST_CASE("a request may outlive its service: it is then simply over", "[event-k
     loop.run();
     CHECK(answers == 0);
 }
+
+namespace {
+
+// A service of the older shape: takes a std::function, returns nothing.
+struct PlainService {
+    std::vector<std::function<void(int)>> calls;
+    void ask(std::function<void(int)> done) { calls.push_back(std::move(done)); }
+    void answer_all(int v) {
+        for (auto& c : calls) c(v);
+        calls.clear();
+    }
+};
+
+}  // namespace
+
+TEST_CASE("cancellable() gives a plain service a callback the Request can cancel", "[event-kit]") {
+    PlainService service;
+    int kept = 0, dropped = 0;
+    auto [keep_fn, keep] = cancellable<int>([&](int v) { kept = v; });
+    auto [drop_fn, drop] = cancellable<int>([&](int v) { dropped = v; });
+    service.ask(std::move(keep_fn));
+    service.ask(std::move(drop_fn));
+    drop.cancel();
+    service.answer_all(9);
+    CHECK(kept == 9);
+    CHECK(dropped == 0);
+    CHECK_FALSE(keep.pending());
+}
+
+TEST_CASE("a RequestSet cancels every request still under way when it is destroyed", "[event-kit]") {
+    PlainService service;
+    int answers = 0;
+    {
+        RequestSet set;
+        for (int i = 0; i < 40; ++i) {  // past the purge point: moves keep the links
+            auto [fn, request] = cancellable<int>([&](int) { ++answers; });
+            service.ask(std::move(fn));
+            set.add(std::move(request));
+            if (i == 20) {
+                service.answer_all(1);
+                CHECK(set.pending() == 0);
+            }
+        }
+        CHECK(set.pending() == 19);
+    }
+    service.answer_all(2);
+    CHECK(answers == 21);
+}
