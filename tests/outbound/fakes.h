@@ -59,11 +59,10 @@ public:
 private:
     template <class Result, class Callback>
     event::Request later(Callback callback, Result result) {
-        auto call = std::make_shared<event::PendingCall<const Result&>>(std::move(callback));
-        auto request = call->link();
-        due_.push_back([call, result] { call->run(result); });
+        auto [call, request] = event::cancellable<const Result&>(std::move(callback));
+        due_.push_back([call = std::move(call), result] { call(result); });
         answer_.schedule();
-        return request;
+        return std::move(request);
     }
     void answer_due() {
         auto due = std::exchange(due_, {});
