@@ -37,6 +37,15 @@ bool same_address(std::string_view a, std::string_view b) {
     return a.substr(0, at_a) == b.substr(0, at_b) && equals_ignore_case(a.substr(at_a + 1), b.substr(at_b + 1));
 }
 
+std::string address_key(std::string_view address) {
+    std::string key(address);
+    const auto at = address.rfind('@');
+    if (at == std::string_view::npos) return key;
+    for (auto i = at + 1; i < key.size(); ++i)
+        if (key[i] >= 'A' && key[i] <= 'Z') key[i] = static_cast<char>(key[i] - 'A' + 'a');
+    return key;
+}
+
 bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && equals_ignore_case(text.substr(0, prefix.size()), prefix);
 }

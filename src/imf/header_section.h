@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -49,6 +50,9 @@ bool equals_ignore_case(std::string_view a, std::string_view b);
 // Two addr-specs name the same recipient: local parts exactly, domains
 // case-insensitively (decisions point 12). Without '@': byte equality.
 bool same_address(std::string_view a, std::string_view b);
+// The key under which same_address() is equality: the local part as
+// written, the domain in ASCII lower case (for sets and maps of addresses).
+std::string address_key(std::string_view address);
 bool starts_with_ignore_case(std::string_view text, std::string_view prefix);
 
 // The field body as decisions point 13 carries it: the single space that

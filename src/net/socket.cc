@@ -42,16 +42,18 @@ Expected<Endpoint, std::string> Endpoint::parse(const std::string& ip, std::uint
     return Unexpected{fmt::format("'{}' is not an IPv4 or IPv6 address", ip)};
 }
 
-std::string Endpoint::to_string() const {
+std::string Endpoint::ip() const {
     char text[INET6_ADDRSTRLEN] = "?";
-    if (addr.ss_family == AF_INET) {
-        auto* v4 = reinterpret_cast<const sockaddr_in*>(&addr);
-        ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
-        return fmt::format("{}:{}", text, port());
-    }
-    auto* v6 = reinterpret_cast<const sockaddr_in6*>(&addr);
-    ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
-    return fmt::format("[{}]:{}", text, port());
+    if (addr.ss_family == AF_INET)
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, text, sizeof text);
+    else
+        ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, text, sizeof text);
+    return text;
+}
+
+std::string Endpoint::to_string() const {
+    if (addr.ss_family == AF_INET) return fmt::format("{}:{}", ip(), port());
+    return fmt::format("[{}]:{}", ip(), port());
 }
 
 std::uint16_t Endpoint::port() const {
@@ -59,14 +61,26 @@ std::uint16_t Endpoint::port() const {
     return ntohs(reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_port);
 }
 
-Expected<UniqueFd, std::string> start_connect(const Endpoint& to) {
+Expected<UniqueFd, ConnectError> start_connect_checked(const Endpoint& to) {
     UniqueFd fd(::socket(to.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!fd) return Unexpected{errno_text("socket", errno)};
+    if (!fd) {
+        int err = errno;
+        return Unexpected{ConnectError{err, true, errno_text("socket", err)}};
+    }
     set_nodelay(fd.get());
     if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to.addr), to.length) != 0 &&
-        errno != EINPROGRESS)
-        return Unexpected{errno_text(fmt::format("connect to {}", to.to_string()).c_str(), errno)};
+        errno != EINPROGRESS) {
+        int err = errno;
+        return Unexpected{
+            ConnectError{err, false, errno_text(fmt::format("connect to {}", to.to_string()).c_str(), err)}};
+    }
     return fd;
+}
+
+Expected<UniqueFd, std::string> start_connect(const Endpoint& to) {
+    auto fd = start_connect_checked(to);
+    if (!fd) return Unexpected{fd.error().text};
+    return std::move(*fd);
 }
 
 int connect_result(int fd) {

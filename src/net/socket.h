@@ -21,12 +21,21 @@ struct Endpoint {
     // "127.0.0.1", "::1" (no brackets) and a port.
     static Expected<Endpoint, std::string> parse(const std::string& ip, std::uint16_t port);
     std::string to_string() const;  // "127.0.0.1:25" or "[::1]:25"
+    std::string ip() const;         // "127.0.0.1" or "::1"
     std::uint16_t port() const;
 };
 
 // Starts a non-blocking connect; completion is signalled by writability,
 // then check connect_result().
 Expected<UniqueFd, std::string> start_connect(const Endpoint& to);
+// The same, for a caller that decides on the failure: the errno, and
+// whether it came from socket() (our own resources) or from connect().
+struct ConnectError {
+    int code = 0;
+    bool at_socket = false;
+    std::string text;
+};
+Expected<UniqueFd, ConnectError> start_connect_checked(const Endpoint& to);
 // 0 when the connect succeeded, else the errno it failed with.
 int connect_result(int fd);
 

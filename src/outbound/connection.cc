@@ -23,7 +23,8 @@ Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings
           // An Email whose answer the Owner was handling when the fault
           // came may not have been reported: it is abandoned with the rest
           // (an Owner that did report it ignores an id it no longer has).
-          fail("internal fault: " + what, std::exchange(answering_, std::nullopt));
+          fail(ConnectionOutcome::internal_fault, "internal fault: " + what,
+               std::exchange(answering_, std::nullopt));
       }),
       owner_(owner),
       settings_(settings),
@@ -31,21 +32,15 @@ Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings
       session_({settings.our_chain}),
       framer_(kMaxServerMessage),
       connect_watch_(loop, guarded([this](int) { on_connectable(); })),
-      deadline_(loop, guarded([this] {
-          fail(session_.established() ? "timed out waiting for an answer"
-                                      : "timed out before the ServerHello");
-      })) {
+      deadline_(loop, guarded([this] { on_deadline(); })),
+      report_(loop, [this] { report(); }) {
     session_.on_output([this] { flush_session(); });
 }
 
 Connection::~Connection() = default;
 
 std::string Connection::server() const {
-    auto addr = target_.address.to_string();
-    auto colon = addr.rfind(':');
-    return fmt::format("{}[{}]:{}", target_.host,
-                       addr.front() == '[' ? addr.substr(1, colon - 2) : addr.substr(0, colon),
-                       target_.port);
+    return fmt::format("{}[{}]:{}", target_.host, target_.address.ip(), target_.port);
 }
 
 std::string Connection::tls_description() const {
@@ -53,12 +48,10 @@ std::string Connection::tls_description() const {
 }
 
 void Connection::start() {
-    auto fd = net::start_connect(target_.address);
+    phase_ = Phase::connecting;
+    auto fd = net::start_connect_checked(target_.address);
     if (!fd) {
-        // Report from the loop, never from inside the caller's call.
-        std::string reason = fd.error();
-        deadline_.set_callback(guarded([this, reason] { fail(reason); }));
-        deadline_.start(event::Timer::Seconds(0));
+        fail(connect_outcome(fd.error().code, fd.error().at_socket), fd.error().text);
         return;
     }
     connecting_fd_ = std::move(*fd);
@@ -66,17 +59,46 @@ void Connection::start() {
     deadline_.start(event::Timer::Seconds(settings_.timeouts.connect));
 }
 
+// One deadline covers each phase in turn; what its expiry means depends on
+// the phase (attempt_outcome.h).
+void Connection::on_deadline() {
+    switch (phase_) {
+    case Phase::idle:
+    case Phase::finished:
+        return;
+    case Phase::connecting:
+        fail(ConnectionOutcome::connect_timeout,
+             fmt::format("connect timed out after {}s", settings_.timeouts.connect));
+        return;
+    case Phase::handshaking:
+        fail(ConnectionOutcome::tls_timeout, "timed out in the TLS handshake");
+        return;
+    case Phase::awaiting_hello:
+        fail(ConnectionOutcome::hello_timeout, "timed out before the ServerHello");
+        return;
+    case Phase::established:
+        if (session_.in_flight() > 0) {
+            fail(ConnectionOutcome::answer_timeout, "timed out waiting for an answer");
+            return;
+        }
+        close_when_idle();  // idle for `idle` seconds: not worth keeping
+        return;
+    }
+}
+
 void Connection::on_connectable() {
     connect_watch_.stop();
     if (int err = net::connect_result(connecting_fd_.get())) {
-        fail(fmt::format("connect: {}", std::strerror(err)));
+        fail(connect_outcome(err, false), fmt::format("connect: {}", std::strerror(err)));
         return;
     }
     auto tls = tls::Connection::client(std::move(connecting_fd_), settings_.credentials, target_.host);
     if (!tls) {
-        fail(tls.error());
+        // Setting up our side of TLS failed before a byte was sent.
+        fail(ConnectionOutcome::local_failure, tls.error());
         return;
     }
+    phase_ = Phase::handshaking;
     stream_ = std::make_unique<tls::Stream>(loop_, std::move(*tls), framer_, static_cast<tls::Stream::Handler&>(*this));
     stream_->start();
 }
@@ -86,7 +108,11 @@ void Connection::on_handshake_done() {
         auto chain = stream_->connection().peer_chain();
         auth_ = tls::authenticate(*settings_.policy, chain,
                                   tls::AuthTarget{target_.host, target_.port, target_.tlsa}, target_.domain);
-        if (!auth_.ok) fail("server authentication failed: " + auth_.reason);
+        if (!auth_.ok) {
+            fail(ConnectionOutcome::authentication_failure, "server authentication failed: " + auth_.reason);
+            return;
+        }
+        phase_ = Phase::awaiting_hello;
     });
 }
 
@@ -102,25 +128,25 @@ void Connection::log_notes() {
 }
 
 void Connection::read_answers() {
-    bool was_established = session_.established();
     while (auto event = framer_.next()) session_.on_event(std::move(*event));
     log_notes();
     if (session_.failed()) {
         // Deliver the answers that did arrive before giving up (the Owner
         // may abort on one of them: the rest are then unanswered).
-        while (!finished_) {
+        while (phase_ != Phase::finished) {
             auto a = session_.take_answer();
             if (!a) break;
             hand_over(std::move(*a));
         }
-        fail(session_.failure());
+        fail(session_outcome(), session_.failure());
         return;
     }
     flush_session();
-    if (!was_established && session_.established()) {
+    if (phase_ == Phase::awaiting_hello && session_.established()) {
+        phase_ = Phase::established;
         arm_deadline();
         owner_.on_established(*this);  // may send()
-        if (finished_) return;
+        if (phase_ == Phase::finished) return;
         // Answers read in the same flight as the ServerHello are taken now:
         // left in the session, they would wait for more input that may never
         // come, and their Emails would be reported by nobody.
@@ -129,7 +155,7 @@ void Connection::read_answers() {
     while (auto a = session_.take_answer()) {
         answered = true;
         hand_over(std::move(*a));
-        if (finished_) return;
+        if (phase_ == Phase::finished) return;
     }
     if (answered) arm_deadline();
 }
@@ -144,6 +170,10 @@ void Connection::hand_over(session::EmailAnswer answer) {
 
 void Connection::send(std::uint64_t id, Message email) {
     ++emails_given_;
+    if (phase_ == Phase::finished) {
+        late_.push_back(id);  // never sent: reported with the others
+        return;
+    }
     guard_.run([&] {
         session_.send(id, std::move(email));
         flush_session();
@@ -151,24 +181,20 @@ void Connection::send(std::uint64_t id, Message email) {
     });
 }
 
+void Connection::abort(const std::string& reason) { fail(session_outcome(), reason); }
+
 void Connection::flush_session() {
     if (stream_ && !session_.output().empty()) stream_->write(session_.output());
 }
 
 void Connection::arm_deadline() {
-    if (!session_.established()) return;  // the connect deadline still runs
+    if (phase_ != Phase::established) return;  // the connect deadline still runs
     if (closing_ && session_.in_flight() == 0) {
         close_when_idle();  // every answer is in: no reason to wait
         return;
     }
-    if (session_.in_flight() > 0) {
-        deadline_.start(event::Timer::Seconds(settings_.timeouts.answer));
-    } else {
-        deadline_.set_callback(guarded([this] { close_when_idle(); }));
-        deadline_.start(event::Timer::Seconds(settings_.timeouts.idle));
-        return;
-    }
-    deadline_.set_callback(guarded([this] { fail("timed out waiting for an answer"); }));
+    deadline_.start(event::Timer::Seconds(session_.in_flight() > 0 ? settings_.timeouts.answer
+                                                                  : settings_.timeouts.idle));
 }
 
 void Connection::close_when_idle() {
@@ -178,15 +204,25 @@ void Connection::close_when_idle() {
 
 void Connection::on_output_drained() {}
 
-void Connection::fail(const std::string& reason, std::optional<std::uint64_t> also_lost) {
-    if (finished_) return;
-    finished_ = true;
+void Connection::fail(ConnectionOutcome outcome, const std::string& detail, std::optional<std::uint64_t> also_lost) {
+    if (phase_ == Phase::finished) return;
+    ending_ = Ending{outcome, phase_ == Phase::established, detail};
+    phase_ = Phase::finished;
     deadline_.stop();
     connect_watch_.stop();
     stream_.reset();
-    auto lost = unanswered();
-    if (also_lost) lost.insert(lost.begin(), *also_lost);
-    owner_.on_closed(*this, session_.established(), reason, std::move(lost));
+    also_lost_ = also_lost;
+    report_.schedule();
+}
+
+void Connection::report() {
+    std::vector<std::uint64_t> lost;
+    if (also_lost_) lost.push_back(*also_lost_);
+    auto unsent = unanswered();
+    lost.insert(lost.end(), unsent.begin(), unsent.end());
+    lost.insert(lost.end(), late_.begin(), late_.end());
+    late_.clear();
+    owner_.on_closed(*this, ending_, std::move(lost));  // the last act: the Owner may destroy this
 }
 
 std::vector<std::uint64_t> Connection::unanswered() {
@@ -197,13 +233,24 @@ std::vector<std::uint64_t> Connection::unanswered() {
 
 void Connection::on_closed(bool clean, const std::string& reason) {
     guard_.run([&] {
-        if (finished_) return;
-        finished_ = true;
-        deadline_.stop();
-        bool orderly = clean && closing_ && session_.in_flight() == 0;
-        auto established = session_.established();
-        auto abandoned = unanswered();
-        owner_.on_closed(*this, established, orderly ? "closed" : reason, std::move(abandoned));
+        switch (phase_) {
+        case Phase::idle:
+        case Phase::connecting:
+        case Phase::finished:
+            return;
+        case Phase::handshaking:
+            fail(ConnectionOutcome::tls_failure, reason);
+            return;
+        case Phase::awaiting_hello:
+            fail(ConnectionOutcome::session_failure, "closed before the ServerHello: " + reason);
+            return;
+        case Phase::established: {
+            bool orderly = clean && closing_ && session_.in_flight() == 0;
+            if (orderly) fail(ConnectionOutcome::closed, "closed");
+            else fail(ConnectionOutcome::lost, reason);
+            return;
+        }
+        }
     });
 }
 

@@ -1,14 +1,16 @@
-// See deliverer.h.
+// See deliverer.h; the fallback rules are in docs/outbound.md.
 #include "outbound/deliverer.h"
 
 #include <fmt/core.h>
 
-#include <algorithm>
+#include <utility>
 
-#include "imf/idna.h"
 #include "event/fault_guard.h"
+#include "imf/idna.h"
 #include "log/log.h"
 #include "outbound/outcome.h"
+#include "outbound/resolver_discoverer.h"
+#include "outbound/route.h"
 #include "outbound/sign_email.h"
 
 namespace smtpsec::outbound {
@@ -22,36 +24,241 @@ std::vector<tls::TlsaRecord> to_tls(const std::vector<dns::TlsaRecord>& records)
 
 }  // namespace
 
+// One recipient domain: the Emails waiting for it, the walk over its
+// (target, address) pairs, and the one channel carrying its Emails. It is
+// the Owner of that channel and holds the Request of its one pending
+// lookup, so every callback reaches it directly and none can arrive after
+// it is gone.
+class Deliverer::Domain final : private Channel::Owner {
+public:
+    enum class State {
+        idle,                  // no lookup, no channel
+        discovering,           // SRV lookup (point 20)
+        looking_up_tlsa,       // TLSA of the current target (point 21)
+        looking_up_addresses,  // AAAA and A of the current target
+        connecting,            // a channel to the current address, session not started
+        established,           // the channel's session runs: Emails go straight to it
+    };
+
+    Domain(Deliverer& deliverer, std::string name) : deliverer_(deliverer), name_(std::move(name)) {}
+
+    // A new Job for this domain: onto the channel if it takes more, else
+    // waiting (and a walk starts if none runs).
+    void add(std::uint64_t id) {
+        if (channel_ && !channel_->closing() && !channel_->full()) {
+            send(id);
+            return;
+        }
+        waiting_.push_back(id);
+        if (state_ == State::idle) discover();
+    }
+
+    // Nothing to do any more: the Deliverer may destroy it.
+    bool finished() const { return state_ == State::idle && waiting_.empty(); }
+    bool has_channel() const { return channel_ != nullptr; }
+
+private:
+    Job& job(std::uint64_t id) { return deliverer_.jobs_.at(id); }
+
+    void send(std::uint64_t id) {
+        channel_->send(id, job(id).message);
+        if (channel_->full()) channel_->close_when_idle();
+    }
+
+    void discover() {
+        state_ = State::discovering;
+        lookup_ = deliverer_.discoverer_.discover(name_, [this](const dns::Discovery& found) {
+            contain([&] { on_discovery(found); });
+        });
+    }
+
+    void on_discovery(const dns::Discovery& found) {
+        switch (found.verdict) {
+        case dns::Verdict::smtpsec:
+            route_.start(found.targets);
+            next_target();
+            return;
+        case dns::Verdict::none_secure:
+        case dns::Verdict::none_insecure:
+            finish_waiting(RecipientStatus::use_smtp, fmt::format("{}: {}", dns::name_of(found.verdict), found.reason));
+            return;
+        case dns::Verdict::defer:
+            finish_waiting(RecipientStatus::temporary, "DNS: " + found.reason);
+            return;
+        }
+    }
+
+    void next_target() {
+        const dns::SrvTarget* target = route_.next_target();
+        if (!target) {
+            finish_waiting(RecipientStatus::temporary, fmt::format("no SMTPsec server of {} could be used", name_));
+            return;
+        }
+        state_ = State::looking_up_tlsa;
+        lookup_ = deliverer_.discoverer_.tlsa(target->port, target->host, [this](const dns::TlsaResult& found) {
+            contain([&] { on_tlsa(found); });
+        });
+    }
+
+    void on_tlsa(const dns::TlsaResult& found) {
+        const auto& target = route_.target();
+        if (found.verdict == dns::TlsaVerdict::defer) {
+            note_all(fmt::format("{}:{}: TLSA lookup deferred: {}", target.host, target.port, found.reason));
+            next_target();
+            return;
+        }
+        tlsa_ = found.verdict == dns::TlsaVerdict::secure ? to_tls(found.records) : std::vector<tls::TlsaRecord>{};
+        state_ = State::looking_up_addresses;
+        lookup_ = deliverer_.discoverer_.addresses(target.host, [this](const dns::AddressResult& found) {
+            contain([&] { on_addresses(found); });
+        });
+    }
+
+    void on_addresses(const dns::AddressResult& found) {
+        if (route_.set_addresses(found) == 0) {
+            note_all(fmt::format("{}: no usable address ({} / {})", route_.target().host,
+                                 found.ipv6.reason.empty() ? "no AAAA" : found.ipv6.reason,
+                                 found.ipv4.reason.empty() ? "no A" : found.ipv4.reason));
+            next_target();
+            return;
+        }
+        next_address();
+    }
+
+    // The next address of the current target, or the next target.
+    void next_address() {
+        auto address = route_.next_address();
+        if (!address) {
+            next_target();
+            return;
+        }
+        const auto& target = route_.target();
+        state_ = State::connecting;
+        channel_ = deliverer_.transport_.open(*this, Target{name_, target.host, target.port, tlsa_, *address});
+        channel_->start();
+        // Up to a connection's share; the rest wait for the next connection,
+        // opened when this one closes (on_closed).
+        auto waiting = std::exchange(waiting_, {});
+        for (auto id : waiting) {
+            if (channel_->full() || channel_->closing()) waiting_.push_back(id);
+            else send(id);
+        }
+    }
+
+    void note_all(const std::string& note) {
+        for (auto id : waiting_) job(id).attempts.push_back(note);
+    }
+
+    // Every waiting Email gets `status`; the walk is over.
+    void finish_waiting(RecipientStatus status, const std::string& detail) {
+        state_ = State::idle;
+        auto waiting = std::exchange(waiting_, {});
+        deliverer_.sweeper_.schedule();  // this Domain may be finished now
+        // A callback may deliver() again, to this very domain: it finds it idle.
+        for (auto id : waiting) deliverer_.finish(id, all_recipients(job(id).email, status, detail), "");
+    }
+
+    // A fault while handling a lookup's answer defers this domain's waiting
+    // Emails (the queue retries them) and goes no further: the Discoverer
+    // serves every domain (event/fault_guard.h says why not the loop).
+    template <class F>
+    void contain(F&& body) noexcept {
+        auto fault = event::fault_of(body);
+        if (!fault) return;
+        try {
+            log::error("outbound: {}: internal fault: {}", name_, *fault);
+            if (!channel_) finish_waiting(RecipientStatus::temporary, "internal fault: " + *fault);
+        } catch (...) {
+        }
+    }
+
+    void on_established(Channel&) override { state_ = State::established; }
+
+    void on_answer(Channel& c, session::EmailAnswer answer) override {
+        auto it = deliverer_.jobs_.find(answer.id);
+        if (it == deliverer_.jobs_.end()) return;
+        if (auto problem = answer_problem(it->second.email, answer)) {
+            // Not an answer we can act on (outcome.h): deferred, never
+            // delivered, and the connection ends as for any other protocol
+            // failure.
+            auto reason = fmt::format("{}: the server sent {}", c.server(), *problem);
+            deliverer_.finish(answer.id, all_recipients(it->second.email, RecipientStatus::temporary, reason),
+                              c.server());
+            c.abort(reason);
+            return;
+        }
+        auto outcomes = outcomes_for(it->second.email, answer, c.server());
+        deliverer_.finish(answer.id, std::move(outcomes), c.server());
+    }
+
+    void on_closed(Channel& c, const Ending& ending, std::vector<std::uint64_t> abandoned) override {
+        std::string server = c.server();
+        deliverer_.retire(std::move(channel_));
+        if (!ending.established) {
+            // Nothing was delivered here: the same Emails go on along the
+            // walk, first in line (docs/outbound.md).
+            waiting_.insert(waiting_.begin(), abandoned.begin(), abandoned.end());
+            note_all(fmt::format("{}: {}", server, ending.detail));
+            switch (next_step_after(ending.outcome)) {
+            case NextStep::next_address:
+                next_address();
+                return;
+            case NextStep::next_target:
+                next_target();
+                return;
+            case NextStep::stop:
+                finish_waiting(RecipientStatus::temporary,
+                               fmt::format("{}: {}", server, ending.detail));
+                return;
+            }
+            return;
+        }
+        // The session ran: what it did not answer may have been delivered,
+        // so it is reported temporary, for the queue to retry; Emails that
+        // were waiting start a new walk.
+        state_ = State::idle;
+        deliverer_.sweeper_.schedule();
+        for (auto id : abandoned) {
+            auto jt = deliverer_.jobs_.find(id);
+            if (jt == deliverer_.jobs_.end()) continue;
+            deliverer_.finish(id, all_recipients(jt->second.email, RecipientStatus::temporary,
+                                                 fmt::format("{}: connection lost before the answer: {}",
+                                                             server, ending.detail)),
+                              server);
+        }
+        if (state_ == State::idle && !waiting_.empty()) discover();
+    }
+
+    Deliverer& deliverer_;
+    const std::string name_;
+    State state_ = State::idle;
+    std::deque<std::uint64_t> waiting_;  // Jobs not on a channel
+    Route route_;
+    std::vector<tls::TlsaRecord> tlsa_;  // of the current target
+    std::unique_ptr<Channel> channel_;
+    event::Request lookup_;  // the one pending lookup, cancelled with the Domain
+};
+
 Deliverer::Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKey& key,
                      ConnectionSettings settings)
     : loop_(loop),
-      resolver_(resolver),
-      key_(key),
       settings_(std::move(settings)),
-      reaper_(loop, [this] { retired_.clear(); }),
-      alive_(std::make_shared<bool>(true)) {}
+      own_discoverer_(std::make_unique<ResolverDiscoverer>(resolver)),
+      own_transport_(std::make_unique<ConnectionTransport>(loop, settings_)),
+      discoverer_(*own_discoverer_),
+      transport_(*own_transport_),
+      key_(key),
+      sweeper_(loop, [this] { sweep(); }) {}
 
-Deliverer::~Deliverer() { *alive_ = false; }
+Deliverer::Deliverer(event::Loop& loop, Discoverer& discoverer, Transport& transport, const SigningKey& key)
+    : loop_(loop), discoverer_(discoverer), transport_(transport), key_(key), sweeper_(loop, [this] { sweep(); }) {}
+
+Deliverer::~Deliverer() = default;
 
 std::size_t Deliverer::connections() const {
     std::size_t n = 0;
-    for (const auto& [name, d] : domains_) n += d.connection ? 1 : 0;
+    for (const auto& [name, d] : domains_) n += d->has_channel() ? 1 : 0;
     return n;
-}
-
-void Deliverer::answer_later(std::uint64_t id, std::vector<RecipientOutcome> outcomes, Callback callback) {
-    auto report = std::make_shared<DeliveryReport>(DeliveryReport{id, std::move(outcomes), "", {}});
-    auto timer = std::make_shared<std::unique_ptr<event::Timer>>();
-    *timer = std::make_unique<event::Timer>(loop_, [timer, report, callback] {
-        try {
-            callback(*report);
-        } catch (const std::exception& e) {
-            log::error("outbound: reporting Email {}: internal fault: {}", report->id, e.what());
-        }
-        auto keep = std::move(*timer);  // destroyed after this callback returns
-        (void)keep;
-    });
-    (*timer)->start(event::Timer::Seconds(0));
 }
 
 void Deliverer::deliver(OutboundEmail email, Callback callback) {
@@ -62,159 +269,21 @@ void Deliverer::deliver(OutboundEmail email, Callback callback) {
     if (!a_label) {
         auto outcomes = all_recipients(email, RecipientStatus::permanent,
                                        fmt::format("recipient domain {}: {}", email.domain, a_label.error().reason));
-        answer_later(id, std::move(outcomes), std::move(callback));
+        early_.push_back({DeliveryReport{id, std::move(outcomes), "", {}}, std::move(callback)});
+        sweeper_.schedule();
         return;
     }
     auto signed_msg = sign_email(key_, email);
     if (!signed_msg) {
-        answer_later(id, all_recipients(email, RecipientStatus::temporary, signed_msg.error()), std::move(callback));
+        early_.push_back({DeliveryReport{id, all_recipients(email, RecipientStatus::temporary, signed_msg.error()), "", {}},
+                          std::move(callback)});
+        sweeper_.schedule();
         return;
     }
-    auto domain_name = *a_label;
     jobs_.emplace(id, Job{std::move(email), std::move(*signed_msg), std::move(callback), {}});
-    Domain& d = domains_[domain_name];
-    d.name = domain_name;
-    if (d.connection && !d.resolving && !d.connection->closing() && !d.connection->full()) {
-        d.connection->send(id, jobs_.at(id).message);
-        // send() may have ended the connection (a fault) and with it `d`.
-        auto again = domains_.find(domain_name);
-        if (again != domains_.end() && again->second.connection && again->second.connection->full())
-            again->second.connection->close_when_idle();
-        return;
-    }
-    d.waiting.push_back(id);
-    if (!d.resolving && !d.connection) start_domain(d);
-}
-
-void Deliverer::start_domain(Domain& d) {
-    d.resolving = true;
-    std::string name = d.name;
-    auto alive = alive_;
-    resolver_.discover(name, [this, alive, name](const dns::Discovery& found) {
-        if (!*alive) return;
-        contain(name, [&] {
-            auto it = domains_.find(name);
-            if (it == domains_.end()) return;
-            Domain& dom = it->second;
-            switch (found.verdict) {
-            case dns::Verdict::smtpsec:
-                dom.targets = found.targets;
-                dom.next_target = 0;
-                try_next_target(dom);
-                return;
-            case dns::Verdict::none_secure:
-            case dns::Verdict::none_insecure:
-                finish_waiting(dom, RecipientStatus::use_smtp,
-                               fmt::format("{}: {}", dns::name_of(found.verdict), found.reason));
-                return;
-            case dns::Verdict::defer:
-                finish_waiting(dom, RecipientStatus::temporary, "DNS: " + found.reason);
-                return;
-            }
-        });
-    });
-}
-
-// The resolver serves every domain: a fault while handling one domain's
-// answer defers that domain's waiting Emails (the queue retries them) and
-// goes no further than this call (event/fault_guard.h says why not the loop).
-void Deliverer::contain(const std::string& name, const std::function<void()>& body) noexcept {
-    auto fault = event::fault_of(body);
-    if (!fault) return;
-    try {
-        log::error("outbound: {}: internal fault: {}", name, *fault);
-        auto it = domains_.find(name);
-        if (it != domains_.end() && !it->second.connection)
-            finish_waiting(it->second, RecipientStatus::temporary, "internal fault: " + *fault);
-    } catch (...) {
-    }
-}
-
-void Deliverer::try_next_target(Domain& d) {
-    if (d.next_target >= d.targets.size()) {
-        finish_waiting(d, RecipientStatus::temporary,
-                       fmt::format("no SMTPsec server of {} could be used", d.name));
-        return;
-    }
-    d.target = d.targets[d.next_target++];
-    std::string name = d.name;
-    auto alive = alive_;
-    resolver_.tlsa(d.target.port, d.target.host, [this, alive, name](const dns::TlsaResult& tlsa) {
-        if (!*alive) return;
-        contain(name, [&] {
-            auto it = domains_.find(name);
-            if (it == domains_.end()) return;
-            Domain& dom = it->second;
-            if (tlsa.verdict == dns::TlsaVerdict::defer) {
-                note_all(dom, fmt::format("{}:{}: TLSA lookup deferred: {}", dom.target.host, dom.target.port,
-                                          tlsa.reason));
-                try_next_target(dom);
-                return;
-            }
-            dom.tlsa = tlsa.verdict == dns::TlsaVerdict::secure ? to_tls(tlsa.records)
-                                                                : std::vector<tls::TlsaRecord>{};
-            resolver_.addresses(dom.target.host, [this, alive, name](const dns::AddressResult& addrs) {
-                if (!*alive) return;
-                contain(name, [&] {
-                    auto it2 = domains_.find(name);
-                    if (it2 == domains_.end()) return;
-                    Domain& dm = it2->second;
-                    dm.addresses.clear();
-                    dm.next_address = 0;
-                    for (const auto* set : {&addrs.ipv6, &addrs.ipv4}) {
-                        if (set->security == dns::Security::bogus || set->security == dns::Security::error)
-                            continue;
-                        for (const auto& ip : set->addresses)
-                            if (auto ep = net::Endpoint::parse(ip.to_string(), dm.target.port)) dm.addresses.push_back(*ep);
-                    }
-                    if (dm.addresses.empty()) {
-                        note_all(dm, fmt::format("{}: no usable address ({} / {})", dm.target.host,
-                                                 addrs.ipv6.reason.empty() ? "no AAAA" : addrs.ipv6.reason,
-                                                 addrs.ipv4.reason.empty() ? "no A" : addrs.ipv4.reason));
-                        try_next_target(dm);
-                        return;
-                    }
-                    try_next_address(dm);
-                });
-            });
-        });
-    });
-}
-
-void Deliverer::try_next_address(Domain& d) {
-    if (d.next_address >= d.addresses.size()) {
-        try_next_target(d);
-        return;
-    }
-    Target t{d.name, d.target.host, d.target.port, d.tlsa, d.addresses[d.next_address++]};
-    d.connection = std::make_unique<Connection>(loop_, static_cast<Connection::Owner&>(*this), settings_, std::move(t));
-    d.resolving = false;
-    auto waiting = std::move(d.waiting);
-    d.waiting.clear();
-    d.connection->start();
-    // Up to a connection's share; the rest wait for the next connection,
-    // opened when this one closes (on_closed).
-    for (auto id : waiting) {
-        if (d.connection->full()) d.waiting.push_back(id);
-        else d.connection->send(id, jobs_.at(id).message);
-    }
-    if (d.connection->full()) d.connection->close_when_idle();
-}
-
-void Deliverer::note_all(Domain& d, const std::string& note) {
-    for (auto id : d.waiting) jobs_.at(id).attempts.push_back(note);
-}
-
-void Deliverer::finish_waiting(Domain& d, RecipientStatus status, const std::string& detail) {
-    auto waiting = std::move(d.waiting);
-    d.waiting.clear();
-    d.resolving = false;
-    std::string name = d.name;
-    if (!d.connection) domains_.erase(name);  // d is gone from here on
-    for (auto id : waiting) {
-        auto& job = jobs_.at(id);
-        finish(id, all_recipients(job.email, status, detail), "");
-    }
+    auto& domain = domains_[*a_label];
+    if (!domain) domain = std::make_unique<Domain>(*this, *a_label);
+    domain->add(id);
 }
 
 void Deliverer::finish(std::uint64_t id, std::vector<RecipientOutcome> outcomes, const std::string& server) {
@@ -225,66 +294,21 @@ void Deliverer::finish(std::uint64_t id, std::vector<RecipientOutcome> outcomes,
     job.callback(std::move(report));
 }
 
-Deliverer::Domain* Deliverer::domain_of(Connection& c) {
-    for (auto& [name, d] : domains_)
-        if (d.connection.get() == &c) return &d;
-    return nullptr;
+void Deliverer::retire(std::unique_ptr<Channel> channel) {
+    retired_.push_back(std::move(channel));
+    sweeper_.schedule();
 }
 
-void Deliverer::retire(Domain& d) {
-    retired_.push_back(std::move(d.connection));
-    reaper_.start(event::Timer::Seconds(0));
-}
-
-void Deliverer::on_established(Connection&) {}
-
-void Deliverer::on_answer(Connection& c, session::EmailAnswer answer) {
-    auto it = jobs_.find(answer.id);
-    if (it == jobs_.end()) return;
-    if (auto problem = answer_problem(it->second.email, answer)) {
-        // Not an answer we can act on (outcome.h): deferred, never delivered,
-        // and the connection ends as for any other protocol failure.
-        auto reason = fmt::format("{}: the server sent {}", c.server(), *problem);
-        finish(answer.id, all_recipients(it->second.email, RecipientStatus::temporary, reason), c.server());
-        c.abort(reason);
-        return;
+void Deliverer::sweep() {
+    retired_.clear();
+    // A report's callback may deliver() again and so add to early_.
+    auto early = std::exchange(early_, {});
+    for (auto& e : early) {
+        auto id = e.report.id;
+        if (auto fault = event::fault_of([&] { e.callback(std::move(e.report)); }))
+            log::error("outbound: reporting Email {}: internal fault: {}", id, *fault);
     }
-    auto outcomes = outcomes_for(it->second.email, answer, c.server());
-    finish(answer.id, std::move(outcomes), c.server());
-}
-
-void Deliverer::on_closed(Connection& c, bool established, const std::string& reason,
-                          std::vector<std::uint64_t> abandoned) {
-    Domain* d = domain_of(c);
-    if (!d) return;
-    std::string server = c.server();
-    retire(*d);
-    if (!established) {
-        // Nothing was delivered here: the same Emails go to the next address
-        // (a connect failure) or the next target (TLS or authentication).
-        for (auto it = abandoned.rbegin(); it != abandoned.rend(); ++it) d->waiting.push_front(*it);
-        note_all(*d, fmt::format("{}: {}", server, reason));
-        d->resolving = true;
-        bool connect_failure = reason.rfind("connect", 0) == 0;
-        if (connect_failure)
-            try_next_address(*d);
-        else
-            try_next_target(*d);
-        return;
-    }
-    std::string name = d->name;
-    bool more = !d->waiting.empty();
-    if (!more) domains_.erase(name);
-    for (auto id : abandoned) {
-        auto jt = jobs_.find(id);
-        if (jt == jobs_.end()) continue;
-        finish(id, all_recipients(jt->second.email, RecipientStatus::temporary,
-                                  fmt::format("{}: connection lost before the answer: {}", server, reason)),
-               server);
-    }
-    auto again = domains_.find(name);
-    if (more && again != domains_.end() && !again->second.connection && !again->second.resolving)
-        start_domain(again->second);
+    std::erase_if(domains_, [](const auto& entry) { return entry.second->finished(); });
 }
 
 }  // namespace smtpsec::outbound

@@ -1,10 +1,15 @@
 // The outbound client (issue "SMTPsec over TLS"): delivers OutboundEmails to
-// their domain over SMTPsec. Discovery (point 20), then each SRV target in
-// RFC 2782 order: its TLSA records, its addresses (IPv6 and IPv4), a
-// connection with server authentication (point 21). Any failure moves to
-// the next address or target, the reason kept for the report. One
-// connection per domain carries every Email for it, pipelined, and is kept
-// open for a short idle time for reuse.
+// their domain over SMTPsec. Per recipient domain, a walk (route.h) over
+// the SRV targets of discovery (point 20) and each target's addresses, with
+// server authentication (point 21) on each connection. How a connection
+// ended (attempt_outcome.h) decides whether the walk moves to the next
+// address, the next target, or stops: docs/outbound.md. One connection per
+// domain carries every Email for it, pipelined, and is kept open for a short
+// idle time for reuse.
+//
+// It depends on two interfaces, so that tests/outbound drives every rule
+// without DNS or a network: a Discoverer (the DNS questions) and a Transport
+// (connections).
 #pragma once
 
 #include <deque>
@@ -15,75 +20,72 @@
 #include <vector>
 
 #include "dns/resolver.h"
-#include "event/timer.h"
+#include "event/defer_event.h"
 #include "outbound/connection.h"
+#include "outbound/discoverer.h"
 #include "outbound/outbound_email.h"
+#include "outbound/transport.h"
 #include "smtpsec/signature.h"
 
 namespace smtpsec::outbound {
 
-class Deliverer final : private Connection::Owner {
+class Deliverer final {
 public:
     using Callback = std::function<void(DeliveryReport)>;
 
-    // `resolver` and `key` must outlive the Deliverer.
+    // Real DNS and real connections. `resolver` and `key` must outlive the
+    // Deliverer.
     Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKey& key,
               ConnectionSettings settings);
-    ~Deliverer() override;
+    // Any discovery and transport (tests); all three must outlive it.
+    Deliverer(event::Loop& loop, Discoverer& discoverer, Transport& transport, const SigningKey& key);
+    ~Deliverer();
+    Deliverer(const Deliverer&) = delete;
+    Deliverer& operator=(const Deliverer&) = delete;
 
-    // The callback is called exactly once, from the loop.
+    // The callback is called exactly once, from the loop (never inside this
+    // call), unless the Deliverer is destroyed first.
     void deliver(OutboundEmail email, Callback callback);
 
     std::size_t connections() const;
     std::size_t pending() const { return jobs_.size(); }
 
 private:
+    class Domain;  // one recipient domain's walk and connection (deliverer.cc)
     struct Job {
         OutboundEmail email;
         Message message;  // signed
         Callback callback;
         std::vector<std::string> attempts;
     };
-    struct Domain {
-        std::string name;
-        std::deque<std::uint64_t> waiting;  // jobs not on a connection
-        std::unique_ptr<Connection> connection;
-        bool resolving = false;
-        std::vector<dns::SrvTarget> targets;
-        std::size_t next_target = 0;
-        dns::SrvTarget target;
-        std::vector<tls::TlsaRecord> tlsa;
-        std::vector<net::Endpoint> addresses;
-        std::size_t next_address = 0;
-    };
 
-    // Reports `outcomes` from the loop (never inside deliver()).
-    void answer_later(std::uint64_t id, std::vector<RecipientOutcome> outcomes, Callback callback);
-    void start_domain(Domain& d);
-    void try_next_target(Domain& d);
-    void try_next_address(Domain& d);
-    void note_all(Domain& d, const std::string& note);
-    void finish_waiting(Domain& d, RecipientStatus status, const std::string& detail);
+    // Reports `id` (its Job then ends); `server` answered, if any.
     void finish(std::uint64_t id, std::vector<RecipientOutcome> outcomes, const std::string& server);
-    void retire(Domain& d);
-    Domain* domain_of(Connection& c);
-    void contain(const std::string& name, const std::function<void()>& body) noexcept;
-
-    void on_established(Connection& c) override;
-    void on_answer(Connection& c, session::EmailAnswer answer) override;
-    void on_closed(Connection& c, bool established, const std::string& reason,
-                   std::vector<std::uint64_t> abandoned) override;
+    // Destroys `channel` on the next loop turn: it may be calling us now.
+    void retire(std::unique_ptr<Channel> channel);
+    // The next loop turn: retired channels, early reports, finished domains.
+    void sweep();
 
     event::Loop& loop_;
-    dns::Resolver& resolver_;
-    const SigningKey& key_;
+    // Owned only by the first constructor (declared before their users).
     ConnectionSettings settings_;
+    std::unique_ptr<Discoverer> own_discoverer_;
+    std::unique_ptr<Transport> own_transport_;
+    Discoverer& discoverer_;
+    Transport& transport_;
+    const SigningKey& key_;
     std::map<std::uint64_t, Job> jobs_;
-    std::map<std::string, Domain> domains_;
-    // Finished connections die on the next loop turn, not inside their own callbacks.
-    std::vector<std::unique_ptr<Connection>> retired_;
-    event::Timer reaper_;
-    std::shared_ptr<bool> alive_;
+    // Reports decided inside deliver() (a bad domain, a signing failure),
+    // made from the loop.
+    struct EarlyReport {
+        DeliveryReport report;
+        Callback callback;
+    };
+    std::deque<EarlyReport> early_;
+    std::vector<std::unique_ptr<Channel>> retired_;
+    // Last: domains hold Requests and channels that must go first.
+    std::map<std::string, std::unique_ptr<Domain>> domains_;
+    event::DeferEvent sweeper_;
 };
 
 }  // namespace smtpsec::outbound

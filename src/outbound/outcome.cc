@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "imf/header_section.h"
 
 namespace smtpsec::outbound {
 std::string_view name_of(RecipientStatus status) {
@@ -17,27 +18,16 @@ std::string_view name_of(RecipientStatus status) {
     return "?";
 }
 
-namespace {
-// An address as imf::same_address compares it: the local part exact, the
-// domain in ASCII lower case. A set of these makes a list of 65,535 unknown
-// addresses cost log(n) per recipient instead of a scan.
-std::string comparable(std::string_view address) {
-    std::string out(address);
-    auto at = out.rfind('@');
-    if (at == std::string::npos) return out;
-    for (auto i = at + 1; i < out.size(); ++i)
-        if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
-    return out;
-}
-}  // namespace
 
 std::optional<std::string> answer_problem(const OutboundEmail& email, const session::EmailAnswer& answer) {
     if (!answer.error || *answer.error != ErrorCode::unknown_address) return std::nullopt;
     if (answer.unknown.empty()) return "an unknown_address naming no address";
+    // Sets of keys (compared as imf::same_address does): 65,535 unknown
+    // addresses cost log(n) per recipient instead of a scan.
     std::set<std::string> ours;
-    for (const auto& r : email.recipients) ours.insert(comparable(r));
+    for (const auto& r : email.recipients) ours.insert(imf::address_key(r));
     for (const auto& u : answer.unknown)
-        if (!ours.count(comparable(u)))
+        if (!ours.count(imf::address_key(u)))
             return fmt::format("an unknown_address naming {}, not a recipient of that Email",
                                u.substr(0, 256));
     return std::nullopt;
@@ -60,9 +50,9 @@ std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email,
     if (code == ErrorCode::unknown_address) {
         std::vector<RecipientOutcome> out;
         std::set<std::string> unknowns;
-        for (const auto& u : answer.unknown) unknowns.insert(comparable(u));
+        for (const auto& u : answer.unknown) unknowns.insert(imf::address_key(u));
         for (const auto& r : email.recipients) {
-            bool unknown = unknowns.count(comparable(r)) > 0;
+            bool unknown = unknowns.count(imf::address_key(r)) > 0;
             out.push_back({r, unknown ? RecipientStatus::permanent : RecipientStatus::delivered,
                            unknown ? fmt::format("{} answered unknown_address", server)
                                    : fmt::format("{} delivered (others unknown)", server)});

@@ -451,12 +451,12 @@ TEST_CASE("a fault while the Owner handles an answer: that Email is abandoned wi
     struct Owner final : outbound::Connection::Owner {
         std::vector<std::uint64_t> answered, abandoned;
         bool closed = false;
-        void on_established(outbound::Connection&) override {}
-        void on_answer(outbound::Connection&, session::EmailAnswer a) override {
+        void on_established(outbound::Channel&) override {}
+        void on_answer(outbound::Channel&, session::EmailAnswer a) override {
             if (a.id == 2) throw std::runtime_error("a fault in the Owner");
             answered.push_back(a.id);
         }
-        void on_closed(outbound::Connection&, bool, const std::string&, std::vector<std::uint64_t> ids) override {
+        void on_closed(outbound::Channel&, const outbound::Ending&, std::vector<std::uint64_t> ids) override {
             closed = true;
             abandoned = std::move(ids);
         }
