@@ -24,7 +24,7 @@
 #   client port 2525, tests/fixtures/postfix/instance.sh --hosts): a DSN from
 #   b.test reaches a.test, and the secure hand-back (below) routes by the
 #   recipient's domain as it would with DNS.
-# Every SMTPsec domain's Postfix has the secure hand-back smtpd on :10028
+# Every SMTPsec domain's Postfix has the secure hand-back smtpd on :10029
 # (contrib/postfix/master.cf.snippet): its mail leaves only through the
 # smtpsec-tls transport, smtp_tls_security_level=secure against $WORLD/ca.
 # Everything is real: nsd serving signed zones validated by libunbound,
@@ -249,16 +249,16 @@ HOSTS
     local aliases
     mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_A:-}")
     "$WORLD_PF" create "$WORLD/pa" --name a.test --ip $ipa --milter "unix:$WORLD/ga/milter.sock" \
-        --mailboxes "alice@a.test postmaster@a.test" --relayhost "[$ipb]:2525" --secure 10028 \
+        --mailboxes "alice@a.test postmaster@a.test" --relayhost "[$ipb]:2525" --secure 10029 \
         "${pf_more[@]}" "${aliases[@]}"
     mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_B:-}")
     "$WORLD_PF" create "$WORLD/pb" --name b.test --ip $ipb --milter "unix:$WORLD/gb/milter.sock" \
-        --mailboxes "bob@b.test carol@b.test dave@insecure.test" --secure 10028 "${pf_more[@]}" "${aliases[@]}"
+        --mailboxes "bob@b.test carol@b.test dave@insecure.test" --secure 10029 "${pf_more[@]}" "${aliases[@]}"
     if world_three; then
         world_gateway_config gc c.test $ipc "$@"
         mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_C:-}")
         "$WORLD_PF" create "$WORLD/pc" --name c.test --ip $ipc --milter "unix:$WORLD/gc/milter.sock" \
-            --mailboxes "carol@c.test postmaster@c.test frank@notls.test" --secure 10028 "${pf_more[@]}" "${aliases[@]}"
+            --mailboxes "carol@c.test postmaster@c.test frank@notls.test" --secure 10029 "${pf_more[@]}" "${aliases[@]}"
         "$WORLD_PF" create "$WORLD/ps" --name smtp.test --ip $ipd --mailboxes "dave@smtp.test erin@plain.test" \
             --smtpd-tls "$WORLD/ps-tls/cert.pem,$WORLD/ps-tls/key.pem" --smtpd-tls-log
     fi
