@@ -135,6 +135,7 @@ authserv_id = "mx.$domain"
 [reinject]
 address = "$ip:10026"
 inbound_address = "$ip:10027"
+secure_address = "$ip:10029"
 helo_name = "mx.$domain"
 
 [queue]
