@@ -9,6 +9,9 @@
 #     notls.test (no STARTTLS) get nothing: Postfix holds it.
 #   require_security = 1 (Require-SMTPsec: yes): refused at submission with
 #     5.7.30 when a domain has no SMTPsec; nothing leaves by SMTP.
+#   Mail queued while c.test still published SMTPsec, then c.test's SRV
+#     record gone: 1 bounces with a DSN to the sender (5.7.10), 0 goes to the
+#     secure hand-back and is held (c.test's Postfix offers no STARTTLS).
 # The three-domain world (tests/e2e/world.sh, WORLD_DOMAINS=3).
 #
 #   require_security_e2e.sh BUILD_DIR   (WORLD_IP_A..D: default 127.0.0.54..57)
@@ -111,6 +114,45 @@ sleep 3
     [ "$(grep -c "to=<dave@smtp.test>, relay=.*status=sent" "$WORLD/pa/maillog")" = 1 ] &&
     ok "nothing of it reached smtp.test (dave has only the require_security = 0 copy)" ||
     bad "the require_security = 1 copy reached smtp.test"
+
+# 3. Mail already in smtpsecd's queue when its domain stops publishing SMTPsec (the queue's
+#    discovery then says "use SMTP"): with require_security = 1 the sender gets a DSN saying why
+#    and nothing leaves by SMTP; with 0 it goes to the secure hand-back, and c.test's Postfix,
+#    which offers no STARTTLS, gets nothing.
+world_gateway_stop gc  # c.test's gateway is down: ga keeps both messages queued
+out1=$(send alice@a.test carol@c.test queued-one --header "Require-SMTPsec: yes")
+out0=$(send alice@a.test carol@c.test queued-tls --header "Require-SMTPsec: tls")
+grep -q "^<- *250" <<<"$out1" && grep -q "^<- *250" <<<"$out0" &&
+    wait_log "$WORLD/ga/smtpsecd.log" "to=<carol@c.test>, relay=.*status=deferred" 30 &&
+    ok "with gc down, both messages for carol@c.test wait in ga's queue" ||
+    { bad "the messages for carol@c.test were not queued"; echo "$out1" "$out0" | tail -4; }
+# c.test's zone without its SRV record: a secure NXDOMAIN for _smtpsec._tcp.c.test. The
+# fixture signs anew (a new trust anchor), so ga restarts to read it; its spool stays.
+"$WORLD_DNS" stop "$WORLD/dns" >/dev/null
+sed -i '/_smtpsec._tcp.c.test/d' "$WORLD/records"
+DNS_FIXTURE_BARE_AB=1 DNS_FIXTURE_OWNER=$$ "$WORLD_DNS" start "$WORLD/dns" "$WORLD/records" >/dev/null ||
+    bad "the DNS fixture did not restart"
+world_gateway_stop ga && world_gateway_start ga || bad "ga did not restart"
+ALICE=$(world_mailbox alice@a.test)
+found=""
+for ((i = 0; i < 150; i++)); do
+    found=$(grep -l "queued-one" "$ALICE"/new/* 2>/dev/null | head -1)
+    [ -n "$found" ] && break
+    sleep 0.2
+done
+[ -n "$found" ] && grep -q "^Status: 5.7.10" "$found" &&
+    grep -q "no SMTPsec for domain c.test and SMTPsec was required" "$found" &&
+    ok "require_security = 1: alice got a DSN, Status 5.7.10, \"no SMTPsec for domain c.test and SMTPsec was required\"" ||
+    { bad "no DSN for the require_security = 1 message"; ls "$ALICE/new"; }
+wait_log "$WORLD/pa/maillog" "smtpsec-tls/smtp.*to=<carol@c.test>.*status=deferred (TLS is required, but was not offered" 30 &&
+    grep -q "to=<carol@c.test>, .*status=handed_back (no SMTPsec for the domain; given to the MTA to leave by SMTP over verified TLS only" "$WORLD/ga/smtpsecd.log" &&
+    ok "require_security = 0: handed back on the secure port; Postfix holds it (c.test offers no STARTTLS)" ||
+    { bad "the require_security = 0 message did not go to the secure hand-back"; grep "carol@c.test" "$WORLD/ga/smtpsecd.log" "$WORLD/pa/maillog" | tail; }
+sleep 2
+CAROL_BOX=$(world_mailbox carol@c.test)
+[ -z "$(find_mail "$CAROL_BOX" queued-one)" ] && [ -z "$(find_mail "$CAROL_BOX" queued-tls)" ] &&
+    ! grep -q "to=<carol@c.test>.*status=sent" "$WORLD/pb/maillog" &&
+    ok "neither copy reached carol@c.test by SMTP" || bad "a copy reached carol@c.test by SMTP"
 
 echo "require-security e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
