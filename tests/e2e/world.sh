@@ -43,7 +43,7 @@
 # key, which signs and serves TLS: ed25519, the default, or ecdsa-p256), WORLD_IP_A / WORLD_IP_B (the two
 # loopback addresses; default 127.0.0.2 and 127.0.0.3, so that two worlds
 # can run side by side), WORLD_DOMAINS=3 with WORLD_IP_C / WORLD_IP_D (default
-# 127.0.0.4 and 127.0.0.5), WORLD_USER_GC, WORLD_ALIASES_A / _B / _C (lines
+# 127.0.0.26 and 127.0.0.27), WORLD_USER_GC, WORLD_ALIASES_A / _B / _C (lines
 # "ADDRESS TARGET[,TARGET...]": virtual aliases of that domain's Postfix, e.g.
 # "bob@b.test carol@c.test" makes Postfix b.test forward Bob's mail to Carol).
 
@@ -202,7 +202,7 @@ world_gateway_stop() {  # NAME [SIGNAL]
 world_up() {  # DIR BUILD_DIR [extra config lines for both gateways...]
     WORLD=$(realpath -m "$1"); local build; build=$(realpath "$2"); shift 2
     local ipa=${WORLD_IP_A:-127.0.0.2} ipb=${WORLD_IP_B:-127.0.0.3}
-    local ipc=${WORLD_IP_C:-127.0.0.4} ipd=${WORLD_IP_D:-127.0.0.5}
+    local ipc=${WORLD_IP_C:-127.0.0.26} ipd=${WORLD_IP_D:-127.0.0.27}
     SMTPSECD="$build/src/daemon/smtpsecd"
     SMTPSEC_QUEUE="$build/src/tools/queue/smtpsec-queue"
     [ -x "$SMTPSECD" ] || { world_log "$SMTPSECD: not built"; return 1; }
