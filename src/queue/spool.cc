@@ -92,6 +92,7 @@ Expected<std::string, std::string> Spool::accept(const NewMessage& m) {
     e.from_domain = m.from_domain;
     e.arrival = unix_now();
     e.require_security = m.require_security;
+    e.tls_suffices = m.require_security && m.tls_suffices;
     for (const auto& r : m.recipients) {
         Recipient rec;
         rec.as_given = r.as_given;

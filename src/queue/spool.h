@@ -49,6 +49,7 @@ struct NewMessage {
     std::string message;      // RFC 5322, CRLF (or its first part, see body)
     std::string body;         // written right after `message` (the milter's two pieces)
     bool require_security = false;
+    bool tls_suffices = false;  // see Envelope
 };
 
 struct RecoveryReport {

@@ -393,6 +393,14 @@ TEST_CASE("[reinject] inbound_address takes IP:PORT", "[config][broken]") {
     CHECK(f.load(edited({}, {"[reinject]", "inbound_address = \"127.0.0.1:10027\""})).empty());
 }
 
+TEST_CASE("[reinject] secure_address takes IP:PORT", "[config][broken]") {
+    Fixture f;
+    CHECK(f.load(edited({}, {"[reinject]", "secure_address = \"mx.example:10029\""})) ==
+          Problems{f.at(22, "[reinject] secure_address: bad address \"mx.example:10029\" (\"mx.example\" is not an IP "
+                            "address; host names are not resolved here)")});
+    CHECK(f.load(edited({}, {"[reinject]", "secure_address = \"127.0.0.1:10029\""})).empty());
+}
+
 // Issue 13: the per-source connection limit and the per-connection memory
 // budget are checked like every other limit.
 TEST_CASE("per-source and memory limits out of range", "[config][broken]") {

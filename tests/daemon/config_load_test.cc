@@ -98,6 +98,7 @@ TEST_CASE("the built-in defaults are the documented ones", "[config][load]") {
     CHECK(c.listener.accept_domains.empty());
     CHECK(c.reinject.address == HostPort{"127.0.0.1", 10026});
     CHECK(c.reinject.inbound_address == HostPort{"127.0.0.1", 10027});
+    CHECK(c.reinject.secure_address == HostPort{"127.0.0.1", 10029});
     CHECK(c.reinject.connect_timeout == 30s);
     CHECK(c.reinject.command_timeout == 300s);
     CHECK(c.reinject.data_timeout == 600s);
