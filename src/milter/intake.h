@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "milter/forwarded.h"
 #include "smtpsec/expected.h"
 
 namespace smtpsec::milter {
@@ -33,6 +34,15 @@ struct TakeOver {
     std::string body;
     bool require_security = false;
     std::string login;  // normalised SASL login or certificate subject; "" none
+
+    // A forwarded copy of an Email our listener received (forwarded.h).
+    enum class Forward {
+        none,
+        presigned,      // head is empty, body the original signed bytes; `original` says how it was signed
+        unsigned_copy,  // changed at this site: never signed (SMTP or a DSN)
+    };
+    Forward forward = Forward::none;
+    ForwardedOriginal original;  // presigned: trace_headers are the whole list to send
 };
 
 class Intake {

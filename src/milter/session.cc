@@ -192,6 +192,10 @@ sfsistat Session::eom(SMFICTX* ctx) {
                m.login.empty() ? std::string("none") : m.login,
                m.require_security ? "SMTPsec required (" + m.require_reason + ")" : std::string("SMTPsec not required"));
 
+    if (auto forwarded = forward_eom(ctx, facts, received, head)) {
+        message_.reset();
+        return *forwarded;
+    }
     Decision decision = decide(facts, s);
     std::string our_id;
     if (!decision.take.empty()) {
