@@ -132,6 +132,10 @@ struct ReinjectConfig {
     // does not relay (contrib/postfix/master.cf.snippet), so that a recipient
     // the listener wrongly let through still goes nowhere (issue 13).
     HostPort inbound_address{"127.0.0.1", 10027};
+    // Where mail that requires security (require_security = 0, REQUIRETLS)
+    // goes back to the MTA for recipients without SMTPsec: an smtpd whose
+    // transport delivers only over verified TLS (contrib/postfix/master.cf.snippet).
+    HostPort secure_address{"127.0.0.1", 10029};
     std::string helo_name;                 // load_config fills in the host name
     Duration connect_timeout = std::chrono::seconds(30);  // Postfix smtp_connect_timeout
     Duration command_timeout = std::chrono::seconds(300); // smtp_helo/mail/rcpt_timeout

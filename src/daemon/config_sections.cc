@@ -215,6 +215,7 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
 void read_reinject(SectionReader& r, ReinjectConfig& c, const ReadContext& ctx) {
     r.get_parsed("address", c.address, parse_host_port);
     r.get_parsed("inbound_address", c.inbound_address, parse_host_port);
+    r.get_parsed("secure_address", c.secure_address, parse_host_port);
     r.get_string("helo_name", c.helo_name, parse_domain);
     if (c.helo_name.empty()) c.helo_name = ctx.hostname;
     r.get_duration("connect_timeout", c.connect_timeout, kTimeoutMin, kTimeoutMax);

@@ -35,6 +35,7 @@ std::vector<std::string> needs_restart(const Config& old, const Config& now) {
         old.dns.unbound_config != now.dns.unbound_config || old.dns.timeout != now.dns.timeout)
         out.push_back("[dns]");
     if (old.reinject.address != now.reinject.address || old.reinject.inbound_address != now.reinject.inbound_address ||
+        old.reinject.secure_address != now.reinject.secure_address ||
         old.reinject.helo_name != now.reinject.helo_name)
         out.push_back("[reinject]");
     if (old.daemon.user != now.daemon.user || old.daemon.group != now.daemon.group ||
@@ -182,6 +183,7 @@ void Gateway::reload() {
         next.dns = config_.dns;
         next.reinject.address = config_.reinject.address;
         next.reinject.inbound_address = config_.reinject.inbound_address;
+        next.reinject.secure_address = config_.reinject.secure_address;
         next.reinject.helo_name = config_.reinject.helo_name;
         next.daemon = config_.daemon;
         config_ = std::move(next);

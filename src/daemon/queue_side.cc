@@ -32,6 +32,7 @@ QueueSide::QueueSide(event::Loop& loop, const Config& config, Signers& signers)
       signers_(&signers),
       spool_(config.queue.directory),
       injector_(loop, injector_config(config, config.reinject.address)),
+      secure_injector_(loop, injector_config(config, config.reinject.secure_address)),
       runner_(std::make_unique<queue::QueueRunner>(loop, spool_, queue_settings(config),
                                                      static_cast<queue::Transport&>(*this),
                                                      static_cast<queue::MailSubmitter&>(*this))) {}
@@ -74,6 +75,7 @@ Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) 
     } else if (mail.forward == milter::TakeOver::Forward::unsigned_copy) {
         m.forward = queue::ForwardKind::unsigned_copy;
     }
+    m.tls_suffices = mail.tls_suffices;
     for (const auto& r : mail.recipients) m.recipients.push_back({r.as_given, r.address, r.domain});
     auto id = spool_.accept(m);
     if (id) runner_->accepted(*id);
@@ -104,6 +106,10 @@ void QueueSide::deliver(const std::string& from_domain, outbound::OutboundEmail 
 
 void QueueSide::submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
     injector_.send(std::move(request), std::move(done));
+}
+
+void QueueSide::submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
+    secure_injector_.send(std::move(request), std::move(done));
 }
 
 }  // namespace smtpsec::daemon

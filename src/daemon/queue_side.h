@@ -42,11 +42,13 @@ private:
     void deliver(const std::string& from_domain, outbound::OutboundEmail email,
                  std::function<void(outbound::DeliveryReport)> done) override;
     void submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override;
+    void submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override;
 
     event::Loop& loop_;
     Signers* signers_;
     queue::Spool spool_;
     inbound::SmtpInjector injector_;
+    inbound::SmtpInjector secure_injector_;  // [reinject] secure_address
     std::unique_ptr<queue::QueueRunner> runner_;
     bool drained_ = false;
 };

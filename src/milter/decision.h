@@ -36,6 +36,7 @@ struct MessageFacts {
     std::string login;   // normalised; "" unauthenticated
     FromFacts from;
     bool require_security = false;
+    bool tls_suffices = false;   // require_security = 0 (REQUIRETLS): SMTP over verified TLS is enough
     std::string require_reason;  // "MAIL parameter", "header", "listener X", "sender policy"
     std::vector<RecipientFacts> recipients;
 };

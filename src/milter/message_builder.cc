@@ -46,6 +46,10 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value, b
 
     bool is_require = !require_header_.empty() && imf::equals_ignore_case(name, require_header_);
     if (is_require && imf::equals_ignore_case(trimmed(value), "yes")) require_requested_ = true;
+    if (is_require) {
+        if (auto r = requirement_of_header(value, require_header_); r.required)
+            header_requirement_.raise(r.tls_suffices ? RequirementLevel::tls : RequirementLevel::smtpsec, r.reason);
+    }
     const bool forged_results = !authserv_id_.empty() && imf::equals_ignore_case(name, imf::auth_results_name) &&
                                 imf::is_forged_auth_results(value, authserv_id_);
     {

@@ -10,12 +10,14 @@
 // may say smtpsec=pass under that name; other hosts' fields stay).
 #pragma once
 
+
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "milter/forwarded.h"
+#include "milter/requirement.h"
 
 namespace smtpsec::milter {
 
@@ -52,6 +54,8 @@ public:
     std::size_t size() const { return header_.size() + body_.size() + 2; }
     // A Require-SMTPsec field had the value "yes".
     bool require_requested() const { return require_requested_; }
+    // What the Require-SMTPsec fields asked for ("yes" beats "tls").
+    const SecurityRequirement& header_requirement() const { return header_requirement_; }
     std::vector<HeaderDeletion> deletions() const;
     // Whether a Received field mentions "id QUEUE_ID" (the MTA's own, which
     // Sendmail shows the milter and Postfix does not).
@@ -73,6 +77,7 @@ private:
     std::string header_;
     std::string body_;
     bool require_requested_ = false;
+    SecurityRequirement header_requirement_;
     // Every field name seen, lowercase, with its count so far; and the
     // removed ones as (name, index).
     std::vector<std::pair<std::string, int>> counts_;

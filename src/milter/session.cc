@@ -102,12 +102,9 @@ sfsistat Session::mail(SMFICTX* ctx, char** argv) {
             m.builder->reserve_body(std::min<std::size_t>(declared, 64u << 20));
     }
     const MilterSettings& s = *m.settings;
-    auto require = [&](std::string reason) {
-        if (m.require_security) return;
-        m.require_security = true;
-        m.require_reason = std::move(reason);
-    };
+    auto require = [&](std::string reason) { m.requirement.raise(RequirementLevel::smtpsec, std::move(reason)); };
     if (requests_smtpsec(args)) require("MAIL parameter REQUIRESMTPSEC");
+    if (requests_tls(args)) m.requirement.raise(RequirementLevel::tls, "MAIL parameter REQUIRETLS");
     if (!daemon_name_.empty() &&
         std::find(s.require_smtpsec_daemons.begin(), s.require_smtpsec_daemons.end(), daemon_name_) !=
             s.require_smtpsec_daemons.end())
@@ -115,7 +112,7 @@ sfsistat Session::mail(SMFICTX* ctx, char** argv) {
     if (sender_listed(s.require_smtpsec_senders, m.sender)) require("sender policy");
     log::debug("{}from=<{}> client={}[{}] daemon={} login={}{}", ids(), m.sender, client_name_, client_address_,
                daemon_name_.empty() ? "-" : daemon_name_, m.login.empty() ? "-" : m.login,
-               m.require_security ? ", SMTPsec required (" + m.require_reason + ")" : std::string());
+               m.requirement.required ? ", " + m.requirement.describe() : std::string());
     return SMFIS_CONTINUE;
 }
 
@@ -157,16 +154,15 @@ sfsistat Session::eom(SMFICTX* ctx) {
     Message& m = *message_;
     if (std::string id = macro(ctx, "i"); !id.empty()) m.queue_id = id;
     const MilterSettings& s = *m.settings;
-    if (m.builder->require_requested() && !m.require_security) {
-        m.require_security = true;
-        m.require_reason = s.require_smtpsec_header + " header";
-    }
+    if (const auto& h = m.builder->header_requirement(); h.required)
+        m.requirement.raise(h.tls_suffices ? RequirementLevel::tls : RequirementLevel::smtpsec, h.reason);
 
     MessageFacts facts;
     facts.sender = m.sender;
     facts.login = m.login;
-    facts.require_security = m.require_security;
-    facts.require_reason = m.require_reason;
+    facts.require_security = m.requirement.required;
+    facts.tls_suffices = m.requirement.tls_suffices;
+    facts.require_reason = m.requirement.reason;
     // Postfix does not show a milter the Received field it adds itself
     // (nor does Sendmail 8.17); without it the mail's trace would lose this hop.
     std::string received;
@@ -190,7 +186,7 @@ sfsistat Session::eom(SMFICTX* ctx) {
     log::debug("{}From: {}, login {}, {}", ids(),
                facts.from.single_mailbox ? "<" + facts.from.address + ">" : facts.from.problem,
                m.login.empty() ? std::string("none") : m.login,
-               m.require_security ? "SMTPsec required (" + m.require_reason + ")" : std::string("SMTPsec not required"));
+               m.requirement.required ? m.requirement.describe() : std::string("SMTPsec not required"));
 
     if (auto forwarded = forward_eom(ctx, facts, received, head)) {
         message_.reset();
@@ -205,7 +201,8 @@ sfsistat Session::eom(SMFICTX* ctx) {
         mail.from_domain = decision.from_domain;
         mail.head = std::move(head);
         mail.body = m.builder->take_body();
-        mail.require_security = m.require_security;
+        mail.require_security = m.requirement.required;
+        mail.tls_suffices = m.requirement.tls_suffices;
         mail.login = m.login;
         for (auto i : decision.take) {
             const auto& f = facts.recipients[i];
@@ -227,7 +224,7 @@ sfsistat Session::eom(SMFICTX* ctx) {
         // queue id, says where it went.
         const std::size_t n = decision.take.size();
         const std::size_t total = facts.recipients.size();
-        const std::string required = m.require_security ? " (SMTPsec required)" : "";
+        const std::string required = m.requirement.required ? " (" + m.requirement.describe() + ")" : "";
         if (decision.answer == Answer::discard)
             log::info("{}taken over by smtpsecd as queue entry {} for {} recipient{}, from=<{}>{}; the MTA logs it "
                       "as discarded (Postfix: milter-discard ... DISCARD): smtpsecd delivers it",

@@ -16,6 +16,7 @@
 
 #include "milter/decision.h"
 #include "milter/message_builder.h"
+#include "milter/requirement.h"
 #include "milter/settings.h"
 
 namespace smtpsec::milter {
@@ -47,8 +48,7 @@ private:
         std::string sender;
         std::string login;
         std::string queue_id;
-        bool require_security = false;
-        std::string require_reason;
+        SecurityRequirement requirement;
         std::vector<PendingRecipient> recipients;
         std::unique_ptr<MessageBuilder> builder;
     };

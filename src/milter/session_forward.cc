@@ -65,7 +65,14 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
     mail.mta_queue_id = m.queue_id;
     mail.sender = m.sender;
     mail.from_domain = original->from_domain;
-    mail.require_security = m.require_security || original->require_security == std::uint8_t{1};
+    // The Email's own require_security travels on (decisions point 19):
+    // 1 only SMTPsec, 0 SMTPsec or verified TLS (requirement.h).
+    SecurityRequirement requirement = m.requirement;
+    if (original->require_security)
+        requirement.raise(*original->require_security == 0 ? RequirementLevel::tls : RequirementLevel::smtpsec,
+                          "require_security of the Email received over SMTPsec");
+    mail.require_security = requirement.required;
+    mail.tls_suffices = requirement.tls_suffices;
     for (auto i : take) {
         const auto& f = facts.recipients[i];
         mail.recipients.push_back({f.as_given, f.address, f.domain});
@@ -98,8 +105,9 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
     else
         log::info("{}{}: forwarded copy from {} for {} recipient{}, from=<{}>: signature not kept: {}{}", ids(),
                   *stored, mail.from_domain, n, n == 1 ? "" : "s", m.sender, name_of(recognised.match),
-                  mail.require_security ? " (SMTPsec required: a DSN goes to the sender)"
-                                        : " (sent by SMTP without signature)");
+                  !mail.require_security ? " (sent by SMTP without signature)"
+                  : mail.tls_suffices    ? " (sent by SMTP over verified TLS only, without signature)"
+                                         : " (SMTPsec required: a DSN goes to the sender)");
     if (take.size() == facts.recipients.size()) return SMFIS_DISCARD;
     delete_markers();
     for (auto i : take)

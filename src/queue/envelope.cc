@@ -93,6 +93,9 @@ std::string to_json(const Envelope& e) {
                                       {"chain", f.chain_hex},
                                       {"trace_headers", std::move(trace)}};
     }
+    // Only when it differs from the default, so that older readers (and
+    // entries written before it existed) keep the meaning "value 1".
+    if (e.require_security && e.tls_suffices) j["require_security_value"] = 0;
     return j.dump(2) + "\n";
 }
 
@@ -110,6 +113,11 @@ Expected<Envelope, std::string> envelope_from_json(std::string_view text) {
         optional_field(j, "from_domain", e.from_domain);
         e.arrival = j.at("arrival").get<std::int64_t>();
         optional_field(j, "require_security", e.require_security);
+        int require_value = 1;
+        optional_field(j, "require_security_value", require_value);
+        if (require_value != 0 && require_value != 1)
+            return Unexpected<std::string>{"require_security_value must be 0 or 1"};
+        e.tls_suffices = e.require_security && require_value == 0;
         optional_field(j, "held", e.held);
         optional_field(j, "delay_warned", e.delay_warned);
         optional_field(j, "notify_after", e.notify_after);

@@ -67,6 +67,9 @@ struct Envelope {
     std::string from_domain;  // the signing domain
     std::int64_t arrival = 0; // unix seconds
     bool require_security = false;
+    // With require_security: its value is 0 (SMTP over verified TLS is enough,
+    // queue/way_out.h); false: 1, only SMTPsec.
+    bool tls_suffices = false;
     bool held = false;
     bool delay_warned = false;
     std::int64_t notify_after = 0;  // a failed DSN submission is retried from then

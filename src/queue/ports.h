@@ -28,6 +28,17 @@ public:
     virtual ~MailSubmitter() = default;
     // Hands mail to the MTA's re-injection port (no milter behind it).
     virtual void submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) = 0;
+    // Hands mail that requires security (require_security = 0) to the MTA's
+    // secure hand-back port, whose transport delivers only over verified
+    // TLS (queue/way_out.h). A submitter without one fails it temporarily:
+    // the mail waits, never leaves in clear.
+    virtual void submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
+        (void)request;
+        inbound::InjectResult result;
+        result.temporary_failure = true;
+        result.reason = "no secure hand-back service configured";
+        done(std::move(result));
+    }
 };
 
 }  // namespace smtpsec::queue

@@ -11,6 +11,7 @@
 #include "log/log.h"
 #include "queue/backoff.h"
 #include "queue/status_code.h"
+#include "queue/way_out.h"
 
 namespace smtpsec::queue {
 namespace {
@@ -281,7 +282,7 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         email.message = Bytes::take(std::move(*message)).slice(prepared->offset, signed_size);
         email.trace_headers = std::move(prepared->trace_headers);
     }
-    if (e.require_security) email.require_security = 1;
+    if (e.require_security) email.require_security = require_security_value(e);
     for (auto i : indexes) it->second.busy.insert(i);
     ++per_domain_[domain];
     ++in_flight_;
@@ -338,7 +339,7 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
                 }
                 break;
             case outbound::RecipientStatus::use_smtp:
-                if (e.require_security) {
+                if (way_out_without_smtpsec(e) == WayOut::bounce) {
                     std::string reason = "no SMTPsec for domain " + r.domain + " and SMTPsec was required";
                     if (!detail.empty()) reason += " (" + detail + ")";
                     bounce(r, std::string(security_required_status), "x-smtpsec", reason);
@@ -393,10 +394,14 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;
     std::weak_ptr<bool> alive = alive_;
-    submitter_.submit(std::move(request), [this, alive, id, indexes](inbound::InjectResult result) {
+    auto done = [this, alive, id, indexes](inbound::InjectResult result) {
         if (alive.expired()) return;
         on_handback(id, indexes, result);
-    });
+    };
+    if (way_out_without_smtpsec(e) == WayOut::hand_back_verified_tls)
+        submitter_.submit_secure(std::move(request), std::move(done));
+    else
+        submitter_.submit(std::move(request), std::move(done));
 }
 
 void QueueRunner::on_handback(const std::string& id, const std::vector<std::size_t>& indexes,
@@ -418,7 +423,8 @@ void QueueRunner::on_handback(const std::string& id, const std::vector<std::size
             } else if (result.delivered && rr && rr->status == inbound::RecipientStatus::accepted) {
                 r.state = RecipientState::handed_back;
                 ++counts_.handed_back;
-                log_recipient(e, r, t, "handed_back", "no SMTPsec for the domain; given to the MTA: " + rr->text);
+                log_recipient(e, r, t, "handed_back",
+                              std::string(handback_note(way_out_without_smtpsec(e))) + ": " + rr->text);
             } else {
                 std::string reason = "hand-back to the MTA failed: " +
                                      (rr && !rr->text.empty() ? rr->text : result.reason);

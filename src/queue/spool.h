@@ -51,6 +51,7 @@ struct NewMessage {
     bool require_security = false;
     ForwardKind forward = ForwardKind::none;  // docs/forwarding.md
     ForwardSignature forward_signature;
+    bool tls_suffices = false;  // see Envelope
 };
 
 struct RecoveryReport {

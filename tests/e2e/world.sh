@@ -10,6 +10,23 @@
 #           _smtpsec._tcp.a.test and .b.test point at the two listeners and
 #           TLSA 3 1 1 records pin each gateway's certificate (DANE-EE: no
 #           public CA, no CT log list needed on loopback)
+# With WORLD_DOMAINS=3 (only then: the two-domain world stays as quick), also
+#   c.test: Postfix on WORLD_IP_C:2525 with smtpsecd "gc", listener on
+#           WORLD_IP_C:4650; it also takes notls.test by SMTP (no STARTTLS)
+#   smtp.test, plain.test: SMTP-only domains (signed zones without SRV: secure
+#           NXDOMAIN, so their mail leaves by SMTP), one Postfix on
+#           WORLD_IP_D:2525 ("ps") offering STARTTLS with a certificate for
+#           smtp.test issued by the world's CA ($WORLD/ca/cert.pem): mail for
+#           smtp.test can leave over verified TLS, mail for plain.test cannot
+#           (the certificate does not name it), nor for notls.test (no TLS)
+#   and every Postfix of the world finds the other domains' hosts by name
+#   ($WORLD/hosts bound on /etc/hosts in Postfix's own mount namespace, SMTP
+#   client port 2525, tests/fixtures/postfix/instance.sh --hosts): a DSN from
+#   b.test reaches a.test, and the secure hand-back (below) routes by the
+#   recipient's domain as it would with DNS.
+# Every SMTPsec domain's Postfix has the secure hand-back smtpd on :10029
+# (contrib/postfix/master.cf.snippet): its mail leaves only through the
+# smtpsec-tls transport, smtp_tls_security_level=secure against $WORLD/ca.
 # Everything is real: nsd serving signed zones validated by libunbound,
 # Postfix, TLS with certificates made here, smtpsecd as an operator runs it
 # (-f, one config file). Nothing listens beyond 127.0.0.0/8.
@@ -18,13 +35,17 @@
 #   world_down                                             stop all of it
 #   world_gateway_start NAME / world_gateway_stop NAME [SIGNAL]
 #   world_wait_mail MAILDIR COUNT SECONDS                  wait for COUNT messages
+#   world_mailbox ADDRESS                                  the Maildir of ADDRESS, any domain
 # Variables after world_up: WORLD (the directory), SMTPSECD, SMTPSEC_QUEUE.
 # Set before world_up: SMTPSECD_GA (another smtpsecd binary for a.test, e.g.
 # the installed one), WORLD_USER_GA / WORLD_USER_GB (a user to drop to),
 # WORLD_QUEUE_LIFETIME, WORLD_DELAY_WARNING, WORLD_EXTRA_RECORDS (more DNS records), WORLD_KEY_TYPE (the gateways'
 # key, which signs and serves TLS: ed25519, the default, or ecdsa-p256), WORLD_IP_A / WORLD_IP_B (the two
 # loopback addresses; default 127.0.0.2 and 127.0.0.3, so that two worlds
-# can run side by side).
+# can run side by side), WORLD_DOMAINS=3 with WORLD_IP_C / WORLD_IP_D (default
+# 127.0.0.4 and 127.0.0.5), WORLD_USER_GC, WORLD_ALIASES_A / _B / _C (lines
+# "ADDRESS TARGET[,TARGET...]": virtual aliases of that domain's Postfix, e.g.
+# "bob@b.test carol@c.test" makes Postfix b.test forward Bob's mail to Carol).
 
 WORLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORLD_PF="$WORLD_ROOT/tests/fixtures/postfix/instance.sh"
@@ -55,8 +76,32 @@ world_cert() {  # NAME HOST: a self-signed certificate for HOST (WORLD_KEY_TYPE)
         sha256sum | cut -d' ' -f1 > "$d/tlsa"
 }
 
-world_user() {  # NAME: the user gateway NAME runs as ("" = stay root); WORLD_USER_GA/GB
-    if [ "$1" = ga ]; then echo "${WORLD_USER_GA:-}"; else echo "${WORLD_USER_GB:-}"; fi
+world_user() {  # NAME: the user gateway NAME runs as ("" = stay root); WORLD_USER_GA/GB/GC
+    case $1 in
+        ga) echo "${WORLD_USER_GA:-}" ;;
+        gc) echo "${WORLD_USER_GC:-}" ;;
+        *) echo "${WORLD_USER_GB:-}" ;;
+    esac
+}
+
+world_three() { [ "${WORLD_DOMAINS:-2}" -ge 3 ]; }  # is c.test and the SMTP-only host part of the world?
+
+world_ca() {  # the world's CA, and a certificate it issues for the SMTP-only host (smtp.test)
+    local ca="$WORLD/ca" d="$WORLD/ps-tls"
+    mkdir -p "$ca" "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$ca/key.pem" \
+        -out "$ca/cert.pem" -days 30 -subj "/CN=SMTPsec test world CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null || return 1
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/key.pem" \
+        -subj "/CN=mx.smtp.test" 2>/dev/null |
+        openssl x509 -req -CA "$ca/cert.pem" -CAkey "$ca/key.pem" -set_serial "0x$(openssl rand -hex 8)" -days 30 \
+            -extfile <(printf 'subjectAltName=DNS:smtp.test,DNS:mx.smtp.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n') \
+            -out "$d/cert.pem" 2>/dev/null || return 1
+}
+
+world_aliases() {  # LINES: --alias options for instance.sh
+    local line
+    while IFS= read -r line; do [ -z "$line" ] || printf -- '--alias\n%s\n' "$line"; done <<<"$1"
 }
 
 world_milter() { echo "local:$WORLD/$1/milter.sock"; }  # NAME: the milter socket gateway NAME listens on
@@ -90,6 +135,7 @@ authserv_id = "mx.$domain"
 [reinject]
 address = "$ip:10026"
 inbound_address = "$ip:10027"
+secure_address = "$ip:10029"
 helo_name = "mx.$domain"
 
 [queue]
@@ -156,6 +202,7 @@ world_gateway_stop() {  # NAME [SIGNAL]
 world_up() {  # DIR BUILD_DIR [extra config lines for both gateways...]
     WORLD=$(realpath -m "$1"); local build; build=$(realpath "$2"); shift 2
     local ipa=${WORLD_IP_A:-127.0.0.2} ipb=${WORLD_IP_B:-127.0.0.3}
+    local ipc=${WORLD_IP_C:-127.0.0.4} ipd=${WORLD_IP_D:-127.0.0.5}
     SMTPSECD="$build/src/daemon/smtpsecd"
     SMTPSEC_QUEUE="$build/src/tools/queue/smtpsec-queue"
     [ -x "$SMTPSECD" ] || { world_log "$SMTPSECD: not built"; return 1; }
@@ -172,26 +219,76 @@ b.test _smtpsec._tcp.b.test. 3600 IN SRV 0 0 4650 mx.b.test.
 b.test mx.b.test. 3600 IN A $ipb
 b.test _4650._tcp.mx.b.test. 3600 IN TLSA 3 1 1 $(cat "$WORLD/gb/tlsa")
 REC
+    local pf_more=()  # instance.sh options every SMTPsec domain's Postfix gets
+    if world_three; then
+        world_cert gc mx.c.test || return 1
+        echo $ipc > "$WORLD/gc/ip"
+        world_ca || { world_log "the world's CA could not be made"; return 1; }
+        cat >> "$WORLD/records" <<REC
+c.test _smtpsec._tcp.c.test. 3600 IN SRV 0 0 4650 mx.c.test.
+c.test mx.c.test. 3600 IN A $ipc
+c.test _4650._tcp.mx.c.test. 3600 IN TLSA 3 1 1 $(cat "$WORLD/gc/tlsa")
+smtp.test mx.smtp.test. 3600 IN A $ipd
+plain.test mx.plain.test. 3600 IN A $ipd
+notls.test mx.notls.test. 3600 IN A $ipc
+REC
+        cat > "$WORLD/hosts" <<HOSTS
+127.0.0.1 localhost
+$ipa a.test mx.a.test
+$ipb b.test mx.b.test
+$ipc c.test mx.c.test notls.test mx.notls.test
+$ipd smtp.test mx.smtp.test plain.test mx.plain.test
+HOSTS
+        pf_more=(--hosts "$WORLD/hosts" --smtp-port 2525 --smtp-tls-ca "$WORLD/ca/cert.pem")
+    fi
     # Zone lines a test adds ("ZONE RECORD...", tests/fixtures/dns/fixture.sh).
     [ -z "${WORLD_EXTRA_RECORDS:-}" ] || printf '%s\n' "$WORLD_EXTRA_RECORDS" >> "$WORLD/records"
     DNS_FIXTURE_BARE_AB=1 DNS_FIXTURE_OWNER=$$ "$WORLD_DNS" start "$WORLD/dns" "$WORLD/records" >/dev/null ||
         { world_log "the DNS fixture did not start"; return 1; }
     world_gateway_config ga a.test $ipa "$@"
     world_gateway_config gb b.test $ipb "$@"
+    local aliases
+    mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_A:-}")
     "$WORLD_PF" create "$WORLD/pa" --name a.test --ip $ipa --milter "unix:$WORLD/ga/milter.sock" \
-        --mailboxes "alice@a.test postmaster@a.test" --relayhost "[$ipb]:2525"
+        --mailboxes "alice@a.test postmaster@a.test" --relayhost "[$ipb]:2525" --secure 10029 \
+        "${pf_more[@]}" "${aliases[@]}"
+    mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_B:-}")
     "$WORLD_PF" create "$WORLD/pb" --name b.test --ip $ipb --milter "unix:$WORLD/gb/milter.sock" \
-        --mailboxes "bob@b.test carol@b.test dave@insecure.test"
+        --mailboxes "bob@b.test carol@b.test dave@insecure.test" --secure 10029 "${pf_more[@]}" "${aliases[@]}"
+    if world_three; then
+        world_gateway_config gc c.test $ipc "$@"
+        mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_C:-}")
+        "$WORLD_PF" create "$WORLD/pc" --name c.test --ip $ipc --milter "unix:$WORLD/gc/milter.sock" \
+            --mailboxes "carol@c.test postmaster@c.test frank@notls.test" --secure 10029 "${pf_more[@]}" "${aliases[@]}"
+        "$WORLD_PF" create "$WORLD/ps" --name smtp.test --ip $ipd --mailboxes "dave@smtp.test erin@plain.test" \
+            --smtpd-tls "$WORLD/ps-tls/cert.pem,$WORLD/ps-tls/key.pem" --smtpd-tls-log
+    fi
     world_gateway_start ga && world_gateway_start gb || return 1
-    "$WORLD_PF" start "$WORLD/pa" && "$WORLD_PF" start "$WORLD/pb"
+    if world_three; then world_gateway_start gc || return 1; fi
+    "$WORLD_PF" start "$WORLD/pa" && "$WORLD_PF" start "$WORLD/pb" || return 1
+    if world_three; then "$WORLD_PF" start "$WORLD/pc" && "$WORLD_PF" start "$WORLD/ps" || return 1; fi
+}
+
+world_mailbox() {  # ADDRESS: its Maildir, whichever Postfix of the world holds it
+    local instance
+    case ${1#*@} in
+        a.test) instance=pa ;;
+        b.test | insecure.test) instance=pb ;;
+        c.test | notls.test) instance=pc ;;
+        *) instance=ps ;;
+    esac
+    "$WORLD_PF" mailbox "$WORLD/$instance" "$1"
 }
 
 world_down() {
     [ -n "${WORLD:-}" ] || return 0
     "$WORLD_PF" stop "$WORLD/pa" || true
     "$WORLD_PF" stop "$WORLD/pb" || true
+    "$WORLD_PF" stop "$WORLD/pc" || true
+    "$WORLD_PF" stop "$WORLD/ps" || true
     world_gateway_stop ga || true
     world_gateway_stop gb || true
+    world_gateway_stop gc || true
     "$WORLD_DNS" stop "$WORLD/dns" >/dev/null 2>&1 || true
 }
 

@@ -44,7 +44,8 @@ public:
             if (r.domain == "diskfull.test") return smtpsec::Unexpected<std::string>{"disk full (test)"};
         std::ofstream out(dir_ + "/" + mail.mta_queue_id + ".txt", std::ios::binary);
         out << "sender=" << mail.sender << "\nfrom_domain=" << mail.from_domain
-            << "\nrequire_security=" << (mail.require_security ? 1 : 0) << "\nlogin=" << mail.login << "\n";
+            << "\nrequire_security=" << (mail.require_security ? (mail.tls_suffices ? "0" : "1") : "none")
+            << "\nlogin=" << mail.login << "\n";
         for (const auto& r : mail.recipients) out << "rcpt=" << r.as_given << "\n";
         out << "--\n" << mail.head << mail.body;
         out.close();

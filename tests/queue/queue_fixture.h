@@ -73,6 +73,7 @@ struct FakeSubmitter : MailSubmitter {
     struct Call {
         inbound::InjectRequest request;
         std::function<void(inbound::InjectResult)> done;
+        bool secure = false;  // through submit_secure (the secure hand-back port)
         std::string message() const {
             std::string m;
             for (const auto& piece : request.message) m += piece.view();
@@ -83,6 +84,9 @@ struct FakeSubmitter : MailSubmitter {
 
     void submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override {
         calls.push_back({std::move(request), std::move(done)});
+    }
+    void submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override {
+        calls.push_back({std::move(request), std::move(done), true});
     }
 
     void accept(std::size_t i) {

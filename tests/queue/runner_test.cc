@@ -8,6 +8,7 @@
 
 #include "imf/header_section.h"
 #include "queue/runner.h"
+#include "queue/way_out.h"
 #include "queue_fixture.h"
 
 using namespace smtpsec;
@@ -226,6 +227,61 @@ TEST_CASE("use_smtp with require_security bounces instead of handing back", "[qu
     CHECK(field(text, "Status") == "5.7.10");
     CHECK(text.find("no SMTPsec for domain b.test and SMTPsec was required") != std::string::npos);
     CHECK(h.envelope(id).recipients[0].state == RecipientState::bounced);
+}
+
+TEST_CASE("use_smtp with require_security = 0 hands back on the secure port only", "[queue][runner]") {
+    LogCapture logs;
+    Harness h;
+    auto m = sample_new();
+    m.require_security = true;
+    m.tls_suffices = true;
+    auto id = h.add(m);
+    h.start();
+    REQUIRE(h.transport.calls.size() == 1);
+    CHECK(h.transport.calls[0].email.require_security == std::optional<std::uint8_t>(0));
+    h.transport.answer(0, RecipientStatus::use_smtp, "none_secure", "");
+    REQUIRE(h.submitter.calls.size() == 1);
+    CHECK(h.submitter.calls[0].secure);
+    CHECK(h.submitter.calls[0].request.recipients == std::vector<std::string>{"bob@b.test"});
+    CHECK(h.submitter.calls[0].message() == sample_message());
+    h.submitter.accept(0);
+    CHECK(h.spool.list().empty());
+    CHECK(logs.contains(id, "status=handed_back (no SMTPsec for the domain; given to the MTA to leave by SMTP over "
+                            "verified TLS only: 250 2.1.5 Ok)"));
+}
+
+TEST_CASE("without a requirement the hand-back uses the ordinary port", "[queue][runner]") {
+    Harness h;
+    h.add();
+    h.start();
+    h.transport.answer(0, RecipientStatus::use_smtp, "none_secure", "");
+    REQUIRE(h.submitter.calls.size() == 1);
+    CHECK_FALSE(h.submitter.calls[0].secure);
+}
+
+TEST_CASE("a secure hand-back the MTA cannot take is retried, never sent the ordinary way", "[queue][runner]") {
+    Harness h;
+    auto m = sample_new();
+    m.require_security = true;
+    m.tls_suffices = true;
+    auto id = h.add(m);
+    h.start();
+    h.transport.answer(0, RecipientStatus::use_smtp, "none_secure", "");
+    REQUIRE(h.submitter.calls.size() == 1);
+    h.submitter.fail_temporarily(0, "connection refused");
+    CHECK(h.envelope(id).recipients[0].state == RecipientState::pending);
+    CHECK(h.submitter.calls.size() == 1);
+}
+
+TEST_CASE("the way out without SMTPsec follows require_security", "[queue][way_out]") {
+    Envelope e;
+    CHECK(way_out_without_smtpsec(e) == WayOut::hand_back);
+    e.require_security = true;
+    CHECK(way_out_without_smtpsec(e) == WayOut::bounce);
+    CHECK(require_security_value(e) == 1);
+    e.tls_suffices = true;
+    CHECK(way_out_without_smtpsec(e) == WayOut::hand_back_verified_tls);
+    CHECK(require_security_value(e) == 0);
 }
 
 TEST_CASE("no more than destination_concurrency deliveries per domain are in flight", "[queue][runner]") {

@@ -19,6 +19,43 @@ using namespace smtpsec::queue::testing;
 using smtpsec::testing::TempDir;
 namespace fs = std::filesystem;
 
+TEST_CASE("require_security = 0 survives the spool; entries without the value mean 1", "[queue][way_out]") {
+    TempDir dir;
+    Spool spool(dir.file("q"));
+    auto m = sample_new();
+    m.require_security = true;
+    m.tls_suffices = true;
+    auto id = spool.accept(m);
+    REQUIRE(id);
+    auto e = spool.load(*id);
+    REQUIRE(e);
+    CHECK(e->require_security);
+    CHECK(e->tls_suffices);
+    auto text = to_json(*e);
+    CHECK(text.find("\"require_security_value\": 0") != std::string::npos);
+    auto again = envelope_from_json(text);
+    REQUIRE(again);
+    CHECK(again->tls_suffices);
+    // Written before the value existed (or value 1): only SMTPsec.
+    e->tls_suffices = false;
+    text = to_json(*e);
+    CHECK(text.find("require_security_value") == std::string::npos);
+    again = envelope_from_json(text);
+    REQUIRE(again);
+    CHECK(again->require_security);
+    CHECK_FALSE(again->tls_suffices);
+    // Anything but 0 or 1 is a corrupt entry.
+    auto pos = to_json(*spool.load(*id)).find("\"require_security_value\": 0");
+    auto bad = to_json(*spool.load(*id));
+    bad.replace(pos, std::string("\"require_security_value\": 0").size(), "\"require_security_value\": 2");
+    CHECK_FALSE(envelope_from_json(bad));
+    // Without require_security a stray value means nothing.
+    m.require_security = false;
+    auto plain = spool.load(*spool.accept(m));
+    REQUIRE(plain);
+    CHECK_FALSE(plain->tls_suffices);
+}
+
 TEST_CASE("accept then load gives back the envelope and the message", "[queue]") {
     TempDir dir;
     Spool spool(dir.file("q"));
