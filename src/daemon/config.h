@@ -79,6 +79,11 @@ struct MilterConfig {
     // {daemon_name} values of MTA listeners whose mail always requires SMTPsec
     // (e.g. a dedicated submission port).
     std::vector<std::string> require_smtpsec_daemons;
+    // The {daemon_name} of the forward service (docs/forwarding.md,
+    // contrib/postfix/master.cf.snippet): inbound SMTPsec mail is recorded
+    // and marked, and a marked copy coming back on that service is sent on
+    // with its origin's signature. Empty: off.
+    std::string forward_daemon;
     // Envelope senders ("a@example.org") or whole sender domains
     // ("@example.org") whose mail always requires SMTPsec. Lowercase.
     std::vector<std::string> require_smtpsec_senders;
@@ -154,6 +159,10 @@ struct QueueConfig {
     // From: of delivery status notifications; load_config fills in
     // "MAILER-DAEMON@<host name>".
     std::string bounce_from;
+    // The forward store (docs/forwarding.md): records older than this are
+    // removed; past this many bytes no record is made.
+    Duration forward_max_age = std::chrono::hours(24 * 5);
+    std::uint64_t forward_max_bytes = std::uint64_t{1} << 30;
     // Gets failures of mail that had no envelope sender (undeliverable
     // bounces); empty: they are only logged (Postfix's default).
     std::string postmaster;

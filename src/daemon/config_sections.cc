@@ -123,6 +123,10 @@ void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
                      "[milter] takeover_mailers is empty: no recipient will ever be taken over");
     r.get_string("require_smtpsec_header", c.require_smtpsec_header, parse_optional_header);
     r.get_string_list("require_smtpsec_daemons", c.require_smtpsec_daemons, parse_mailer);
+    r.get_string("forward_daemon", c.forward_daemon, [](std::string_view text) -> Expected<std::string, std::string> {
+        if (text.empty()) return std::string();  // off
+        return parse_mailer(text);
+    });
     r.get_string_list("require_smtpsec_senders", c.require_smtpsec_senders, parse_sender_pattern);
     r.get_choice("unauthenticated_senders", c.unauthenticated_senders,
                  {{"allow", UnauthenticatedRule::allow}, {"reject", UnauthenticatedRule::reject}});
@@ -269,6 +273,8 @@ void read_queue(SectionReader& r, QueueConfig& c, const ReadContext& ctx, Proble
     r.get_string("bounce_from", c.bounce_from, parse_optional_address);
     if (c.bounce_from.empty()) c.bounce_from = "MAILER-DAEMON@" + ctx.hostname;
     r.get_string("postmaster", c.postmaster, parse_optional_address);
+    r.get_duration("forward_max_age", c.forward_max_age, 1h, 100 * kDay);
+    r.get_size("forward_max_bytes", c.forward_max_bytes, std::uint64_t{1} << 20, std::uint64_t{1} << 40);
 }
 
 void read_dns(SectionReader& r, DnsConfig& c) {

@@ -101,7 +101,19 @@ Gateway::Gateway(Config config)
         drop_privileges(account);
     }
     queue_ = std::make_unique<QueueSide>(loop_, config_, *signers_);
-    milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_);
+    if (!config_.milter.forward_daemon.empty()) {
+        // After the privileges drop: the store belongs to the daemon's user.
+        forward_ = std::make_shared<ForwardStore>(
+            config_.queue.directory,
+            ForwardLimits{std::chrono::duration_cast<std::chrono::seconds>(config_.queue.forward_max_age),
+                          config_.queue.forward_max_bytes});
+        inbound_context_->forward = forward_.get();
+        forward_clean_ = std::make_unique<event::Timer>(loop_, [this] {
+            if (auto n = forward_->clean()) log::info("forward store: {} expired record(s) removed", n);
+        });
+        forward_clean_->start(event::Timer::Seconds(3600), event::Timer::Seconds(3600));
+    }
+    milter_ = std::make_unique<MilterSide>(loop_, config_, *resolver_, *queue_, forward_);
     control_->bind_control(config_.control);
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/config.h"
+#include "daemon/forward_store.h"
 #include "daemon/pid_file.h"
 #include "daemon/signers.h"
 #include "dns/resolver.h"
@@ -64,6 +65,12 @@ private:
     std::shared_ptr<const tls::AuthPolicy> policy_;
     std::unique_ptr<Signers> signers_;
     std::vector<std::unique_ptr<Signers>> retired_signers_;
+
+    // Forwarding with the origin's signature (docs/forwarding.md): the
+    // store the listener records into and the milter reads; null when off.
+    // Declared before the listener and the milter, so it outlives both.
+    std::shared_ptr<ForwardStore> forward_;
+    std::unique_ptr<event::Timer> forward_clean_;
 
     // Inbound: listener -> origin authentication -> SMTP injector -> the MTA.
     inbound::InboundSettings inbound_settings_;

@@ -47,6 +47,7 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
     s->require_smtpsec_header = m.require_smtpsec_header;
     s->authserv_id = config.listener.authserv_id;
     s->require_smtpsec_daemons = m.require_smtpsec_daemons;
+    s->forward_daemon = m.forward_daemon;
     s->require_smtpsec_senders = m.require_smtpsec_senders;
     s->unauthenticated = m.unauthenticated_senders == UnauthenticatedRule::reject
                              ? milter::UnauthenticatedRule::reject
@@ -65,13 +66,25 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
     return s;
 }
 
-MilterSide::MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver, milter::Intake& intake)
-    : loop_(loop), resolver_(resolver), milter_(*this, intake), notifier_(loop, [this] { start_lookups(); }) {
-    auto opened = milter_.open(milter_settings(config));
+MilterSide::MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver, milter::Intake& intake,
+                       std::shared_ptr<const milter::ForwardLookup> forward)
+    : loop_(loop),
+      resolver_(resolver),
+      milter_(*this, intake),
+      notifier_(loop, [this] { start_lookups(); }),
+      forward_(std::move(forward)) {
+    auto opened = milter_.open(with_forward(milter_settings(config)));
     if (!opened) throw std::runtime_error(fmt::format("[milter] socket {}: {}", config.milter.socket.spec, opened.error()));
     const std::string& spec = config.milter.socket.spec;
     for (std::string prefix : {"local:", "unix:"})
         if (spec.starts_with(prefix)) socket_path_ = spec.substr(prefix.size());
+}
+
+std::shared_ptr<const milter::MilterSettings> MilterSide::with_forward(
+    std::shared_ptr<const milter::MilterSettings> settings) const {
+    auto s = std::make_shared<milter::MilterSettings>(*settings);
+    s->forward = forward_;
+    return s;
 }
 
 MilterSide::~MilterSide() {

@@ -31,13 +31,16 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
 class MilterSide final : public milter::VerdictSource {
 public:
     // Registers with libmilter and binds the socket: throws std::runtime_error.
-    MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver, milter::Intake& intake);
+    // `forward`: the forward store the milter checks markers against
+    // (docs/forwarding.md); null when [milter] forward_daemon is not set.
+    MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver, milter::Intake& intake,
+               std::shared_ptr<const milter::ForwardLookup> forward = nullptr);
     ~MilterSide() override;
 
     void start();
     // Throws if `config`'s milter settings cannot be used (reload check).
     void check(const Config& config) { (void)milter_settings(config); }
-    void reload(const Config& config) { milter_.replace_settings(milter_settings(config)); }
+    void reload(const Config& config) { milter_.replace_settings(with_forward(milter_settings(config))); }
     void stop();
     bool stopped() const { return !thread_.joinable() || finished_; }
     void join();
@@ -57,6 +60,8 @@ private:
     std::mutex mutex_;
     std::deque<std::pair<std::string, std::shared_ptr<milter::PendingVerdict>>> requests_;
     event::AsyncNotifier notifier_;
+    std::shared_ptr<const milter::ForwardLookup> forward_;
+    std::shared_ptr<const milter::MilterSettings> with_forward(std::shared_ptr<const milter::MilterSettings> s) const;
 };
 
 }  // namespace smtpsec::daemon

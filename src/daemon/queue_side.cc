@@ -6,6 +6,7 @@
 #include "daemon/layer_settings.h"
 #include "log/log.h"
 #include "outbound/outcome.h"
+#include "queue/forward_copy.h"
 
 namespace smtpsec::daemon {
 
@@ -64,6 +65,16 @@ Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) 
     m.message = std::move(mail.head);
     m.body = std::move(mail.body);
     m.require_security = mail.require_security;
+    if (mail.forward == milter::TakeOver::Forward::presigned) {
+        m.forward = queue::ForwardKind::presigned;
+        auto& f = m.forward_signature;
+        f.algorithm = static_cast<std::uint16_t>(mail.original.algorithm);
+        f.signature_hex = queue::hex_of(mail.original.signature.span());
+        for (const auto& cert : mail.original.chain) f.chain_hex.push_back(queue::hex_of(cert.span()));
+        for (const auto& h : mail.original.trace_headers) f.trace_headers.emplace_back(h.name, h.value);
+    } else if (mail.forward == milter::TakeOver::Forward::unsigned_copy) {
+        m.forward = queue::ForwardKind::unsigned_copy;
+    }
     m.tls_suffices = mail.tls_suffices;
     for (const auto& r : mail.recipients) m.recipients.push_back({r.as_given, r.address, r.domain});
     auto id = spool_.accept(m);
@@ -73,7 +84,13 @@ Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) 
 
 void QueueSide::deliver(const std::string& from_domain, outbound::OutboundEmail email,
                         std::function<void(outbound::DeliveryReport)> done) {
-    if (auto* deliverer = signers_->for_domain(from_domain)) {
+    if (email.presigned) {
+        // A forwarded Email keeps its origin's signature and chain.
+        if (auto* deliverer = signers_->forwarder(email.presigned->chain)) {
+            deliverer->deliver(std::move(email), std::move(done));
+            return;
+        }
+    } else if (auto* deliverer = signers_->for_domain(from_domain)) {
         deliverer->deliver(std::move(email), std::move(done));
         return;
     }

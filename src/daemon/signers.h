@@ -26,6 +26,12 @@ public:
     // Null when this gateway has no identity for `domain` (lowercase).
     outbound::Deliverer* for_domain(const std::string& domain);
     std::vector<std::string> domains() const;
+    // A Deliverer for forwarded Emails signed by another domain (issue 16,
+    // docs/forwarding.md): its ClientHello announces `chain`, the origin's,
+    // and it sends only presigned mail. Made on demand, one per chain; idle
+    // ones beyond a few dozen are dropped. Null when this gateway has no
+    // identity at all (a Deliverer needs a key, never used for such mail).
+    outbound::Deliverer* forwarder(const CertificateChain& chain);
     // Deliveries in flight and connections open, over all identities.
     bool idle() const;
 
@@ -35,6 +41,12 @@ private:
         std::unique_ptr<outbound::Deliverer> deliverer;
     };
     std::map<std::string, std::unique_ptr<Entry>> by_domain_;
+    event::Loop& loop_;
+    dns::Resolver& resolver_;
+    std::shared_ptr<const tls::Credentials> credentials_;
+    std::shared_ptr<const tls::AuthPolicy> policy_;
+    outbound::Timeouts timeouts_;
+    std::map<std::string, std::unique_ptr<outbound::Deliverer>> forwarders_;  // by the chain's bytes
 };
 
 }  // namespace smtpsec::daemon

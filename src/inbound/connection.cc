@@ -327,7 +327,9 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     }
     log::info("{}: {}: Email #{} from {} authenticated ({}), to {} recipient(s)", id_, peer_, number,
               verdict.from.address, verdict.auth.reason, split.ours.size());
-    LocalDeliveryRequest request{delivery_id, verdict.from.address, split.ours, std::move(restored->head),
+    std::string head = std::move(restored->head);
+    if (ctx_.forward) forward_marker(incoming, verdict.from.domain_lower, *received, delivery_id, head);
+    LocalDeliveryRequest request{delivery_id, verdict.from.address, split.ours, std::move(head),
                                  restored->body};
     std::weak_ptr<bool> alive = alive_;
     ctx_.delivery.deliver(std::move(request),
@@ -347,6 +349,20 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
                                   complete(number, outcome);
                               });
                           });
+}
+
+void InboundConnection::forward_marker(const session::IncomingEmail& incoming, const std::string& from_domain,
+                                       const std::string& received, const std::string& delivery_id,
+                                       std::string& head) {
+    // Durable before the MTA has the mail (docs/forwarding.md); a failure
+    // only costs forwarded copies their signature, never the mail.
+    auto marker = ctx_.forward->record(incoming.message, *incoming.chain, from_domain, received);
+    if (!marker) {
+        log::warning("{}: Email #{}: not recorded for forwarding, a forwarded copy cannot keep its signature: {}",
+                     delivery_id, incoming.number, marker.error());
+        return;
+    }
+    head.insert(0, "SMTPsec-Forward: " + *marker + "\r\n");
 }
 
 void InboundConnection::complete(std::uint32_t number, const session::EmailOutcome& outcome) {

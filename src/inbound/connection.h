@@ -21,6 +21,7 @@
 #include "event/fault_guard.h"
 #include "event/timer.h"
 #include "imf/trace_headers.h"
+#include "inbound/forward_recorder.h"
 #include "inbound/local_delivery.h"
 #include "inbound/log_limiter.h"
 #include "inbound/origin_auth.h"
@@ -61,6 +62,9 @@ struct InboundContext {
     LocalDelivery& delivery;
     std::function<std::string()> next_id;  // our ids for log lines and Received
     AuthorisationObserver on_authorisation = {};  // each recipient the policy decided (metrics)
+    // Records what a forwarded copy needs and names it by a marker
+    // (forward_recorder.h); null: forwarding keeps no signature.
+    ForwardRecorder* forward = nullptr;
 };
 
 class InboundConnection final : private tls::Stream::Handler {
@@ -112,6 +116,8 @@ private:
     void process_next();
     void on_origin(session::IncomingEmail email, OriginVerdict verdict);
     void complete(std::uint32_t number, const session::EmailOutcome& outcome);
+    void forward_marker(const session::IncomingEmail& incoming, const std::string& from_domain,
+                        const std::string& received, const std::string& delivery_id, std::string& head);
     void flush();
     void arm_read_deadline();
     void finish(const std::string& reason);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "milter/forwarded.h"
 #include "smtpsec/expected.h"
 
 namespace smtpsec::milter {
@@ -34,6 +35,15 @@ struct TakeOver {
     bool require_security = false;
     bool tls_suffices = false;  // require_security = 0: SMTP over verified TLS is enough (milter/requirement.h)
     std::string login;  // normalised SASL login or certificate subject; "" none
+
+    // A forwarded copy of an Email our listener received (forwarded.h).
+    enum class Forward {
+        none,
+        presigned,      // head is empty, body the original signed bytes; `original` says how it was signed
+        unsigned_copy,  // changed at this site: never signed (SMTP or a DSN)
+    };
+    Forward forward = Forward::none;
+    ForwardedOriginal original;  // presigned: trace_headers are the whole list to send
 };
 
 class Intake {

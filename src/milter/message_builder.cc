@@ -52,7 +52,20 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value, b
     }
     const bool forged_results = !authserv_id_.empty() && imf::equals_ignore_case(name, imf::auth_results_name) &&
                                 imf::is_forged_auth_results(value, authserv_id_);
-    if (is_require || forged_results || imf::is_smtpsec_used(name)) {
+    {
+        SeenField seen{std::string(name), "", std::string(name) + ":"};
+        std::string v;
+        append_crlf_normalised(v, value);
+        if (!leading_space_kept && !value.empty()) seen.bytes += ' ';
+        seen.bytes += v;
+        seen.bytes += "\r\n";
+        seen.value = leading_space_kept && !v.empty() && v.front() == ' ' ? v.substr(1) : v;
+        seen_.push_back(std::move(seen));
+    }
+    // Never delivered, never believed outside the forward service (forwarded.h).
+    const bool marker = imf::equals_ignore_case(name, forward_marker_name);
+    if (marker) markers_.push_back(seen_.size() - 1);
+    if (is_require || forged_results || marker || imf::is_smtpsec_used(name)) {
         removed_.push_back({std::string(name), index});
         return;
     }
@@ -89,6 +102,13 @@ std::string MessageBuilder::message() const {
 
 std::vector<HeaderDeletion> MessageBuilder::deletions() const {
     std::vector<HeaderDeletion> out(removed_.rbegin(), removed_.rend());
+    return out;
+}
+
+std::vector<HeaderDeletion> MessageBuilder::deletions_of(std::string_view name) const {
+    std::vector<HeaderDeletion> out;
+    for (const auto& d : deletions())
+        if (imf::equals_ignore_case(d.name, name)) out.push_back(d);
     return out;
 }
 

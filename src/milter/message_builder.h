@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "milter/forwarded.h"
 #include "milter/requirement.h"
 
 namespace smtpsec::milter {
@@ -60,6 +61,16 @@ public:
     // Sendmail shows the milter and Postfix does not).
     bool has_received_with_id(std::string_view queue_id) const;
 
+    // Every field as received, removed ones included, for recognising a
+    // forwarded copy (forwarded.h); SMTPsec-Forward fields are always removed
+    // from the MTA's copy and listed here by position.
+    const std::vector<SeenField>& seen_fields() const { return seen_; }
+    const std::vector<std::size_t>& markers() const { return markers_; }
+    // The body as received so far (before take_body()).
+    std::string_view body() const { return body_; }
+    // deletions() limited to fields of `name`.
+    std::vector<HeaderDeletion> deletions_of(std::string_view name) const;
+
 private:
     std::string require_header_;
     std::string authserv_id_;
@@ -71,6 +82,8 @@ private:
     // removed ones as (name, index).
     std::vector<std::pair<std::string, int>> counts_;
     std::vector<HeaderDeletion> removed_;
+    std::vector<SeenField> seen_;
+    std::vector<std::size_t> markers_;
 };
 
 // What the MTA's own Received field would have said about the hop from the

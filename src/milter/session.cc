@@ -190,6 +190,10 @@ sfsistat Session::eom(SMFICTX* ctx) {
                m.login.empty() ? std::string("none") : m.login,
                m.requirement.required ? m.requirement.describe() : std::string("SMTPsec not required"));
 
+    if (auto forwarded = forward_eom(ctx, facts, received, head)) {
+        message_.reset();
+        return *forwarded;
+    }
     Decision decision = decide(facts, s);
     // Monitor mode: the enforced decision is kept for the counters only.
     const Decision enforced = s.mode == Mode::monitor ? decision : Decision{};

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,10 @@ private:
     };
 
     std::string ids() const;  // "QUEUEID: " for log lines
+    // The forward service's end of message (session_forward.cc): a copy
+    // with a believed marker. nullopt: not one; the ordinary path goes on.
+    std::optional<sfsistat> forward_eom(SMFICTX* ctx, const MessageFacts& facts, const std::string& received,
+                                        std::string& head);
     sfsistat answer(SMFICTX* ctx, const Decision& decision);
 
     Milter& milter_;

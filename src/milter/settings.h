@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "milter/forwarded.h"
 #include "milter/sender_policy.h"
 
 namespace smtpsec::milter {
@@ -50,6 +51,12 @@ struct MilterSettings {
     std::vector<std::string> require_smtpsec_daemons;
     // Envelope senders ("a@b") or sender domains ("@b") whose mail requires SMTPsec.
     std::vector<std::string> require_smtpsec_senders;
+
+    // The forward service (docs/forwarding.md): its {daemon_name}
+    // (Postfix milter_macro_daemon_name), and where markers are checked.
+    // A marker is believed on that service only; "" or no lookup: never.
+    std::string forward_daemon;
+    std::shared_ptr<const ForwardLookup> forward;
 
     UnauthenticatedRule unauthenticated = UnauthenticatedRule::allow;
     std::shared_ptr<const SenderPolicy> sender_policy;  // nullptr: none

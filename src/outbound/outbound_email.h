@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "outbound/presigned.h"
 #include "smtpsec/message.h"
 
 namespace smtpsec::outbound {
@@ -19,6 +20,9 @@ struct OutboundEmail {
     Bytes message;                         // IMF as signed: SMTPsec-Used added, trace block removed
     std::vector<Header> trace_headers;     // newest first (point 14)
     std::optional<std::uint8_t> require_security;  // the extension's value, if any
+    // A forwarded Email: `message` is the original signed bytes, sent with
+    // this signature instead of ours (presigned.h).
+    std::optional<PreSigned> presigned;
 };
 
 enum class RecipientStatus {

@@ -4,12 +4,18 @@
 namespace smtpsec::outbound {
 
 Expected<Message, std::string> sign_email(const SigningKey& key, const OutboundEmail& email) {
-    auto signature = key.sign(email.message.span());
-    if (!signature) return Unexpected{"signing failed: " + signature.error()};
     Email e;
     e.certificate_chain = 0;
-    e.signature_method.algorithm = key.algorithm();
-    e.signature = Bytes(std::move(*signature));
+    if (email.presigned) {
+        // Forwarded with the origin's signature (presigned.h): not signed again.
+        e.signature_method.algorithm = email.presigned->algorithm;
+        e.signature = email.presigned->signature;
+    } else {
+        auto signature = key.sign(email.message.span());
+        if (!signature) return Unexpected{"signing failed: " + signature.error()};
+        e.signature_method.algorithm = key.algorithm();
+        e.signature = Bytes(std::move(*signature));
+    }
     e.trace_headers = email.trace_headers;
     e.recipients = email.recipients;
     e.message = email.message;

@@ -32,7 +32,19 @@ void optional_field(const json& j, const char* name, T& out) {
     if (auto it = j.find(name); it != j.end() && !it->is_null()) out = it->get<T>();
 }
 
+constexpr std::pair<ForwardKind, std::string_view> forward_names[] = {
+    {ForwardKind::none, "none"},
+    {ForwardKind::presigned, "presigned"},
+    {ForwardKind::unsigned_copy, "unsigned_copy"},
+};
+
 }  // namespace
+
+std::string_view name_of(ForwardKind kind) {
+    for (auto [k, n] : forward_names)
+        if (k == kind) return n;
+    return "?";
+}
 
 std::string_view name_of(RecipientState state) {
     for (auto [s, n] : state_names)
@@ -71,6 +83,16 @@ std::string to_json(const Envelope& e) {
            {"delay_warned", e.delay_warned},
            {"notify_after", e.notify_after},
            {"recipients", std::move(rcpts)}};
+    if (e.forward != ForwardKind::none) {
+        j["forward"] = name_of(e.forward);
+        const auto& f = e.forward_signature;
+        json trace = json::array();
+        for (const auto& [n, v] : f.trace_headers) trace.push_back(json::array({n, v}));
+        j["forward_signature"] = json{{"algorithm", f.algorithm},
+                                      {"signature", f.signature_hex},
+                                      {"chain", f.chain_hex},
+                                      {"trace_headers", std::move(trace)}};
+    }
     // Only when it differs from the default, so that older readers (and
     // entries written before it existed) keep the meaning "value 1".
     if (e.require_security && e.tls_suffices) j["require_security_value"] = 0;
@@ -99,6 +121,21 @@ Expected<Envelope, std::string> envelope_from_json(std::string_view text) {
         optional_field(j, "held", e.held);
         optional_field(j, "delay_warned", e.delay_warned);
         optional_field(j, "notify_after", e.notify_after);
+        if (auto it = j.find("forward"); it != j.end()) {
+            auto name = it->get<std::string>();
+            auto k = std::find_if(std::begin(forward_names), std::end(forward_names),
+                                  [&](const auto& p) { return p.second == name; });
+            if (k == std::end(forward_names)) return Unexpected<std::string>{"unknown forward kind"};
+            e.forward = k->first;
+            if (auto fj = j.find("forward_signature"); fj != j.end()) {
+                auto& f = e.forward_signature;
+                f.algorithm = fj->at("algorithm").get<std::uint16_t>();
+                f.signature_hex = fj->at("signature").get<std::string>();
+                f.chain_hex = fj->at("chain").get<std::vector<std::string>>();
+                for (const auto& t : fj->at("trace_headers"))
+                    f.trace_headers.emplace_back(t.at(0).get<std::string>(), t.at(1).get<std::string>());
+            }
+        }
         for (const auto& rj : j.at("recipients")) {
             Recipient r;
             r.address = rj.at("address").get<std::string>();

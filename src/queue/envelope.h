@@ -40,6 +40,24 @@ struct Recipient {
     bool dsn_sent = false;        // the failure report was submitted (or not owed)
 };
 
+// A forwarded copy of an Email received over SMTPsec (docs/forwarding.md).
+enum class ForwardKind {
+    none,           // our own users' mail: signed with our key
+    presigned,      // the .msg is the origin's signed bytes: sent with its signature
+    unsigned_copy,  // changed at this site: never signed; SMTP (6.4.5 form) or a DSN
+};
+std::string_view name_of(ForwardKind kind);
+
+// What a presigned entry is sent with (hex keeps the envelope plain JSON).
+struct ForwardSignature {
+    std::uint16_t algorithm = 0;             // SignatureAlgorithm on the wire
+    std::string signature_hex;
+    std::vector<std::string> chain_hex;      // DER, leaf first
+    // Trace headers of the forwarded Email, newest first (point 14): the hops
+    // at this site, then the origin's.
+    std::vector<std::pair<std::string, std::string>> trace_headers;
+};
+
 struct Envelope {
     static constexpr int current_version = 1;
     int version = current_version;
@@ -56,6 +74,8 @@ struct Envelope {
     bool delay_warned = false;
     std::int64_t notify_after = 0;  // a failed DSN submission is retried from then
     std::vector<Recipient> recipients;
+    ForwardKind forward = ForwardKind::none;
+    ForwardSignature forward_signature;  // with ForwardKind::presigned
 
     bool has_pending() const;
     // A bounced recipient whose DSN is still owed.

@@ -7,6 +7,7 @@
 
 #include "imf/header_section.h"
 #include "imf/smtpsec_used.h"
+#include "queue/forward_copy.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
 #include "queue/backoff.h"
@@ -255,20 +256,50 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         for (auto i : indexes) it->second.envelope.recipients[i].next_attempt = now() + settings_.retry_min.count();
         return;
     }
-    auto prepared = imf::prepare_for_signing_in_place(*message);
-    if (!prepared) {
-        fail_now(id, indexes, "message cannot be sent over SMTPsec: " + prepared.error().reason, "5.6.0");
-        finish_if_done(id);
+    const Envelope& e = it->second.envelope;
+    if (e.forward == ForwardKind::unsigned_copy) {
+        // A forwarded copy changed at this site: it cannot keep the origin's
+        // signature and is never signed with ours (docs/forwarding.md). It
+        // takes the way of mail for a domain without SMTPsec: a DSN when
+        // security was required, else the MTA by SMTP.
+        for (auto i : indexes) it->second.busy.insert(i);
+        ++per_domain_[domain];
+        ++in_flight_;
+        outbound::DeliveryReport report;
+        for (auto i : indexes)
+            report.recipients.push_back({e.recipients[i].address, outbound::RecipientStatus::use_smtp,
+                                         "forwarded copy changed at this site: its signature cannot be kept"});
+        on_report(id, domain, indexes, report);
         return;
     }
-    const Envelope& e = it->second.envelope;
     outbound::OutboundEmail email;
     email.id = next_delivery_id_++;
     email.domain = domain;
     for (auto i : indexes) email.recipients.push_back(e.recipients[i].address);
-    const std::size_t signed_size = message->size() - prepared->offset;
-    email.message = Bytes::take(std::move(*message)).slice(prepared->offset, signed_size);
-    email.trace_headers = std::move(prepared->trace_headers);
+    std::size_t signed_size = 0;
+    if (e.forward == ForwardKind::presigned) {
+        // The origin's signed bytes as they are, with its signature.
+        auto sig = decode_forward_signature(e.forward_signature);
+        if (!sig) {
+            fail_now(id, indexes, "forwarded message cannot be sent over SMTPsec: " + sig.error(), "5.6.0");
+            finish_if_done(id);
+            return;
+        }
+        signed_size = message->size();
+        email.message = Bytes::take(std::move(*message));
+        email.trace_headers = std::move(sig->trace_headers);
+        email.presigned = outbound::PreSigned{sig->algorithm, std::move(sig->signature), std::move(sig->chain)};
+    } else {
+        auto prepared = imf::prepare_for_signing_in_place(*message);
+        if (!prepared) {
+            fail_now(id, indexes, "message cannot be sent over SMTPsec: " + prepared.error().reason, "5.6.0");
+            finish_if_done(id);
+            return;
+        }
+        signed_size = message->size() - prepared->offset;
+        email.message = Bytes::take(std::move(*message)).slice(prepared->offset, signed_size);
+        email.trace_headers = std::move(prepared->trace_headers);
+    }
     if (e.require_security) email.require_security = require_security_value(e);
     for (auto i : indexes) it->second.busy.insert(i);
     ++per_domain_[domain];
@@ -372,6 +403,16 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     inbound::InjectRequest request;
     request.mail_from = e.sender;
     for (auto i : indexes) request.recipients.push_back(e.recipients[i].address);
+    if (e.forward == ForwardKind::presigned) {
+        // SMTP carries no trace envelope and no signature (6.4.5).
+        auto copy = unsigned_forward_copy(*message, e.forward_signature.trace_headers);
+        if (!copy) {
+            fail_now(id, indexes, "forwarded message cannot be handed back: " + copy.error(), "5.6.0");
+            finish_if_done(id);
+            return;
+        }
+        *message = std::move(*copy);
+    }
     request.message.push_back(Bytes::take(std::move(*message)));
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;

@@ -92,6 +92,8 @@ Expected<std::string, std::string> Spool::accept(const NewMessage& m) {
     e.from_domain = m.from_domain;
     e.arrival = unix_now();
     e.require_security = m.require_security;
+    e.forward = m.forward;
+    e.forward_signature = m.forward_signature;
     e.tls_suffices = m.require_security && m.tls_suffices;
     for (const auto& r : m.recipients) {
         Recipient rec;

@@ -49,6 +49,8 @@ struct NewMessage {
     std::string message;      // RFC 5322, CRLF (or its first part, see body)
     std::string body;         // written right after `message` (the milter's two pieces)
     bool require_security = false;
+    ForwardKind forward = ForwardKind::none;  // docs/forwarding.md
+    ForwardSignature forward_signature;
     bool tls_suffices = false;  // see Envelope
 };
 

@@ -46,7 +46,11 @@
 # can run side by side), WORLD_DOMAINS=3 with WORLD_IP_C / WORLD_IP_D (default
 # 127.0.0.26 and 127.0.0.27), WORLD_USER_GC, WORLD_ALIASES_A / _B / _C (lines
 # "ADDRESS TARGET[,TARGET...]": virtual aliases of that domain's Postfix, e.g.
-# "bob@b.test carol@c.test" makes Postfix b.test forward Bob's mail to Carol).
+# "bob@b.test carol@c.test" makes Postfix b.test forward Bob's mail to Carol),
+# WORLD_FORWARD=1 (Postfix b.test gets the forward service on :10028 and its
+# gateway gb [milter] forward_daemon: forwarded copies keep the origin's
+# signature, docs/forwarding.md), WORLD_FORWARD_BODY_CHECKS (a regexp
+# body_checks file for that service, to change a forwarded copy's bytes).
 
 WORLD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORLD_PF="$WORLD_ROOT/tests/fixtures/postfix/instance.sh"
@@ -121,6 +125,7 @@ world_gateway_config() {  # NAME DOMAIN IP EXTRA...
 socket = "$(world_milter "$name")"
 socket_mode = "0666"
 socket_group = ""
+$( [ -n "${WORLD_FORWARD:-}" ] && [ "$name" = gb ] && echo 'forward_daemon = "smtpsec-forward"')
 
 [[signing]]
 domain = "$domain"
@@ -259,7 +264,8 @@ HOSTS
         "${pf_more[@]}" "${aliases[@]}"
     mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_B:-}")
     "$WORLD_PF" create "$WORLD/pb" --name b.test --ip $ipb --milter "unix:$WORLD/gb/milter.sock" \
-        --mailboxes "bob@b.test carol@b.test dave@insecure.test" --secure 10029 "${pf_more[@]}" "${aliases[@]}"
+        --mailboxes "bob@b.test carol@b.test dave@insecure.test" --secure 10029 "${pf_more[@]}" "${aliases[@]}" \
+        ${WORLD_FORWARD:+--forward 10028} ${WORLD_FORWARD_BODY_CHECKS:+--forward-body-checks "$WORLD_FORWARD_BODY_CHECKS"}
     if world_three; then
         world_gateway_config gc c.test $ipc "$@"
         mapfile -t aliases < <(world_aliases "${WORLD_ALIASES_C:-}")

@@ -423,3 +423,77 @@ TEST_CASE("accepted() from another thread wakes the loop; drain waits for work i
     CHECK(drained);
     CHECK(h.spool.list().empty());
 }
+
+// Issue 16 (docs/forwarding.md): forwarded copies of Emails received over SMTPsec.
+namespace {
+
+const std::string forwarded_original = "SMTPsec-Used:\r\nFrom: alice@a.test\r\nSubject: fwd\r\n\r\nbody\r\n";
+
+NewMessage presigned_new() {
+    NewMessage m = sample_new({"carol@c.test"});
+    m.message = forwarded_original;
+    m.forward = ForwardKind::presigned;
+    m.forward_signature.algorithm = 0x0807;
+    m.forward_signature.signature_hex = std::string(128, 'b');
+    m.forward_signature.chain_hex = {"0a0b"};
+    m.forward_signature.trace_headers = {{"Received", "from mx.b.test by mx.b.test"},
+                                         {"Received", "from mx.a.test by mx.b.test with SMTPSEC"}};
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("a presigned entry is sent as the original bytes with the origin's signature, chain and trace",
+          "[queue][runner][forward]") {
+    Harness h;
+    h.add(presigned_new());
+    h.start();
+    REQUIRE(h.transport.calls.size() == 1);
+    const auto& email = h.transport.calls[0].email;
+    CHECK(email.message.view() == forwarded_original);  // not prepared, not signed again
+    REQUIRE(email.presigned);
+    CHECK(email.presigned->algorithm == SignatureAlgorithm::ed25519);
+    CHECK(email.presigned->signature == Bytes(std::vector<std::uint8_t>(64, 0xbb)));
+    CHECK(email.presigned->chain == CertificateChain{Bytes(std::vector<std::uint8_t>{0x0a, 0x0b})});
+    REQUIRE(email.trace_headers.size() == 2);
+    CHECK(email.trace_headers[1].value == "from mx.a.test by mx.b.test with SMTPSEC");
+    h.transport.answer(0, RecipientStatus::delivered, "EmailDelivered");
+    CHECK(h.spool.list().empty());
+}
+
+TEST_CASE("a presigned entry for a domain without SMTPsec is handed back in the 6.4.5 form",
+          "[queue][runner][forward]") {
+    Harness h;
+    h.add(presigned_new());
+    h.start();
+    h.transport.answer(0, RecipientStatus::use_smtp, "c.test: no SMTPsec", "");
+    REQUIRE(h.submitter.calls.size() == 1);
+    CHECK(h.submitter.calls[0].message() ==
+          "Received: from mx.b.test by mx.b.test\r\nReceived: from mx.a.test by mx.b.test with SMTPSEC\r\n"
+          "From: alice@a.test\r\nSubject: fwd\r\n\r\nbody\r\n");
+}
+
+TEST_CASE("an unsigned copy never reaches the Transport: handed back, or bounced when SMTPsec was required",
+          "[queue][runner][forward]") {
+    Harness h;
+    auto m = sample_new({"carol@c.test"});
+    m.forward = ForwardKind::unsigned_copy;
+    SECTION("not required: by SMTP") {
+        h.add(m);
+        h.start();
+        CHECK(h.transport.calls.empty());
+        REQUIRE(h.submitter.calls.size() == 1);
+        CHECK(h.submitter.calls[0].message() == sample_message());
+    }
+    SECTION("required (value 1): bounced with a DSN") {
+        m.require_security = true;
+        auto id = h.add(m);
+        h.start();
+        CHECK(h.transport.calls.empty());
+        CHECK(h.envelope(id).recipients[0].state == RecipientState::bounced);
+        h.runner->process_due();
+        REQUIRE(h.submitter.calls.size() == 1);  // the DSN, no hand-back
+        CHECK(h.submitter.calls[0].request.recipients == std::vector<std::string>{"alice@a.test"});
+        CHECK(h.submitter.calls[0].message().find("forwarded copy changed at this site") != std::string::npos);
+    }
+}
