@@ -6,8 +6,9 @@
 //    libunbound never calls back), or, if ub_cancel() fails, until the late
 //    callback arrives or the context is deleted;
 //  - user callbacks never run inside ub_process(): answers are queued and
-//    delivered afterwards by drain(), which stops as soon as a callback
-//    destroyed the Resolver;
+//    delivered afterwards, one per call of deliver_next(), whose last act is
+//    the callback (which may destroy the Resolver); the DeferEvent `post`
+//    brings the next one on the following loop iteration;
 //  - all queries share one timeout, so their deadlines come in start order
 //    and one timer serves them all.
 #include "dns/resolver.h"
@@ -23,6 +24,7 @@
 
 #include "dns/names.h"
 #include "dns/unbound_context.h"
+#include "event/defer_event.h"
 #include "event/io_watcher.h"
 #include "event/timer.h"
 
@@ -57,13 +59,12 @@ struct Resolver::Impl {
     void expire_due();
     void arm_deadline_timer();
     void on_readable();
-    void drain();
+    void deliver_next();
     void deliver_all(Pending& pending, const std::shared_ptr<const Answer>& answer);
 
     event::Loop& loop;
     std::chrono::duration<double> timeout;
     UniformRandom random = default_random();
-    std::shared_ptr<int> alive = std::make_shared<int>(0);
     std::unordered_map<std::string, std::unique_ptr<Pending>> pending;
     // Timed out, but ub_cancel() failed: kept until libunbound lets go.
     std::unordered_map<std::uint64_t, std::unique_ptr<Pending>> orphans;
@@ -72,7 +73,7 @@ struct Resolver::Impl {
     std::uint64_t next_serial = 1;
     std::uint64_t started = 0;
     event::Timer deadline_timer;
-    event::Timer post;  // zero-delay: delivers answers that are ready now
+    event::DeferEvent post;  // delivers the answers that are ready, one per loop iteration
     UbContext ctx;
     event::IoWatcher io;
 };
@@ -81,23 +82,22 @@ Resolver::Impl::Impl(event::Loop& loop_, const ResolverConfig& config)
     : loop(loop_),
       timeout(config.query_timeout),
       deadline_timer(loop_, [this] { expire_due(); }),
-      post(loop_, [this] { drain(); }),
+      post(loop_, [this] { deliver_next(); }),
       ctx(make_unbound_context(config)),
       io(loop_, [this](int) { on_readable(); }) {
     io.start(ub_fd(ctx.get()), EV_READ);
 }
 
 Resolver::Impl::~Impl() {
-    alive.reset();  // tells a drain() further up the stack to stop
-    io.stop();      // before ub_ctx_delete closes the fd
+    io.stop();  // before ub_ctx_delete closes the fd
     deadline_timer.stop();
-    post.stop();
+    post.cancel();
     ctx.reset();  // stops libunbound's thread; no callback comes after this
 }
 
 void Resolver::Impl::fail_later(AnswerCallback callback, std::string reason) {
     ready.push_back({std::move(callback), std::make_shared<const Answer>(failure(std::move(reason)))});
-    post.start(event::Timer::Seconds(0));
+    post.schedule();
 }
 
 void Resolver::Impl::lookup(std::string_view name, std::uint16_t type, AnswerCallback callback) {
@@ -178,7 +178,7 @@ void Resolver::Impl::expire_due() {
         }
     }
     arm_deadline_timer();
-    drain();
+    deliver_next();  // last: a callback may destroy the Resolver
 }
 
 void Resolver::Impl::arm_deadline_timer() {
@@ -202,26 +202,18 @@ void Resolver::Impl::on_readable() {
         deadlines.clear();
         deadline_timer.stop();
     }
-    drain();
+    deliver_next();  // last: a callback may destroy the Resolver
 }
 
-void Resolver::Impl::drain() {
-    const std::weak_ptr<int> token = alive;
-    // If a callback throws, what is left is still delivered on the next
-    // loop iteration.
-    struct Rearm {
-        Impl* self;
-        const std::weak_ptr<int>& token;
-        ~Rearm() {
-            if (!token.expired() && !self->ready.empty()) self->post.start(event::Timer::Seconds(0));
-        }
-    } rearm{this, token};
-    while (!ready.empty()) {
-        Ready item = std::move(ready.front());
-        ready.pop_front();
-        if (item.callback) item.callback(*item.answer);
-        if (token.expired()) return;  // the Resolver is gone: touch nothing
-    }
+// One answer per call: the callback is the last thing done here, since it
+// may destroy the Resolver (and with it `post`, which then never runs). The
+// rest is scheduled before it, so it is also delivered if the callback throws.
+void Resolver::Impl::deliver_next() {
+    if (ready.empty()) return;
+    Ready item = std::move(ready.front());
+    ready.pop_front();
+    if (!ready.empty()) post.schedule();
+    if (item.callback) item.callback(*item.answer);
 }
 
 Resolver::Resolver(event::Loop& loop, const ResolverConfig& config)
@@ -291,6 +283,33 @@ void Resolver::addresses(std::string_view host, AddressCallback callback) {
     }
     impl_->lookup(*normalized, rrtype::a, std::move(on_a));
     impl_->lookup(*normalized, rrtype::aaaa, std::move(on_aaaa));
+}
+
+// The shapes with a Request: the callback goes through a PendingCall that the
+// Request cancels (event/request.h); the lookup itself runs on, shared with
+// others, and its answer then finds nothing to call.
+void Resolver::discover(std::string_view domain, DiscoveryCallback callback, event::Request& request) {
+    auto [call, handle] = event::cancellable<const Discovery&>(std::move(callback));
+    request = std::move(handle);
+    discover(domain, std::move(call));
+}
+
+void Resolver::tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback, event::Request& request) {
+    auto [call, handle] = event::cancellable<const TlsaResult&>(std::move(callback));
+    request = std::move(handle);
+    tlsa(port, host, std::move(call));
+}
+
+void Resolver::addresses(std::string_view host, AddressCallback callback, event::Request& request) {
+    auto [call, handle] = event::cancellable<const AddressResult&>(std::move(callback));
+    request = std::move(handle);
+    addresses(host, std::move(call));
+}
+
+void Resolver::lookup(std::string_view name, std::uint16_t type, AnswerCallback callback, event::Request& request) {
+    auto [call, handle] = event::cancellable<const Answer&>(std::move(callback));
+    request = std::move(handle);
+    lookup(name, type, std::move(call));
 }
 
 void Resolver::set_random(UniformRandom random) { impl_->random = std::move(random); }

@@ -8,7 +8,8 @@
 // Rules every method keeps:
 //  - each callback is called exactly once, later, from the loop (never from
 //    inside the call that started the lookup), unless the Resolver is
-//    destroyed first: then pending callbacks are dropped, never called;
+//    destroyed first (then pending callbacks are dropped, never called) or
+//    the caller's event::Request for it was destroyed or cancelled;
 //  - concurrent lookups of the same (name, type) share one query;
 //  - after the configured timeout the answer is an error "timeout" and a
 //    late answer is ignored;
@@ -27,6 +28,7 @@
 #include "dns/srv_order.h"
 #include "dns/verdict.h"
 #include "event/loop.h"
+#include "event/request.h"
 
 namespace smtpsec::dns {
 
@@ -43,18 +45,29 @@ public:
     Resolver(const Resolver&) = delete;
     Resolver& operator=(const Resolver&) = delete;
 
+    // Each lookup comes in two shapes. With a trailing `request`, it is
+    // linked to that event::Request (what it held before is cancelled):
+    // keep the Request as a member of the object the callback touches, and
+    // destroying the object cancels the lookup, so the callback needs no
+    // liveness check. Without it, the callback runs unless the Resolver
+    // goes first (callers that outlive the Resolver: tools, tests).
+
     // Where may mail for `domain` go (decisions point 20): SRV of
     // _smtpsec._tcp.<domain>, decided by decide_discovery().
     void discover(std::string_view domain, DiscoveryCallback callback);
+    void discover(std::string_view domain, DiscoveryCallback callback, event::Request& request);
 
     // TLSA of _<port>._tcp.<host> (decisions point 21).
     void tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback);
+    void tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback, event::Request& request);
 
     // A and AAAA of `host`, looked up together.
     void addresses(std::string_view host, AddressCallback callback);
+    void addresses(std::string_view host, AddressCallback callback, event::Request& request);
 
     // Any (name, type), classified. An invalid name gives an error Answer.
     void lookup(std::string_view name, std::uint16_t type, AnswerCallback callback);
+    void lookup(std::string_view name, std::uint16_t type, AnswerCallback callback, event::Request& request);
 
     // Replaces the random source used to order SRV targets (tests).
     void set_random(UniformRandom random);

@@ -28,6 +28,12 @@ private:
     DestructObserver* observers_ = nullptr;  // innermost first
 };
 
+// GCC 12 warns that the anchor keeps this stack object's address; the
+// observer's destructor takes it out again before the frame ends.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 class DestructObserver {
 public:
     explicit DestructObserver(DestructAnchor& anchor) : anchor_(&anchor), next_(anchor.observers_) {
@@ -48,6 +54,9 @@ private:
     DestructAnchor* anchor_;
     DestructObserver* next_;
 };
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic pop
+#endif
 
 inline DestructAnchor::~DestructAnchor() {
     for (auto* o = observers_; o != nullptr; o = o->next_) o->anchor_ = nullptr;

@@ -99,7 +99,7 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
       session_(context.settings.limits),
       framer_(context.settings.limits.max_message_size),
       deadline_(context.loop, guarded([this] { finish("TLS handshake timed out"); })),
-      alive_(std::make_shared<bool>(true)) {
+      setup_failed_(context.loop, guarded([this] { finish(setup_error_); })) {
     // Only an Email may be as large as max_message_size; a ClientHello is at
     // most its chains' bound, anything else a server receives a few KiB: the
     // framer refuses them on the header, before buffering (issue 13 item 6).
@@ -110,9 +110,8 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
     framer_.limit_other_types(kOtherMessageLimit);
     auto tls = tls::Connection::server(std::move(fd), ctx_.settings.credentials);
     if (!tls) {
-        std::string reason = tls.error();
-        deadline_.set_callback(guarded([this, reason] { finish(reason); }));
-        deadline_.start(event::Timer::Seconds(0));
+        setup_error_ = tls.error();
+        setup_failed_.schedule();
         return;
     }
     stream_ = std::make_unique<tls::Stream>(ctx_.loop, std::move(*tls), framer_,
@@ -121,7 +120,7 @@ InboundConnection::InboundConnection(InboundContext& context, net::UniqueFd fd, 
     deadline_.start(event::Timer::Seconds(ctx_.settings.handshake_timeout));
 }
 
-InboundConnection::~InboundConnection() { *alive_ = false; }
+InboundConnection::~InboundConnection() = default;
 
 void InboundConnection::on_handshake_done() {
     guard_.run([&] { handshake_done(); });
@@ -252,11 +251,11 @@ void InboundConnection::process_next() {
         deadline_.stop();
         auto email = std::make_shared<session::IncomingEmail>(std::move(*next));
         const auto number = email->number;
-        std::weak_ptr<bool> alive = alive_;
+        // The check's handle cancels it when dropped (from checks_, which
+        // goes with this connection): the callback may use `this`.
         checks_[number] = nullptr;  // erased by the callback, which may come before check() returns
         auto handle = ctx_.authenticator.check(email->email(), *email->chain,
-                                               [this, alive, email, number](OriginVerdict verdict) {
-                                                   if (alive.expired()) return;
+                                               [this, email, number](OriginVerdict verdict) {
                                                    guard_.run([&] {
                                                        checks_.erase(number);
                                                        on_origin(std::move(*email), std::move(verdict));
@@ -331,11 +330,10 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     if (ctx_.forward) forward_marker(incoming, verdict.from.domain_lower, *received, delivery_id, head);
     LocalDeliveryRequest request{delivery_id, verdict.from.address, split.ours, std::move(head),
                                  restored->body};
-    std::weak_ptr<bool> alive = alive_;
-    ctx_.delivery.deliver(std::move(request),
-                          [this, alive, number, delivery_id, all = email.recipients,
+    auto [on_delivered, handle] = event::cancellable<LocalDeliveryResult>(
+                          [this, number, delivery_id, all = email.recipients,
                            split](LocalDeliveryResult result) {
-                              if (alive.expired() || finished_) return;
+                              if (finished_) return;
                               guard_.run([&] {
                                   Email shape;
                                   shape.recipients = split.ours;
@@ -349,6 +347,8 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
                                   complete(number, outcome);
                               });
                           });
+    requests_.add(std::move(handle));
+    ctx_.delivery.deliver(std::move(request), std::move(on_delivered));
 }
 
 void InboundConnection::forward_marker(const session::IncomingEmail& incoming, const std::string& from_domain,

@@ -18,7 +18,9 @@
 #include <memory>
 #include <string>
 
+#include "event/defer_event.h"
 #include "event/fault_guard.h"
+#include "event/request.h"
 #include "event/timer.h"
 #include "imf/trace_headers.h"
 #include "inbound/forward_recorder.h"
@@ -132,6 +134,10 @@ private:
     Framer framer_;
     std::unique_ptr<tls::Stream> stream_;
     event::Timer deadline_;
+    // A TLS session that could not be set up ends the connection on the
+    // next loop turn (never inside the constructor, see `done`).
+    event::DeferEvent setup_failed_;
+    std::string setup_error_;
     std::map<std::uint32_t, std::shared_ptr<void>> checks_;  // origin checks under way, by Email number
     std::size_t in_progress_ = 0;  // Emails taken from the session whose outcome is not yet known
     bool finished_ = false;
@@ -140,7 +146,6 @@ private:
     std::uint64_t progress_mark_ = 0;
     bool idle_deadline_ = false;  // the running deadline is the idle one
     std::uint32_t delivered_ = 0;
-    std::shared_ptr<bool> alive_;
     // held_bytes(): Email frames handed to the session and not yet taken (by
     // Message number; an Email the session refused is forgotten at the next
     // take), the Emails taken and not yet answered, the ClientHello.
@@ -149,6 +154,10 @@ private:
     std::uint64_t hello_bytes_ = 0;
     std::uint64_t peak_held_ = 0;
     LogLimiter log_limit_;
+    // Local deliveries' callbacks: cancelled when the connection goes (last
+    // member, so first to go), so they may use `this`. (Origin checks are
+    // cancelled by dropping their handles in checks_.)
+    event::RequestSet requests_;
 };
 
 }  // namespace smtpsec::inbound

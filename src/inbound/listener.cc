@@ -102,7 +102,7 @@ void Listener::on_acceptable(int fd) {
                 sources_.release(source);
                 retired_.push_back(std::move(it->second));
                 connections_.erase(it);
-                reaper_.start(event::Timer::Seconds(0));
+                reaper_.schedule();
                 update_accepting();
             });
         } catch (const std::exception& e) {

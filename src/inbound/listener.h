@@ -10,8 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include "event/defer_event.h"
 #include "event/io_watcher.h"
-#include "event/timer.h"
 #include "inbound/connection.h"
 #include "inbound/log_limiter.h"
 #include "inbound/source_limit.h"
@@ -60,8 +60,10 @@ private:
     };
     std::vector<Socket> sockets_;
     std::map<InboundConnection*, std::unique_ptr<InboundConnection>> connections_;
+    // Ended connections wait here for the next loop turn: `done` is called
+    // from inside the connection, which must not be destroyed under itself.
     std::vector<std::unique_ptr<InboundConnection>> retired_;
-    event::Timer reaper_;
+    event::DeferEvent reaper_;
     bool accepting_ = true;
     std::uint64_t accepted_ = 0;
 };

@@ -54,7 +54,7 @@ QueueRunner::QueueRunner(event::Loop& loop, Spool& spool, QueueSettings settings
     if (settings_.destination_concurrency == 0) settings_.destination_concurrency = 1;
 }
 
-QueueRunner::~QueueRunner() { *alive_ = false; }
+QueueRunner::~QueueRunner() = default;
 
 void QueueRunner::start() {
     for (const auto& id : spool_.list()) track(id);
@@ -131,7 +131,7 @@ void QueueRunner::flush() {
 void QueueRunner::drain(std::function<void()> done) {
     stopping_ = true;
     wakeup_.stop();
-    soon_.stop();
+    soon_.cancel();
     if (in_flight_ == 0) {
         done();
         return;
@@ -168,7 +168,7 @@ std::size_t QueueRunner::in_flight_for(const std::string& domain) const {
 }
 
 void QueueRunner::schedule_soon() {
-    if (!stopping_) soon_.start(event::Timer::Seconds(0));
+    if (!stopping_) soon_.schedule();
 }
 
 void QueueRunner::process_due() {
@@ -305,13 +305,12 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     ++per_domain_[domain];
     ++in_flight_;
     bytes_in_flight_ += signed_size;
-    std::weak_ptr<bool> alive = alive_;
     transport_.deliver(e.from_domain, std::move(email),
-                       [this, alive, id, domain, indexes, signed_size](outbound::DeliveryReport report) {
-                           if (alive.expired()) return;
-                           bytes_in_flight_ -= signed_size;
-                           on_report(id, domain, indexes, report);
-                       });
+                       owned<outbound::DeliveryReport>(
+                           [this, id, domain, indexes, signed_size](outbound::DeliveryReport report) {
+                               bytes_in_flight_ -= signed_size;
+                               on_report(id, domain, indexes, report);
+                           }));
 }
 
 void QueueRunner::on_report(const std::string& id, const std::string& domain,
@@ -416,11 +415,9 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     request.message.push_back(Bytes::take(std::move(*message)));
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;
-    std::weak_ptr<bool> alive = alive_;
-    auto done = [this, alive, id, indexes](inbound::InjectResult result) {
-        if (alive.expired()) return;
+    auto done = owned<inbound::InjectResult>([this, id, indexes](inbound::InjectResult result) {
         on_handback(id, indexes, result);
-    };
+    });
     if (way_out_without_smtpsec(e) == WayOut::hand_back_verified_tls)
         submitter_.submit_secure(std::move(request), std::move(done));
     else
@@ -502,9 +499,7 @@ void QueueRunner::send_failure_dsn(const std::string& id, std::int64_t t) {
     inbound::InjectRequest inject{"", {to}, {Bytes::copy_of(build_dsn(request, settings_))}};
     it->second.notifying = true;
     ++in_flight_;
-    std::weak_ptr<bool> alive = alive_;
-    submitter_.submit(std::move(inject), [this, alive, id, indexes, to](inbound::InjectResult result) {
-        if (alive.expired()) return;
+    submitter_.submit(std::move(inject), owned<inbound::InjectResult>([this, id, indexes, to](inbound::InjectResult result) {
         --in_flight_;
         auto found = entries_.find(id);
         if (found != entries_.end()) found->second.notifying = false;
@@ -532,7 +527,7 @@ void QueueRunner::send_failure_dsn(const std::string& id, std::int64_t t) {
         }
         finish_if_done(id);
         work_done();
-    });
+    }));
 }
 
 void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
@@ -551,9 +546,7 @@ void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
     inbound::InjectRequest inject{"", {e.sender}, {Bytes::copy_of(build_dsn(request, settings_))}};
     it->second.warning = true;
     ++in_flight_;
-    std::weak_ptr<bool> alive = alive_;
-    submitter_.submit(std::move(inject), [this, alive, id](inbound::InjectResult result) {
-        if (alive.expired()) return;
+    submitter_.submit(std::move(inject), owned<inbound::InjectResult>([this, id](inbound::InjectResult result) {
         --in_flight_;
         auto found = entries_.find(id);
         if (found != entries_.end()) found->second.warning = false;
@@ -571,7 +564,7 @@ void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
         }
         finish_if_done(id);
         work_done();
-    });
+    }));
 }
 
 bool QueueRunner::store(const std::string& id, const Spool::Change& change) {

@@ -24,7 +24,9 @@
 #include <vector>
 
 #include "event/async_notifier.h"
+#include "event/defer_event.h"
 #include "event/loop.h"
+#include "event/request.h"
 #include "event/timer.h"
 #include "queue/dsn.h"
 #include "queue/ports.h"
@@ -117,6 +119,14 @@ private:
     void schedule_soon();
     void reschedule();
     std::int64_t now() const { return clock_(); }
+    // `callback` as a port takes it, cancelled when the runner goes
+    // (requests_), so it may use `this`.
+    template <class Result>
+    std::function<void(Result)> owned(std::type_identity_t<std::function<void(Result)>> callback) {
+        auto [call, request] = event::cancellable<Result>(std::move(callback));
+        requests_.add(std::move(request));
+        return call;
+    }
 
     event::Loop& loop_;
     Spool& spool_;
@@ -139,10 +149,12 @@ private:
     std::mutex new_ids_mutex_;
     std::vector<std::string> new_ids_;
 
-    event::Timer soon_;
+    event::DeferEvent soon_;  // process_due() on the next loop turn, once
     event::Timer wakeup_;
     event::AsyncNotifier notifier_;
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    // Deliveries, hand-backs and DSNs under way: their callbacks never run
+    // once the runner is gone (last member, so first to go).
+    event::RequestSet requests_;
 };
 
 }  // namespace smtpsec::queue

@@ -66,26 +66,10 @@ Expected<std::shared_ptr<const Credentials>, std::string> Credentials::client() 
     return std::shared_ptr<const Credentials>(std::move(c));
 }
 
-Connection::Connection(net::UniqueFd fd, gnutls_session_int* session,
-                       std::shared_ptr<const Credentials> creds)
-    : fd_(std::move(fd)), session_(session), creds_(std::move(creds)) {}
+void SessionDeleter::operator()(gnutls_session_int* session) const noexcept { gnutls_deinit(session); }
 
-Connection::Connection(Connection&& o) noexcept
-    : fd_(std::move(o.fd_)), session_(std::exchange(o.session_, nullptr)), creds_(std::move(o.creds_)) {}
-
-Connection& Connection::operator=(Connection&& o) noexcept {
-    if (this != &o) {
-        if (session_) gnutls_deinit(session_);
-        fd_ = std::move(o.fd_);
-        session_ = std::exchange(o.session_, nullptr);
-        creds_ = std::move(o.creds_);
-    }
-    return *this;
-}
-
-Connection::~Connection() {
-    if (session_) gnutls_deinit(session_);
-}
+Connection::Connection(net::UniqueFd fd, Session session, std::shared_ptr<const Credentials> creds)
+    : creds_(std::move(creds)), fd_(std::move(fd)), session_(std::move(session)) {}
 
 // The side of a session, for the counters: GnuTLS has no public getter, so
 // the session's user pointer (unused otherwise) points at one of these.
@@ -96,19 +80,17 @@ static metrics::TlsHandshakeFailed side_of(gnutls_session_t s) {
                                                           : metrics::TlsHandshakeFailed::outbound;
 }
 
-static Expected<gnutls_session_t, std::string> new_session(unsigned flags, int fd,
-                                                           const Credentials& creds) {
-    gnutls_session_t s = nullptr;
-    int rc = gnutls_init(&s, flags | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+static Expected<Session, std::string> new_session(unsigned flags, int fd, const Credentials& creds) {
+    gnutls_session_t raw = nullptr;
+    int rc = gnutls_init(&raw, flags | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
     if (rc < 0) return Unexpected{gnutls_error("gnutls_init", rc)};
-    if ((rc = gnutls_priority_set(s, creds.priority())) < 0 ||
-        (rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, creds.get())) < 0) {
-        gnutls_deinit(s);
+    Session s(raw);
+    if ((rc = gnutls_priority_set(s.get(), creds.priority())) < 0 ||
+        (rc = gnutls_credentials_set(s.get(), GNUTLS_CRD_CERTIFICATE, creds.get())) < 0)
         return Unexpected{gnutls_error("session set-up", rc)};
-    }
-    gnutls_transport_set_int(s, fd);
-    gnutls_session_set_ptr(s, (flags & GNUTLS_SERVER) ? &server_side_tag : &client_side_tag);
-    gnutls_handshake_set_timeout(s, 0);  // the caller's timers decide
+    gnutls_transport_set_int(s.get(), fd);
+    gnutls_session_set_ptr(s.get(), (flags & GNUTLS_SERVER) ? &server_side_tag : &client_side_tag);
+    gnutls_handshake_set_timeout(s.get(), 0);  // the caller's timers decide
     return s;
 }
 
@@ -116,9 +98,9 @@ Expected<Connection, std::string> Connection::server(net::UniqueFd fd,
                                                      std::shared_ptr<const Credentials> creds) {
     auto s = new_session(GNUTLS_SERVER, fd.get(), *creds);
     if (!s) return Unexpected{s.error()};
-    gnutls_certificate_server_set_request(*s, GNUTLS_CERT_IGNORE);
-    set_alpn(*s, true);
-    return Connection(std::move(fd), *s, std::move(creds));
+    gnutls_certificate_server_set_request(s->get(), GNUTLS_CERT_IGNORE);
+    set_alpn(s->get(), true);
+    return Connection(std::move(fd), std::move(*s), std::move(creds));
 }
 
 Expected<Connection, std::string> Connection::client(net::UniqueFd fd,
@@ -126,36 +108,33 @@ Expected<Connection, std::string> Connection::client(net::UniqueFd fd,
                                                      const std::string& server_name) {
     auto s = new_session(GNUTLS_CLIENT, fd.get(), *creds);
     if (!s) return Unexpected{s.error()};
-    int rc = gnutls_server_name_set(*s, GNUTLS_NAME_DNS, server_name.data(), server_name.size());
-    if (rc < 0) {
-        gnutls_deinit(*s);
-        return Unexpected{gnutls_error("SNI", rc)};
-    }
-    set_alpn(*s, false);
-    return Connection(std::move(fd), *s, std::move(creds));
+    int rc = gnutls_server_name_set(s->get(), GNUTLS_NAME_DNS, server_name.data(), server_name.size());
+    if (rc < 0) return Unexpected{gnutls_error("SNI", rc)};
+    set_alpn(s->get(), false);
+    return Connection(std::move(fd), std::move(*s), std::move(creds));
 }
 
 IOState Connection::direction() const {
-    return gnutls_record_get_direction(session_) == 0 ? IOState::NeedRead : IOState::NeedWrite;
+    return gnutls_record_get_direction(session_.get()) == 0 ? IOState::NeedRead : IOState::NeedWrite;
 }
 
 Expected<IOState, std::string> Connection::handshake() {
     for (;;) {
-        int rc = gnutls_handshake(session_);
+        int rc = gnutls_handshake(session_.get());
         if (rc == GNUTLS_E_SUCCESS) return IOState::Done;
         if (rc == GNUTLS_E_AGAIN) return direction();
         if (rc == GNUTLS_E_INTERRUPTED || !gnutls_error_is_fatal(rc)) continue;
         // Tell the peer why (point 16: no_application_protocol for a client
         // offering only other protocols); GnuTLS leaves this to us.
-        gnutls_alert_send_appropriate(session_, rc);
-        metrics::count(side_of(session_));
+        gnutls_alert_send_appropriate(session_.get(), rc);
+        metrics::count(side_of(session_.get()));
         return fatal("TLS handshake", rc);
     }
 }
 
 Expected<IoResult, std::string> Connection::read(std::span<std::uint8_t> into) {
     for (;;) {
-        ssize_t n = gnutls_record_recv(session_, into.data(), into.size());
+        ssize_t n = gnutls_record_recv(session_.get(), into.data(), into.size());
         if (n > 0) {
             metrics::count(metrics::Bytes::in, static_cast<std::uint64_t>(n));
             return IoResult{IOState::Done, static_cast<std::size_t>(n)};
@@ -172,7 +151,7 @@ Expected<IoResult, std::string> Connection::read(std::span<std::uint8_t> into) {
 
 Expected<IoResult, std::string> Connection::write(std::span<const std::uint8_t> data) {
     for (;;) {
-        ssize_t n = gnutls_record_send(session_, data.data(), data.size());
+        ssize_t n = gnutls_record_send(session_.get(), data.data(), data.size());
         if (n >= 0) {
             metrics::count(metrics::Bytes::out, static_cast<std::uint64_t>(n));
             return IoResult{IOState::Done, static_cast<std::size_t>(n)};
@@ -184,19 +163,19 @@ Expected<IoResult, std::string> Connection::write(std::span<const std::uint8_t> 
 }
 
 Expected<IOState, std::string> Connection::bye() {
-    int rc = gnutls_bye(session_, GNUTLS_SHUT_WR);
+    int rc = gnutls_bye(session_.get(), GNUTLS_SHUT_WR);
     if (rc == GNUTLS_E_SUCCESS) return IOState::Done;
     if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) return direction();
     return fatal("TLS close", rc);
 }
 
 bool Connection::has_buffered_data() const {
-    return gnutls_record_check_pending(session_) > 0;
+    return gnutls_record_check_pending(session_.get()) > 0;
 }
 
 CertificateChain Connection::peer_chain() const {
     unsigned count = 0;
-    const gnutls_datum_t* certs = gnutls_certificate_get_peers(session_, &count);
+    const gnutls_datum_t* certs = gnutls_certificate_get_peers(session_.get(), &count);
     CertificateChain chain;
     for (unsigned i = 0; certs && i < count; ++i)
         chain.push_back(Bytes::copy_of(std::span<const std::uint8_t>(certs[i].data, certs[i].size)));
@@ -204,18 +183,18 @@ CertificateChain Connection::peer_chain() const {
 }
 
 std::string Connection::version() const {
-    const char* v = gnutls_protocol_get_name(gnutls_protocol_get_version(session_));
+    const char* v = gnutls_protocol_get_name(gnutls_protocol_get_version(session_.get()));
     return v ? v : "?";
 }
 
 std::optional<std::string> Connection::alpn() const {
     gnutls_datum_t proto{};
-    if (gnutls_alpn_get_selected_protocol(session_, &proto) < 0) return std::nullopt;
+    if (gnutls_alpn_get_selected_protocol(session_.get(), &proto) < 0) return std::nullopt;
     return std::string(reinterpret_cast<const char*>(proto.data), proto.size);
 }
 
 std::string Connection::description() const {
-    char* d = gnutls_session_get_desc(session_);
+    char* d = gnutls_session_get_desc(session_.get());
     std::string out = d ? d : "?";
     gnutls_free(d);
     return out;

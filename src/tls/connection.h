@@ -59,6 +59,13 @@ struct IoResult {
     std::size_t bytes;  // read: 0 with Done means the peer closed
 };
 
+// Owns a gnutls session (gnutls_deinit when it goes), so Connection's moves
+// and destruction are the compiler's: a moved-from Connection holds none.
+struct SessionDeleter {
+    void operator()(gnutls_session_int* session) const noexcept;
+};
+using Session = std::unique_ptr<gnutls_session_int, SessionDeleter>;
+
 class Connection {
 public:
     static Expected<Connection, std::string> server(net::UniqueFd fd,
@@ -68,9 +75,11 @@ public:
                                                     std::shared_ptr<const Credentials> creds,
                                                     const std::string& server_name);
 
-    Connection(Connection&&) noexcept;
-    Connection& operator=(Connection&&) noexcept;
-    ~Connection();
+    Connection(Connection&&) noexcept = default;
+    // No assignment: member-wise it would free the old credentials before
+    // the old session (declaration order), and nothing needs it.
+    Connection& operator=(Connection&&) = delete;
+    ~Connection() = default;
 
     Expected<IOState, std::string> handshake();
     // After NeedRead/NeedWrite, call again with the same buffer.
@@ -89,13 +98,14 @@ public:
     std::string description() const;      // version, cipher, group
 
 private:
-    Connection(net::UniqueFd fd, gnutls_session_int* session,
-               std::shared_ptr<const Credentials> creds);
+    Connection(net::UniqueFd fd, Session session, std::shared_ptr<const Credentials> creds);
     IOState direction() const;
 
-    net::UniqueFd fd_;
-    gnutls_session_int* session_ = nullptr;
+    // Member order: the session goes before the fd it writes to, and before
+    // the credentials it uses.
     std::shared_ptr<const Credentials> creds_;
+    net::UniqueFd fd_;
+    Session session_;
 };
 
 }  // namespace smtpsec::tls

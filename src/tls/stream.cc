@@ -27,15 +27,14 @@ Stream::Stream(event::Loop& loop, Connection connection, Framer& framer, Handler
               // memory for a frame, say) closes that connection, never the
               // loop (event/fault_guard.h). The handler's own entry points
               // catch what its code throws.
-              auto alive = alive_;
+              event::DestructObserver destroyed(anchor_);
               auto fault = event::fault_of([&] { pump(); });
-              if (!fault || !*alive) return;
+              if (!fault || destroyed) return;
               pumping_ = false;
               close(false, "internal fault: " + *fault);
-          }),
-      alive_(std::make_shared<bool>(true)) {}
+          }) {}
 
-Stream::~Stream() { *alive_ = false; }
+Stream::~Stream() = default;
 
 void Stream::start() {
     io_.start(conn_.fd(), EV_READ | EV_WRITE);
@@ -86,14 +85,14 @@ void Stream::rearm() {
 }
 
 void Stream::pump() {
-    auto alive = alive_;
+    event::DestructObserver destroyed(anchor_);
     pumping_ = true;
     bool ok = true;
     if (state_ == State::handshake) ok = do_handshake();
-    if (ok && *alive && (state_ == State::open || state_ == State::closing)) ok = do_write();
-    if (ok && *alive && state_ == State::open && !paused_) ok = do_read();
-    if (ok && *alive && state_ == State::closing && pending_output() == 0) ok = do_bye();
-    if (!*alive) return;
+    if (ok && !destroyed && (state_ == State::open || state_ == State::closing)) ok = do_write();
+    if (ok && !destroyed && state_ == State::open && !paused_) ok = do_read();
+    if (ok && !destroyed && state_ == State::closing && pending_output() == 0) ok = do_bye();
+    if (destroyed) return;
     pumping_ = false;
     if (ok) rearm();
 }
@@ -109,9 +108,9 @@ bool Stream::do_handshake() {
         return true;
     }
     state_ = State::open;
-    auto alive = alive_;
+    event::DestructObserver destroyed(anchor_);
     handler_.on_handshake_done();
-    return *alive && state_ != State::closed;
+    return !destroyed && state_ != State::closed;
 }
 
 bool Stream::do_write() {
@@ -123,9 +122,9 @@ bool Stream::do_write() {
             // The peer may have answered and closed while we were still
             // writing (a server ending the session, D2/D6): what it sent
             // before is still readable and must reach the handler first.
-            auto alive = alive_;
+            event::DestructObserver destroyed(anchor_);
             if (state_ == State::open && !paused_) do_read();
-            if (!*alive) return false;
+            if (destroyed) return false;
             close(false, r.error());
             return false;
         }
@@ -143,13 +142,13 @@ bool Stream::do_write() {
         out_.pop_front();
     }
     write_want_ = IOState::NeedWrite;
-    auto alive = alive_;
+    event::DestructObserver destroyed(anchor_);
     handler_.on_output_drained();
-    return *alive && state_ != State::closed;
+    return !destroyed && state_ != State::closed;
 }
 
 bool Stream::do_read() {
-    auto alive = alive_;
+    event::DestructObserver destroyed(anchor_);
     // A bounded number of reads per wake-up keeps one fast peer from
     // starving the others on the loop.
     for (int i = 0; i < 64 && state_ == State::open && !paused_; ++i) {
@@ -167,7 +166,7 @@ bool Stream::do_read() {
         bytes_read_ += r->bytes;
         framer_.commit(r->bytes);
         handler_.on_input();
-        if (!*alive || state_ == State::closed) return false;
+        if (destroyed || state_ == State::closed) return false;
     }
     if (state_ == State::open && !paused_ && conn_.has_buffered_data()) {
         // Come back on the next loop iteration rather than wait for the fd.

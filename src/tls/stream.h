@@ -4,7 +4,8 @@
 // non-blocking I/O rules live in one place.
 //
 // The owner implements Handler. Any Handler callback may destroy the Stream;
-// the Stream notices and touches nothing afterwards.
+// the Stream notices (a DestructObserver on anchor_, event/destruct_anchor.h)
+// and touches nothing afterwards.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "event/destruct_anchor.h"
 #include "event/io_watcher.h"
 #include "event/loop.h"
 #include "smtpsec/framer.h"
@@ -87,7 +89,7 @@ private:
     bool paused_ = false;
     std::uint64_t bytes_read_ = 0;
     bool pumping_ = false;
-    std::shared_ptr<bool> alive_;
+    event::DestructAnchor anchor_;
 };
 
 }  // namespace smtpsec::tls

@@ -349,3 +349,35 @@ TEST_CASE("a fixture stops its nsd when destroyed", "[resolver][integration][fix
     const bool exited = line.empty() || (close != std::string::npos && line.substr(close + 2, 1) == "Z");
     CHECK(exited);
 }
+
+TEST_CASE("a lookup whose Request is destroyed or cancelled never calls back; the others still answer",
+          "[resolver][integration]") {
+    World w;
+    struct Waiter {
+        int* calls;
+        smtpsec::event::Request request;
+    };
+    int gone_calls = 0, cancelled_calls = 0, kept_calls = 0;
+    auto gone = std::make_unique<Waiter>(Waiter{&gone_calls, {}});
+    Waiter* g = gone.get();
+    w.resolver.discover("b.test", [g](const Discovery&) { ++*g->calls; }, gone->request);
+    smtpsec::event::Request cancelled, kept;
+    w.resolver.tlsa(4650, "mx.b.test", [&](const TlsaResult&) { ++cancelled_calls; }, cancelled);
+    w.resolver.addresses("mx.b.test", [&](const AddressResult& a) {
+        CHECK(a.ipv4.security == Security::secure);
+        ++kept_calls;
+    }, kept);
+    CHECK(gone->request.pending());
+    gone.reset();  // the callback would write through a freed Waiter
+    cancelled.cancel();
+    while (kept_calls == 0) w.loop.run_once();
+    CHECK_FALSE(kept.pending());
+    // Time for the other two answers, which must find nothing to call.
+    bool settled = false;
+    smtpsec::event::Timer settle(w.loop, [&] { settled = true; });
+    settle.start(std::chrono::milliseconds(100));
+    while (!settled) w.loop.run_once();
+    CHECK(gone_calls == 0);
+    CHECK(cancelled_calls == 0);
+    CHECK(kept_calls == 1);
+}

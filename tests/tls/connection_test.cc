@@ -10,7 +10,11 @@
 
 #include "crypto/test_certificates.h"
 #include "net/socket.h"
+#include "event/loop.h"
+#include "event/timer.h"
+#include "smtpsec/framer.h"
 #include "tls/connection.h"
+#include "tls/stream.h"
 
 using namespace smtpsec;
 namespace fs = std::filesystem;
@@ -206,4 +210,76 @@ TEST_CASE("ALPN: none offered is accepted; only other protocols is refused") {
         auto [s2, c2] = handshake_both(*server2, [&] { return old.step(); });
         CHECK_FALSE((s2 && c2));
     }
+}
+
+namespace {
+
+// One side of a tls::Stream pair; `on_input_action` decides what a read does.
+struct Side final : tls::Stream::Handler {
+    Framer framer{1 << 20};
+    std::unique_ptr<tls::Stream> stream;
+    bool handshaken = false;
+    int inputs = 0;
+    int closes = 0;
+    std::function<void()> on_input_action;
+    void on_handshake_done() override { handshaken = true; }
+    void on_input() override {
+        ++inputs;
+        if (on_input_action) on_input_action();  // last act: it may destroy the Stream
+    }
+    void on_closed(bool, const std::string&) override { ++closes; }
+};
+
+}  // namespace
+
+TEST_CASE("a Stream handler may destroy the Stream from on_input; nothing of it is touched after", "[tls][stream]") {
+    ServerFiles files;
+    auto screds = tls::Credentials::server(files.chain, files.key);
+    REQUIRE(screds);
+    auto ccreds = tls::Credentials::client();
+    REQUIRE(ccreds);
+    Pair p;
+    auto server = tls::Connection::server(std::move(p.server), *screds);
+    auto client = tls::Connection::client(std::move(p.client), *ccreds, "mx.b.test");
+    REQUIRE(server);
+    REQUIRE(client);
+    event::Loop loop;
+    Side s, c;
+    s.stream = std::make_unique<tls::Stream>(loop, std::move(*server), s.framer, s);
+    c.stream = std::make_unique<tls::Stream>(loop, std::move(*client), c.framer, c);
+    bool destroyed = false;
+    s.on_input_action = [&] {
+        s.stream.reset();  // in the middle of the Stream's read loop
+        destroyed = true;
+    };
+    s.stream->start();
+    c.stream->start();
+    bool timed_out = false;
+    event::Timer limit(loop, [&] { timed_out = true; });
+    limit.start(std::chrono::seconds(5));
+    while (!(s.handshaken && c.handshaken) && !timed_out) loop.run_once();
+    // Many records: the server's read loop would go on to the next one.
+    std::vector<std::uint8_t> bytes(200 * 1024, 'x');
+    c.stream->write(bytes);
+    while (!destroyed && !timed_out) loop.run_once();
+    INFO("handshaken " << s.handshaken << c.handshaken << " closes " << s.closes << c.closes << " timed out " << timed_out);
+    REQUIRE(destroyed);
+    CHECK(s.inputs == 1);
+    CHECK(s.closes == 0);  // a destroyed Stream reports nothing
+    // The client sees the server's socket close.
+    while (c.closes == 0 && !timed_out) loop.run_once();
+    CHECK(c.closes == 1);
+}
+
+TEST_CASE("a moved Connection owns the session once: the moved-from one holds none", "[tls]") {
+    ServerFiles files;
+    auto ccreds = tls::Credentials::client();
+    REQUIRE(ccreds);
+    Pair p;
+    auto client = tls::Connection::client(std::move(p.client), *ccreds, "mx.b.test");
+    REQUIRE(client);
+    const int fd = client->fd();
+    tls::Connection moved(std::move(*client));
+    CHECK(moved.fd() == fd);
+    CHECK(client->fd() == -1);  // its destructor frees nothing (LSan/ASan: no double gnutls_deinit)
 }
