@@ -5,7 +5,7 @@
 
 #include "daemon/layer_settings.h"
 #include "log/log.h"
-#include "outbound/outcome.h"
+#include "outbound/outbound_email.h"
 
 namespace smtpsec::daemon {
 
@@ -69,23 +69,57 @@ Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) 
     return id;
 }
 
-void QueueSide::deliver(const std::string& from_domain, outbound::OutboundEmail email,
-                        std::function<void(outbound::DeliveryReport)> done) {
+namespace {
+
+// The queue's delivery, as the outbound layer's Email, and the report back.
+outbound::OutboundEmail to_outbound(queue::Delivery d) {
+    outbound::OutboundEmail email;
+    email.id = d.id;
+    email.domain = std::move(d.domain);
+    email.recipients = std::move(d.recipients);
+    email.message = std::move(d.message);
+    email.trace_headers = std::move(d.trace_headers);
+    if (d.require_security) email.require_security = 1;
+    return email;
+}
+
+queue::DeliveryStatus to_queue(outbound::RecipientStatus status) {
+    switch (status) {
+        case outbound::RecipientStatus::delivered: return queue::DeliveryStatus::delivered;
+        case outbound::RecipientStatus::permanent: return queue::DeliveryStatus::permanent;
+        case outbound::RecipientStatus::temporary: return queue::DeliveryStatus::temporary;
+        case outbound::RecipientStatus::use_smtp: return queue::DeliveryStatus::use_smtp;
+    }
+    return queue::DeliveryStatus::temporary;
+}
+
+queue::DeliveryReport to_queue(outbound::DeliveryReport report) {
+    queue::DeliveryReport out;
+    out.server = std::move(report.server);
+    for (auto& r : report.recipients)
+        out.recipients.push_back({std::move(r.recipient), to_queue(r.status), std::move(r.detail)});
+    return out;
+}
+
+}  // namespace
+
+void QueueSide::deliver(const std::string& from_domain, queue::Delivery delivery,
+                        std::function<void(queue::DeliveryReport)> done) {
     if (auto* deliverer = signers_->for_domain(from_domain)) {
-        deliverer->deliver(std::move(email), std::move(done));
+        deliverer->deliver(to_outbound(std::move(delivery)), [done = std::move(done)](outbound::DeliveryReport report) {
+            done(to_queue(std::move(report)));
+        });
         return;
     }
     // The identity went away in a reload: keep the mail and retry; the
     // operator may put the identity back.
-    outbound::DeliveryReport report;
-    report.id = email.id;
-    report.recipients = outbound::all_recipients(
-        email, outbound::RecipientStatus::temporary,
-        fmt::format("no signing identity for {} in the configuration", from_domain));
+    queue::DeliveryReport report;
+    const std::string reason = fmt::format("no signing identity for {} in the configuration", from_domain);
+    for (auto& r : delivery.recipients) report.recipients.push_back({r, queue::DeliveryStatus::temporary, reason});
     done(std::move(report));
 }
 
-void QueueSide::submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
+void QueueSide::submit(mta::Request request, std::function<void(mta::Result)> done) {
     injector_.send(std::move(request), std::move(done));
 }
 

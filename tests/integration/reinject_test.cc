@@ -1,6 +1,6 @@
 // Re-injection into a real SMTP server: ga.test -> gb.test over SMTPsec, and
 // gb.test's listener hands the Email to Postfix's smtp-sink through the SMTP
-// injector (SmtpLocalDelivery). smtp-sink dumps each transaction to a file;
+// MTA client (mta::Injector through SmtpLocalDelivery). smtp-sink dumps each transaction to a file;
 // the test reads it back and compares envelope and content. Why: the
 // CaptureDelivery of the other tests skips the SMTP client; this proves the
 // whole receiving path up to a real MTA's 250 (decisions point 18).
@@ -80,11 +80,11 @@ TEST_CASE("real TLS, real signed DNS fixture, a real SMTP server behind", "[inte
     s.add({"ga.test", ga, {}});
     s.add({"gb.test", s.pki.leaf({"mx.gb.test"}), {}});
     SmtpSink sink(s.dir / "sink");
-    inbound::InjectorConfig config;
+    mta::InjectorConfig config;
     config.address = "127.0.0.1";
     config.port = sink.port;
     config.helo_name = "mx.gb.test";
-    inbound::SmtpInjector injector(s.loop, config);
+    mta::Injector injector(s.loop, config);
     inbound::SmtpLocalDelivery next_hop(injector);
     s.site("gb.test").next_hop = &next_hop;
     s.start();
