@@ -123,9 +123,10 @@ void ClientSession::received(std::string_view bytes, std::optional<std::string> 
             replies_.pop_front();
             on_reply(reply);
         }
-        // close_ is taken by the driver after every input: set now, a reply
-        // in these bytes closed the connection the loss was about.
-        if (then_lost && !close_) end_connection(*then_lost);
+        // A reply in these bytes may have closed the connection already
+        // (221, 421): end_connection() then finds it closed. Nothing reopens
+        // one before advance(), below.
+        if (then_lost) end_connection(*then_lost);
     }
     advance();
 }
@@ -230,9 +231,10 @@ void ClientSession::fail_connection(const std::string& reason) {
     const bool reused = transactions_on_connection_ > 0;
     close_connection();
     if (current_) {
-        if (!tx_.any_reply && reused && !current_->retried) {
-            // The kept-alive connection had died before this message: once more, fresh.
-            current_->retried = true;
+        if (!tx_.any_reply && reused) {
+            // The kept-alive connection had died before this message: once
+            // more, fresh. Once only: first on the new connection, the
+            // message meets no reuse there.
             queue_.push_front(std::move(*current_));
             current_.reset();
         } else {

@@ -117,7 +117,6 @@ private:
     struct Pending {
         std::uint64_t id = 0;
         Request request;
-        bool retried = false;  // already moved once to a fresh connection
     };
     // One message's exchange. While it runs, a recipient's outcome
     // `delivered` means its RCPT was accepted; it stays so only if the final
