@@ -76,7 +76,7 @@ Gateway::Gateway(Config config)
     // message would otherwise serialise every peer behind one connection).
     constexpr int kInjectors = 4;
     for (int i = 0; i < kInjectors; ++i)
-        injectors_.push_back(std::make_unique<inbound::SmtpInjector>(loop_, injector_config(config_, config_.reinject.inbound_address)));
+        injectors_.push_back(std::make_unique<mta::Injector>(loop_, injector_config(config_, config_.reinject.inbound_address)));
     build_inbound();
     started_at_ = std::time(nullptr);
     control_ = std::make_unique<ControlSide>(
@@ -121,7 +121,7 @@ Gateway::~Gateway() = default;
 
 void Gateway::build_inbound() {
     inbound_settings_ = inbound_settings(config_);
-    std::vector<inbound::SmtpInjector*> pool;
+    std::vector<mta::Injector*> pool;
     for (auto& injector : injectors_) pool.push_back(injector.get());
     local_delivery_ = std::make_unique<inbound::SmtpLocalDelivery>(std::move(pool));
     authenticator_ = std::make_unique<inbound::OriginAuthenticator>(*resolver_, policy_);

@@ -26,7 +26,7 @@
 #include "event/signal_watcher.h"
 #include "event/timer.h"
 #include "inbound/listener.h"
-#include "inbound/smtp_injector.h"
+#include "mta/injector.h"
 #include "inbound/smtp_local_delivery.h"
 
 namespace smtpsec::daemon {
@@ -74,7 +74,7 @@ private:
 
     // Inbound: listener -> origin authentication -> SMTP injector -> the MTA.
     inbound::InboundSettings inbound_settings_;
-    std::vector<std::unique_ptr<inbound::SmtpInjector>> injectors_;
+    std::vector<std::unique_ptr<mta::Injector>> injectors_;
     std::unique_ptr<inbound::SmtpLocalDelivery> local_delivery_;
     std::unique_ptr<inbound::OriginAuthenticator> authenticator_;
     std::unique_ptr<inbound::InboundContext> inbound_context_;

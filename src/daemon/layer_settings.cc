@@ -64,16 +64,16 @@ Expected<std::shared_ptr<const inbound::SenderAuthorisation>, std::vector<Config
     return std::make_shared<const inbound::SenderAuthorisation>(std::move(*loaded));
 }
 
-inbound::InjectorConfig injector_config(const Config& config, const HostPort& address) {
+mta::InjectorConfig injector_config(const Config& config, const HostPort& address) {
     const auto& r = config.reinject;
-    inbound::InjectorConfig c;
+    mta::InjectorConfig c;
     c.address = address.host;
     c.port = address.port;
     c.helo_name = r.helo_name;
-    c.timeouts.connect = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.connect_timeout));
-    c.timeouts.reply = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));
-    c.timeouts.data_write = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));
-    c.timeouts.final_reply = inbound::InjectorConfig::Timeouts::Seconds(seconds(r.data_timeout));
+    c.timeouts.connect = mta::InjectorConfig::Timeouts::Seconds(seconds(r.connect_timeout));
+    c.timeouts.reply = mta::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));
+    c.timeouts.data_write = mta::InjectorConfig::Timeouts::Seconds(seconds(r.command_timeout));
+    c.timeouts.final_reply = mta::InjectorConfig::Timeouts::Seconds(seconds(r.data_timeout));
     return c;
 }
 

@@ -11,7 +11,7 @@
 
 #include "daemon/config.h"
 #include "inbound/connection.h"
-#include "inbound/smtp_injector.h"
+#include "mta/injector.h"
 #include "outbound/connection.h"
 #include "tls/auth.h"
 
@@ -21,7 +21,7 @@ namespace smtpsec::daemon {
 // cannot be used, or the authorisation file has problems (load_config already checked them; this catches a file
 // changed since).
 inbound::InboundSettings inbound_settings(const Config& config);
-inbound::InjectorConfig injector_config(const Config& config, const HostPort& address);
+mta::InjectorConfig injector_config(const Config& config, const HostPort& address);
 outbound::Timeouts outbound_timeouts(const Config& config);
 std::shared_ptr<const tls::AuthPolicy> auth_policy(const Config& config);
 

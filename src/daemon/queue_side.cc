@@ -5,6 +5,7 @@
 
 #include "daemon/layer_settings.h"
 #include "log/log.h"
+#include "outbound/outbound_email.h"
 #include "outbound/outcome.h"
 #include "queue/forward_copy.h"
 
@@ -82,33 +83,69 @@ Expected<std::string, std::string> QueueSide::take_over(milter::TakeOver& mail) 
     return id;
 }
 
-void QueueSide::deliver(const std::string& from_domain, outbound::OutboundEmail email,
-                        std::function<void(outbound::DeliveryReport)> done) {
-    if (email.presigned) {
+namespace {
+
+// The queue's delivery, as the outbound layer's Email, and the report back.
+outbound::OutboundEmail to_outbound(queue::Delivery d) {
+    outbound::OutboundEmail email;
+    email.id = d.id;
+    email.domain = std::move(d.domain);
+    email.recipients = std::move(d.recipients);
+    email.message = std::move(d.message);
+    email.trace_headers = std::move(d.trace_headers);
+    email.require_security = d.require_security;
+    if (d.presigned)
+        email.presigned = outbound::PreSigned{d.presigned->algorithm, std::move(d.presigned->signature),
+                                              std::move(d.presigned->chain)};
+    return email;
+}
+
+queue::DeliveryStatus to_queue(outbound::RecipientStatus status) {
+    switch (status) {
+        case outbound::RecipientStatus::delivered: return queue::DeliveryStatus::delivered;
+        case outbound::RecipientStatus::permanent: return queue::DeliveryStatus::permanent;
+        case outbound::RecipientStatus::temporary: return queue::DeliveryStatus::temporary;
+        case outbound::RecipientStatus::use_smtp: return queue::DeliveryStatus::use_smtp;
+    }
+    return queue::DeliveryStatus::temporary;
+}
+
+queue::DeliveryReport to_queue(outbound::DeliveryReport report) {
+    queue::DeliveryReport out;
+    out.server = std::move(report.server);
+    for (auto& r : report.recipients)
+        out.recipients.push_back({std::move(r.recipient), to_queue(r.status), std::move(r.detail)});
+    return out;
+}
+
+}  // namespace
+
+void QueueSide::deliver(const std::string& from_domain, queue::Delivery delivery,
+                        std::function<void(queue::DeliveryReport)> done) {
+    auto back = [done](outbound::DeliveryReport report) { done(to_queue(std::move(report))); };
+    if (delivery.presigned) {
         // A forwarded Email keeps its origin's signature and chain.
-        if (auto* deliverer = signers_->forwarder(email.presigned->chain)) {
-            deliverer->deliver(std::move(email), std::move(done));
+        if (auto* deliverer = signers_->forwarder(delivery.presigned->chain)) {
+            deliverer->deliver(to_outbound(std::move(delivery)), std::move(back));
             return;
         }
     } else if (auto* deliverer = signers_->for_domain(from_domain)) {
-        deliverer->deliver(std::move(email), std::move(done));
+        deliverer->deliver(to_outbound(std::move(delivery)), std::move(back));
         return;
     }
     // The identity went away in a reload: keep the mail and retry; the
     // operator may put the identity back.
-    outbound::DeliveryReport report;
-    report.id = email.id;
-    report.recipients = outbound::all_recipients(
-        email, outbound::RecipientStatus::temporary,
-        fmt::format("no signing identity for {} in the configuration", from_domain));
+    queue::DeliveryReport report;
+    const std::string reason = fmt::format("no signing identity for {} in the configuration", from_domain);
+    for (auto& r : delivery.recipients) report.recipients.push_back({r, queue::DeliveryStatus::temporary, reason});
     done(std::move(report));
 }
 
-void QueueSide::submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
+void QueueSide::submit(mta::Request request, std::function<void(mta::Result)> done) {
     injector_.send(std::move(request), std::move(done));
 }
 
-void QueueSide::submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) {
+void QueueSide::submit_secure(mta::Request request, std::function<void(mta::Result)> done) {
     secure_injector_.send(std::move(request), std::move(done));
 }
 

@@ -3,15 +3,16 @@
 // SMTP injector that carries bounces and handed-back mail to the MTA.
 //
 // Why here and not in src/queue: the queue layer knows only its ports
-// (Transport, MailSubmitter); which Deliverer signs for which From domain,
-// and that a reload swaps them, is the daemon's business.
+// (Transport, MailSubmitter) in its own types; which Deliverer signs for
+// which From domain, that a reload swaps them, and the translation between
+// the queue's and the outbound layer's types are the daemon's business.
 #pragma once
 
 #include <memory>
 
 #include "daemon/config.h"
 #include "daemon/signers.h"
-#include "inbound/smtp_injector.h"
+#include "mta/injector.h"
 #include "milter/intake.h"
 #include "queue/ports.h"
 #include "queue/runner.h"
@@ -42,16 +43,16 @@ public:
     Expected<std::string, std::string> take_over(milter::TakeOver& mail) override;
 
 private:
-    void deliver(const std::string& from_domain, outbound::OutboundEmail email,
-                 std::function<void(outbound::DeliveryReport)> done) override;
-    void submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override;
-    void submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override;
+    void deliver(const std::string& from_domain, queue::Delivery delivery,
+                 std::function<void(queue::DeliveryReport)> done) override;
+    void submit(mta::Request request, std::function<void(mta::Result)> done) override;
+    void submit_secure(mta::Request request, std::function<void(mta::Result)> done) override;
 
     event::Loop& loop_;
     Signers* signers_;
     queue::Spool spool_;
-    inbound::SmtpInjector injector_;
-    inbound::SmtpInjector secure_injector_;  // [reinject] secure_address
+    mta::Injector injector_;
+    mta::Injector secure_injector_;  // [reinject] secure_address
     std::unique_ptr<queue::QueueRunner> runner_;
     bool drained_ = false;
 };

@@ -265,14 +265,14 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         for (auto i : indexes) it->second.busy.insert(i);
         ++per_domain_[domain];
         ++in_flight_;
-        outbound::DeliveryReport report;
+        DeliveryReport report;
         for (auto i : indexes)
-            report.recipients.push_back({e.recipients[i].address, outbound::RecipientStatus::use_smtp,
+            report.recipients.push_back({e.recipients[i].address, DeliveryStatus::use_smtp,
                                          "forwarded copy changed at this site: its signature cannot be kept"});
         on_report(id, domain, indexes, report);
         return;
     }
-    outbound::OutboundEmail email;
+    Delivery email;
     email.id = next_delivery_id_++;
     email.domain = domain;
     for (auto i : indexes) email.recipients.push_back(e.recipients[i].address);
@@ -288,7 +288,7 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         signed_size = message->size();
         email.message = Bytes::take(std::move(*message));
         email.trace_headers = std::move(sig->trace_headers);
-        email.presigned = outbound::PreSigned{sig->algorithm, std::move(sig->signature), std::move(sig->chain)};
+        email.presigned = Delivery::PreSigned{sig->algorithm, std::move(sig->signature), std::move(sig->chain)};
     } else {
         auto prepared = imf::prepare_for_signing_in_place(*message);
         if (!prepared) {
@@ -306,15 +306,14 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     ++in_flight_;
     bytes_in_flight_ += signed_size;
     transport_.deliver(e.from_domain, std::move(email),
-                       owned<outbound::DeliveryReport>(
-                           [this, id, domain, indexes, signed_size](outbound::DeliveryReport report) {
-                               bytes_in_flight_ -= signed_size;
-                               on_report(id, domain, indexes, report);
-                           }));
+                       owned<DeliveryReport>([this, id, domain, indexes, signed_size](DeliveryReport report) {
+                           bytes_in_flight_ -= signed_size;
+                           on_report(id, domain, indexes, report);
+                       }));
 }
 
 void QueueRunner::on_report(const std::string& id, const std::string& domain,
-                            const std::vector<std::size_t>& indexes, const outbound::DeliveryReport& report) {
+                            const std::vector<std::size_t>& indexes, const DeliveryReport& report) {
     if (--per_domain_[domain] == 0) per_domain_.erase(domain);
     --in_flight_;
     if (auto it = entries_.find(id); it != entries_.end())
@@ -327,25 +326,25 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
             if (r.state != RecipientState::pending) continue;
             auto outcome = std::find_if(report.recipients.begin(), report.recipients.end(),
                                         [&](const auto& o) { return imf::same_address(o.recipient, r.address); });
-            auto status = outcome == report.recipients.end() ? outbound::RecipientStatus::temporary : outcome->status;
+            auto status = outcome == report.recipients.end() ? DeliveryStatus::temporary : outcome->status;
             std::string detail = outcome == report.recipients.end() ? "no outcome reported" : outcome->detail;
             ++r.attempts;
             r.last_server = report.server;
             switch (status) {
-            case outbound::RecipientStatus::delivered:
+            case DeliveryStatus::delivered:
                 r.state = RecipientState::delivered;
                 r.last_error = detail;
                 ++counts_.delivered;
                 metrics::count(metrics::Delivered::smtpsec);
                 log_recipient(e, r, t, "delivered", detail);
                 break;
-            case outbound::RecipientStatus::permanent:
+            case DeliveryStatus::permanent:
                 bounce(r, smtpsec_status(detail), "x-smtpsec", detail);
                 ++counts_.bounced;
                 metrics::count(metrics::Bounced::refused);
                 log_recipient(e, r, t, "bounced", detail);
                 break;
-            case outbound::RecipientStatus::temporary:
+            case DeliveryStatus::temporary:
                 r.last_error = detail;
                 if (expired(t, e.arrival, settings_)) {
                     bounce(r, std::string(expired_status), "x-smtpsec", "delivery time expired: " + detail);
@@ -359,7 +358,7 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
                     log_recipient(e, r, t, "deferred", detail);
                 }
                 break;
-            case outbound::RecipientStatus::use_smtp:
+            case DeliveryStatus::use_smtp:
                 if (way_out_without_smtpsec(e) == WayOut::bounce) {
                     std::string reason = "no SMTPsec for domain " + r.domain + " and SMTPsec was required";
                     if (!detail.empty()) reason += " (" + detail + ")";
@@ -399,7 +398,7 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
         return;  // still pending: the next attempt asks the Transport again
     }
     const Envelope& e = it->second.envelope;
-    inbound::InjectRequest request;
+    mta::Request request;
     request.mail_from = e.sender;
     for (auto i : indexes) request.recipients.push_back(e.recipients[i].address);
     if (e.forward == ForwardKind::presigned) {
@@ -415,7 +414,7 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     request.message.push_back(Bytes::take(std::move(*message)));
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;
-    auto done = owned<inbound::InjectResult>([this, id, indexes](inbound::InjectResult result) {
+    auto done = owned<mta::Result>([this, id, indexes](mta::Result result) {
         on_handback(id, indexes, result);
     });
     if (way_out_without_smtpsec(e) == WayOut::hand_back_verified_tls)
@@ -425,7 +424,7 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
 }
 
 void QueueRunner::on_handback(const std::string& id, const std::vector<std::size_t>& indexes,
-                              const inbound::InjectResult& result) {
+                              const mta::Result& result) {
     --in_flight_;
     if (auto it = entries_.find(id); it != entries_.end())
         for (auto i : indexes) it->second.busy.erase(i);
@@ -434,14 +433,14 @@ void QueueRunner::on_handback(const std::string& id, const std::vector<std::size
         for (std::size_t k = 0; k < indexes.size(); ++k) {
             auto& r = e.recipients.at(indexes[k]);
             if (r.state != RecipientState::pending) continue;
-            const inbound::RecipientResult* rr = k < result.recipients.size() ? &result.recipients[k] : nullptr;
+            const mta::RecipientResult* rr = k < result.recipients.size() ? &result.recipients[k] : nullptr;
             r.last_server.clear();
-            if (rr && rr->status == inbound::RecipientStatus::permanent_failure) {
+            if (rr && rr->outcome == mta::Outcome::refused) {
                 bounce(r, smtp_status(rr->code, rr->text), "smtp", rr->text);
                 ++counts_.bounced;
                 metrics::count(metrics::Bounced::mta_refused);
                 log_recipient(e, r, t, "bounced", "the MTA refused it: " + rr->text);
-            } else if (result.delivered && rr && rr->status == inbound::RecipientStatus::accepted) {
+            } else if (rr && rr->outcome == mta::Outcome::delivered) {
                 r.state = RecipientState::handed_back;
                 ++counts_.handed_back;
                 metrics::count(metrics::Delivered::handed_back);
@@ -496,17 +495,16 @@ void QueueRunner::send_failure_dsn(const std::string& id, std::int64_t t) {
         return;
     }
     DsnRequest request{&e, *message, indexes, DsnAction::failed, to, t};
-    inbound::InjectRequest inject{"", {to}, {Bytes::copy_of(build_dsn(request, settings_))}};
+    mta::Request inject{"", {to}, {Bytes::copy_of(build_dsn(request, settings_))}};
     it->second.notifying = true;
     ++in_flight_;
-    submitter_.submit(std::move(inject), owned<inbound::InjectResult>([this, id, indexes, to](inbound::InjectResult result) {
+    submitter_.submit(std::move(inject), owned<mta::Result>([this, id, indexes, to](mta::Result result) {
         --in_flight_;
         auto found = entries_.find(id);
         if (found != entries_.end()) found->second.notifying = false;
         const std::string mta = found != entries_.end() ? found->second.envelope.mta_queue_id : "-";
-        bool refused = !result.delivered && !result.temporary_failure;
-        if (result.delivered || refused) {
-            if (result.delivered) {
+        if (result.outcome != mta::Outcome::deferred) {
+            if (result.outcome == mta::Outcome::delivered) {
                 ++counts_.dsns_sent;
                 log::info("{}: {}: sender non-delivery notification to <{}> submitted", mta, id, to);
             } else {
@@ -543,18 +541,18 @@ void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
     for (std::size_t i = 0; i < e.recipients.size(); ++i)
         if (e.recipients[i].state == RecipientState::pending) indexes.push_back(i);
     DsnRequest request{&e, *message, indexes, DsnAction::delayed, e.sender, t};
-    inbound::InjectRequest inject{"", {e.sender}, {Bytes::copy_of(build_dsn(request, settings_))}};
+    mta::Request inject{"", {e.sender}, {Bytes::copy_of(build_dsn(request, settings_))}};
     it->second.warning = true;
     ++in_flight_;
-    submitter_.submit(std::move(inject), owned<inbound::InjectResult>([this, id](inbound::InjectResult result) {
+    submitter_.submit(std::move(inject), owned<mta::Result>([this, id](mta::Result result) {
         --in_flight_;
         auto found = entries_.find(id);
         if (found != entries_.end()) found->second.warning = false;
-        bool give_up = result.delivered || !result.temporary_failure;
-        if (give_up) {
-            if (result.delivered) ++counts_.dsns_sent;
+        if (result.outcome != mta::Outcome::deferred) {  // sent, or refused: given up
+            const bool sent = result.outcome == mta::Outcome::delivered;
+            if (sent) ++counts_.dsns_sent;
             log::info("{}: {}: sender delay notification {}", found != entries_.end() ? found->second.envelope.mta_queue_id : "-",
-                      id, result.delivered ? "submitted" : "refused: " + result.reason);
+                      id, sent ? "submitted" : "refused: " + result.reason);
             store(id, [](Envelope& en) {
                 en.delay_warned = true;
                 return true;

@@ -104,10 +104,10 @@ private:
     void process_entry(const std::string& id, std::int64_t now);
     void start_delivery(const std::string& id, const std::string& domain, const std::vector<std::size_t>& indexes);
     void on_report(const std::string& id, const std::string& domain, const std::vector<std::size_t>& indexes,
-                   const outbound::DeliveryReport& report);
+                   const DeliveryReport& report);
     void start_handback(const std::string& id, const std::vector<std::size_t>& indexes);
     void on_handback(const std::string& id, const std::vector<std::size_t>& indexes,
-                     const inbound::InjectResult& result);
+                     const mta::Result& result);
     void send_failure_dsn(const std::string& id, std::int64_t now);
     void send_delay_warning(const std::string& id, std::int64_t now);
     void fail_now(const std::string& id, const std::vector<std::size_t>& indexes, const std::string& reason,

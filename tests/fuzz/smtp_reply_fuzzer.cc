@@ -1,5 +1,5 @@
 // libFuzzer target for the SMTP reply parser of the re-injection client
-// (src/inbound/smtp_reply.h): the MTA's replies, in whatever TCP chunks.
+// (src/mta/reply.h): the MTA's replies, in whatever TCP chunks.
 //
 // Input: the first byte chooses the chunk sizes (bits 0-5: the size, 1-64;
 // bit 6: sizes vary from chunk to chunk); the rest is the byte stream.
@@ -18,10 +18,10 @@
 #include <string_view>
 #include <vector>
 
-#include "inbound/smtp_reply.h"
+#include "mta/reply.h"
 
-using smtpsec::inbound::ReplyParser;
-using smtpsec::inbound::SmtpReply;
+using smtpsec::mta::ReplyParser;
+using smtpsec::mta::SmtpReply;
 
 namespace {
 

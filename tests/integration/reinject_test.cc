@@ -1,78 +1,18 @@
 // Re-injection into a real SMTP server: ga.test -> gb.test over SMTPsec, and
-// gb.test's listener hands the Email to Postfix's smtp-sink through the SMTP
-// injector (SmtpLocalDelivery). smtp-sink dumps each transaction to a file;
-// the test reads it back and compares envelope and content. Why: the
+// gb.test's listener hands the Email to Postfix's smtp-sink through the MTA
+// client (mta::Injector, via SmtpLocalDelivery). smtp-sink dumps each
+// transaction to a file; the test reads it back and compares envelope and
+// content. Why: the
 // CaptureDelivery of the other tests skips the SMTP client; this proves the
 // whole receiving path up to a real MTA's 250 (decisions point 18).
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "inbound/smtp_local_delivery.h"
 #include "sites.h"
-
-extern char** environ;
+#include "support/smtp_sink.h"
 
 using namespace smtpsec;
 using namespace smtpsec::test;
-
-namespace {
-
-// smtp-sink on 127.0.0.1:port dumping every message into `dir`; stopped
-// (SIGTERM, reaped) by the destructor.
-class SmtpSink {
-public:
-    std::filesystem::path dir;
-    std::uint16_t port;
-
-    explicit SmtpSink(std::filesystem::path d) : dir(std::move(d)), port(free_port()) {
-        std::filesystem::create_directories(dir);
-        std::filesystem::permissions(dir, std::filesystem::perms::all);  // smtp-sink runs as nobody
-        std::vector<std::string> args = {"/usr/sbin/smtp-sink", "-u", "nobody", "-d", (dir / "%M.").string(),
-                                         fmt::format("127.0.0.1:{}", port), "10"};
-        std::vector<char*> argv;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        REQUIRE(::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
-        // Ready when it accepts a connection.
-        auto at = net::Endpoint::parse("127.0.0.1", port);
-        REQUIRE(at);
-        for (int i = 0; i < 100; ++i) {
-            auto fd = net::start_connect(*at);
-            if (fd) {
-                ::usleep(20000);
-                if (net::connect_result(fd->get()) == 0) return;
-            }
-        }
-        FAIL("smtp-sink did not start");
-    }
-    ~SmtpSink() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-
-    // The dumped transactions (complete files only: they end with a blank line after the body).
-    std::vector<std::string> dumps() const {
-        std::vector<std::string> out;
-        for (const auto& e : std::filesystem::directory_iterator(dir)) {
-            std::ifstream in(e.path(), std::ios::binary);
-            std::stringstream ss;
-            ss << in.rdbuf();
-            out.push_back(ss.str());
-        }
-        return out;
-    }
-
-private:
-    pid_t pid_ = 0;
-};
-
-}  // namespace
 
 TEST_CASE("real TLS, real signed DNS fixture, a real SMTP server behind", "[integration][reinject]") {
     Sites s;
@@ -80,11 +20,11 @@ TEST_CASE("real TLS, real signed DNS fixture, a real SMTP server behind", "[inte
     s.add({"ga.test", ga, {}});
     s.add({"gb.test", s.pki.leaf({"mx.gb.test"}), {}});
     SmtpSink sink(s.dir / "sink");
-    inbound::InjectorConfig config;
+    mta::InjectorConfig config;
     config.address = "127.0.0.1";
     config.port = sink.port;
     config.helo_name = "mx.gb.test";
-    inbound::SmtpInjector injector(s.loop, config);
+    mta::Injector injector(s.loop, config);
     inbound::SmtpLocalDelivery next_hop(injector);
     s.site("gb.test").next_hop = &next_hop;
     s.start();

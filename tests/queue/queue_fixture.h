@@ -47,21 +47,20 @@ inline NewMessage sample_new(std::vector<std::string> recipients = {"bob@b.test"
 struct FakeTransport : Transport {
     struct Call {
         std::string from_domain;
-        outbound::OutboundEmail email;
-        std::function<void(outbound::DeliveryReport)> done;
+        Delivery email;
+        std::function<void(DeliveryReport)> done;
     };
     std::vector<Call> calls;
 
-    void deliver(const std::string& from_domain, outbound::OutboundEmail email,
-                 std::function<void(outbound::DeliveryReport)> done) override {
+    void deliver(const std::string& from_domain, Delivery email,
+                 std::function<void(DeliveryReport)> done) override {
         calls.push_back({from_domain, std::move(email), std::move(done)});
     }
 
     // Answers call `i` with one status for all its recipients.
-    void answer(std::size_t i, outbound::RecipientStatus status, const std::string& detail,
+    void answer(std::size_t i, DeliveryStatus status, const std::string& detail,
                 const std::string& server = "mx.b.test[127.0.0.1]:4650") {
-        outbound::DeliveryReport report;
-        report.id = calls.at(i).email.id;
+        DeliveryReport report;
         report.server = server;
         for (const auto& r : calls.at(i).email.recipients) report.recipients.push_back({r, status, detail});
         auto done = std::move(calls.at(i).done);
@@ -71,8 +70,8 @@ struct FakeTransport : Transport {
 
 struct FakeSubmitter : MailSubmitter {
     struct Call {
-        inbound::InjectRequest request;
-        std::function<void(inbound::InjectResult)> done;
+        mta::Request request;
+        std::function<void(mta::Result)> done;
         bool secure = false;  // through submit_secure (the secure hand-back port)
         std::string message() const {
             std::string m;
@@ -82,28 +81,25 @@ struct FakeSubmitter : MailSubmitter {
     };
     std::vector<Call> calls;
 
-    void submit(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override {
+    void submit(mta::Request request, std::function<void(mta::Result)> done) override {
         calls.push_back({std::move(request), std::move(done)});
     }
-    void submit_secure(inbound::InjectRequest request, std::function<void(inbound::InjectResult)> done) override {
+    void submit_secure(mta::Request request, std::function<void(mta::Result)> done) override {
         calls.push_back({std::move(request), std::move(done), true});
     }
 
     void accept(std::size_t i) {
-        inbound::InjectResult result;
-        result.delivered = true;
+        mta::Result result{mta::Outcome::delivered, mta::Step::final_dot, "250 2.0.0 Ok", {}};
         for (const auto& r : calls.at(i).request.recipients)
-            result.recipients.push_back({r, inbound::RecipientStatus::accepted, 250, "250 2.1.5 Ok"});
+            result.recipients.push_back({r, mta::Outcome::delivered, 250, "250 2.1.5 Ok"});
         auto done = std::move(calls.at(i).done);
         done(std::move(result));
     }
 
     void fail_temporarily(std::size_t i, const std::string& reason = "connection refused") {
-        inbound::InjectResult result;
-        result.temporary_failure = true;
-        result.reason = reason;
+        mta::Result result{mta::Outcome::deferred, mta::Step::connection, reason, {}};
         for (const auto& r : calls.at(i).request.recipients)
-            result.recipients.push_back({r, inbound::RecipientStatus::temporary_failure, 0, reason});
+            result.recipients.push_back({r, mta::Outcome::deferred, 0, reason});
         auto done = std::move(calls.at(i).done);
         done(std::move(result));
     }

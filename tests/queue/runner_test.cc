@@ -14,7 +14,6 @@
 using namespace smtpsec;
 using namespace smtpsec::queue;
 using namespace smtpsec::queue::testing;
-using outbound::RecipientStatus;
 
 namespace {
 
@@ -81,7 +80,7 @@ TEST_CASE("a delivered recipient is logged with the remote answer and the entry 
     CHECK(call.email.message.view().substr(0, 15) == "SMTPsec-Used:\r\n");
     CHECK(call.email.message.view().find("Received:") == std::string_view::npos);
 
-    h.transport.answer(0, RecipientStatus::delivered, "mx.b.test[127.0.0.1]:4650 answered EmailDelivered");
+    h.transport.answer(0, DeliveryStatus::delivered, "mx.b.test[127.0.0.1]:4650 answered EmailDelivered");
     CHECK(h.spool.list().empty());
     CHECK(h.runner->stats().delivered == 1);
     CHECK(h.runner->stats().entries == 0);
@@ -94,7 +93,7 @@ TEST_CASE("temporary failures back off by doubling and are not retried early", "
     auto id = h.add();
     h.start();
     REQUIRE(h.transport.calls.size() == 1);
-    h.transport.answer(0, RecipientStatus::temporary, "all targets failed");
+    h.transport.answer(0, DeliveryStatus::temporary, "all targets failed");
     auto e = h.envelope(id);
     CHECK(e.recipients[0].state == RecipientState::pending);
     CHECK(e.recipients[0].attempts == 1);
@@ -108,7 +107,7 @@ TEST_CASE("temporary failures back off by doubling and are not retried early", "
     h.now += 1;
     h.runner->process_due();
     REQUIRE(h.transport.calls.size() == 2);
-    h.transport.answer(1, RecipientStatus::temporary, "still down");
+    h.transport.answer(1, DeliveryStatus::temporary, "still down");
     e = h.envelope(id);
     CHECK(e.recipients[0].attempts == 2);
     CHECK(e.recipients[0].next_attempt == h.now + 600);
@@ -120,12 +119,12 @@ TEST_CASE("a temporary failure after the lifetime bounces with 4.4.7 and a DSN",
     h.settings.lifetime = std::chrono::seconds(1000);
     auto id = h.add();
     h.start();
-    h.transport.answer(0, RecipientStatus::temporary, "connection refused");
+    h.transport.answer(0, DeliveryStatus::temporary, "connection refused");
     CHECK(h.envelope(id).recipients[0].next_attempt == h.now + 300);
     h.now += 1000;
     h.runner->process_due();
     REQUIRE(h.transport.calls.size() == 2);
-    h.transport.answer(1, RecipientStatus::temporary, "connection refused");
+    h.transport.answer(1, DeliveryStatus::temporary, "connection refused");
     h.runner->process_due();
     REQUIRE(h.submitter.calls.size() == 1);
     const auto& dsn = h.submitter.calls[0];
@@ -146,10 +145,10 @@ TEST_CASE("a permanent failure sends one DSN with the original headers and no bo
     auto id = h.add(sample_new({"bob@b.test", "dave@b.test"}));
     h.start();
     REQUIRE(h.transport.calls.size() == 1);
-    outbound::DeliveryReport report;
+    DeliveryReport report;
     report.server = "mx.b.test[127.0.0.1]:4650";
-    report.recipients = {{"bob@b.test", RecipientStatus::permanent, "mx.b.test[127.0.0.1]:4650 answered unknown_address"},
-                         {"dave@b.test", RecipientStatus::delivered, "mx.b.test[127.0.0.1]:4650 delivered (others unknown)"}};
+    report.recipients = {{"bob@b.test", DeliveryStatus::permanent, "mx.b.test[127.0.0.1]:4650 answered unknown_address"},
+                         {"dave@b.test", DeliveryStatus::delivered, "mx.b.test[127.0.0.1]:4650 delivered (others unknown)"}};
     auto done = std::move(h.transport.calls[0].done);
     done(report);
     h.runner->process_due();
@@ -183,7 +182,7 @@ TEST_CASE("use_smtp hands the unchanged message back to the MTA", "[queue][runne
     Harness h;
     auto id = h.add();
     h.start();
-    h.transport.answer(0, RecipientStatus::use_smtp, "b.test: no SMTPsec (none_insecure)", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "b.test: no SMTPsec (none_insecure)", "");
     REQUIRE(h.submitter.calls.size() == 1);
     const auto& call = h.submitter.calls[0];
     CHECK(call.request.mail_from == "alice@a.test");
@@ -200,7 +199,7 @@ TEST_CASE("a hand-back the MTA cannot take now is retried later", "[queue][runne
     Harness h;
     auto id = h.add();
     h.start();
-    h.transport.answer(0, RecipientStatus::use_smtp, "no SMTPsec", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "no SMTPsec", "");
     REQUIRE(h.submitter.calls.size() == 1);
     h.submitter.fail_temporarily(0, "connection refused");
     auto e = h.envelope(id);
@@ -217,7 +216,7 @@ TEST_CASE("use_smtp with require_security bounces instead of handing back", "[qu
     h.start();
     REQUIRE(h.transport.calls.size() == 1);
     CHECK(h.transport.calls[0].email.require_security == std::optional<std::uint8_t>(1));
-    h.transport.answer(0, RecipientStatus::use_smtp, "none_insecure", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "none_insecure", "");
     h.runner->process_due();
     REQUIRE(h.submitter.calls.size() == 1);  // the DSN, no hand-back
     const auto& dsn = h.submitter.calls[0];
@@ -239,7 +238,7 @@ TEST_CASE("use_smtp with require_security = 0 hands back on the secure port only
     h.start();
     REQUIRE(h.transport.calls.size() == 1);
     CHECK(h.transport.calls[0].email.require_security == std::optional<std::uint8_t>(0));
-    h.transport.answer(0, RecipientStatus::use_smtp, "none_secure", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "none_secure", "");
     REQUIRE(h.submitter.calls.size() == 1);
     CHECK(h.submitter.calls[0].secure);
     CHECK(h.submitter.calls[0].request.recipients == std::vector<std::string>{"bob@b.test"});
@@ -254,7 +253,7 @@ TEST_CASE("without a requirement the hand-back uses the ordinary port", "[queue]
     Harness h;
     h.add();
     h.start();
-    h.transport.answer(0, RecipientStatus::use_smtp, "none_secure", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "none_secure", "");
     REQUIRE(h.submitter.calls.size() == 1);
     CHECK_FALSE(h.submitter.calls[0].secure);
 }
@@ -266,7 +265,7 @@ TEST_CASE("a secure hand-back the MTA cannot take is retried, never sent the ord
     m.tls_suffices = true;
     auto id = h.add(m);
     h.start();
-    h.transport.answer(0, RecipientStatus::use_smtp, "none_secure", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "none_secure", "");
     REQUIRE(h.submitter.calls.size() == 1);
     h.submitter.fail_temporarily(0, "connection refused");
     CHECK(h.envelope(id).recipients[0].state == RecipientState::pending);
@@ -301,7 +300,7 @@ TEST_CASE("no more than destination_concurrency deliveries per domain are in fli
     CHECK(h.runner->in_flight_for("b.test") == 2);
     h.runner->process_due();
     CHECK(count("b.test") == 2);
-    h.transport.answer(0, RecipientStatus::delivered, "ok");
+    h.transport.answer(0, DeliveryStatus::delivered, "ok");
     CHECK(h.runner->in_flight_for("b.test") == 1);
     h.runner->process_due();
     CHECK(count("b.test") == 3);
@@ -325,14 +324,14 @@ TEST_CASE("deliveries in flight hold no more message bytes than delivery_memory"
     CHECK(h.runner->bytes_in_flight() > 600u * 1024);
     h.runner->process_due();
     CHECK(h.transport.calls.size() == 2);
-    h.transport.answer(0, RecipientStatus::delivered, "ok");
+    h.transport.answer(0, DeliveryStatus::delivered, "ok");
     CHECK(h.runner->bytes_in_flight() < 400u * 1024);
     h.runner->process_due();
     CHECK(h.transport.calls.size() == 3);
-    for (std::size_t i = 1; i < 3; ++i) h.transport.answer(i, RecipientStatus::delivered, "ok");
+    for (std::size_t i = 1; i < 3; ++i) h.transport.answer(i, DeliveryStatus::delivered, "ok");
     h.runner->process_due();
     CHECK(h.transport.calls.size() == 5);  // the rest, c.test included
-    for (std::size_t i = 3; i < 5; ++i) h.transport.answer(i, RecipientStatus::delivered, "ok");
+    for (std::size_t i = 3; i < 5; ++i) h.transport.answer(i, DeliveryStatus::delivered, "ok");
     CHECK(h.runner->bytes_in_flight() == 0);
     CHECK(h.spool.list().empty());
 }
@@ -343,7 +342,7 @@ TEST_CASE("no DSN for a null sender, unless a postmaster is configured", "[queue
     auto id = h.add(sample_new({"bob@b.test"}, ""));
     SECTION("only logged") {
         h.start();
-        h.transport.answer(0, RecipientStatus::permanent, "answered unknown_address");
+        h.transport.answer(0, DeliveryStatus::permanent, "answered unknown_address");
         h.runner->process_due();
         CHECK(h.submitter.calls.empty());
         CHECK(h.spool.list().empty());
@@ -352,7 +351,7 @@ TEST_CASE("no DSN for a null sender, unless a postmaster is configured", "[queue
     SECTION("to the postmaster") {
         h.settings.postmaster = "postmaster@a.test";
         h.start();
-        h.transport.answer(0, RecipientStatus::permanent, "answered unknown_address");
+        h.transport.answer(0, DeliveryStatus::permanent, "answered unknown_address");
         h.runner->process_due();
         REQUIRE(h.submitter.calls.size() == 1);
         CHECK(h.submitter.calls[0].request.mail_from.empty());
@@ -381,7 +380,7 @@ TEST_CASE("an entry deleted while in flight is dropped when its delivery ends", 
     REQUIRE(h.transport.calls.size() == 1);
     REQUIRE(h.spool.remove(id));
     h.runner->rescan();
-    h.transport.answer(0, RecipientStatus::temporary, "later");
+    h.transport.answer(0, DeliveryStatus::temporary, "later");
     h.runner->process_due();
     CHECK(h.runner->stats().entries == 0);
     CHECK(h.transport.calls.size() == 1);
@@ -393,7 +392,7 @@ TEST_CASE("one delay warning after delay_warning", "[queue][runner]") {
     h.settings.delay_warning = std::chrono::seconds(3600);
     auto id = h.add();
     h.start();
-    h.transport.answer(0, RecipientStatus::temporary, "peer down");
+    h.transport.answer(0, DeliveryStatus::temporary, "peer down");
     h.now += 3600;
     h.runner->process_due();
     REQUIRE(h.submitter.calls.size() == 1);
@@ -419,7 +418,7 @@ TEST_CASE("accepted() from another thread wakes the loop; drain waits for work i
     bool drained = false;
     h.runner->drain([&] { drained = true; });
     CHECK_FALSE(drained);
-    h.transport.answer(0, RecipientStatus::delivered, "ok");
+    h.transport.answer(0, DeliveryStatus::delivered, "ok");
     CHECK(drained);
     CHECK(h.spool.list().empty());
 }
@@ -457,7 +456,7 @@ TEST_CASE("a presigned entry is sent as the original bytes with the origin's sig
     CHECK(email.presigned->chain == CertificateChain{Bytes(std::vector<std::uint8_t>{0x0a, 0x0b})});
     REQUIRE(email.trace_headers.size() == 2);
     CHECK(email.trace_headers[1].value == "from mx.a.test by mx.b.test with SMTPSEC");
-    h.transport.answer(0, RecipientStatus::delivered, "EmailDelivered");
+    h.transport.answer(0, DeliveryStatus::delivered, "EmailDelivered");
     CHECK(h.spool.list().empty());
 }
 
@@ -466,7 +465,7 @@ TEST_CASE("a presigned entry for a domain without SMTPsec is handed back in the 
     Harness h;
     h.add(presigned_new());
     h.start();
-    h.transport.answer(0, RecipientStatus::use_smtp, "c.test: no SMTPsec", "");
+    h.transport.answer(0, DeliveryStatus::use_smtp, "c.test: no SMTPsec", "");
     REQUIRE(h.submitter.calls.size() == 1);
     CHECK(h.submitter.calls[0].message() ==
           "Received: from mx.b.test by mx.b.test\r\nReceived: from mx.a.test by mx.b.test with SMTPSEC\r\n"

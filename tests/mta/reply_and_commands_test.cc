@@ -2,10 +2,10 @@
 // keywords, command text and the address check.
 #include <catch2/catch.hpp>
 
-#include "inbound/smtp_commands.h"
-#include "inbound/smtp_reply.h"
+#include "mta/commands.h"
+#include "mta/reply.h"
 
-using namespace smtpsec::inbound;
+using namespace smtpsec::mta;
 
 TEST_CASE("replies: single and multi-line, in any chunking") {
     const std::string stream = "220 mx.test ESMTP\r\n250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n354\r\n";

@@ -1,10 +1,10 @@
-// See smtp_reply.h. Line endings are CRLF; a bare LF is accepted as well, as
+// See reply.h. Line endings are CRLF; a bare LF is accepted as well, as
 // it changes nothing about where a reply line ends.
-#include "inbound/smtp_reply.h"
+#include "mta/reply.h"
 
 #include <fmt/format.h>
 
-namespace smtpsec::inbound {
+namespace smtpsec::mta {
 
 std::string SmtpReply::text() const {
     std::string out = std::to_string(code);
@@ -69,4 +69,4 @@ bool ReplyParser::line(std::string_view text, std::deque<SmtpReply>& out) {
     return true;
 }
 
-}  // namespace smtpsec::inbound
+}  // namespace smtpsec::mta

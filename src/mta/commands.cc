@@ -1,11 +1,11 @@
-// See smtp_commands.h.
-#include "inbound/smtp_commands.h"
+// See commands.h.
+#include "mta/commands.h"
 
 #include <fmt/format.h>
 
 #include <charconv>
 
-namespace smtpsec::inbound {
+namespace smtpsec::mta {
 namespace {
 
 std::string upper_keyword(std::string_view line) {
@@ -72,4 +72,4 @@ std::string mail_command(std::string_view from, const MailParameters& p) {
 
 std::string rcpt_command(std::string_view to) { return fmt::format("RCPT TO:<{}>\r\n", to); }
 
-}  // namespace smtpsec::inbound
+}  // namespace smtpsec::mta

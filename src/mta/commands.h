@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "inbound/smtp_reply.h"
+#include "mta/reply.h"
 
-namespace smtpsec::inbound {
+namespace smtpsec::mta {
 
 struct EhloCapabilities {
     bool pipelining = false;
@@ -41,4 +41,4 @@ std::string ehlo_command(std::string_view name);                               /
 std::string mail_command(std::string_view from, const MailParameters& params);  // "MAIL FROM:<..> ...\r\n"
 std::string rcpt_command(std::string_view to);                                  // "RCPT TO:<..>\r\n"
 
-}  // namespace smtpsec::inbound
+}  // namespace smtpsec::mta

@@ -1,9 +1,10 @@
 // SMTP replies (RFC 5321 4.2) read incrementally from a byte stream.
 //
-// Why: the injector pipelines commands and must match replies to them one
-// by one; replies arrive in arbitrary TCP chunks and may span several lines.
+// Why: the MTA client (client_session.h) pipelines commands and must match
+// replies to them one by one; replies arrive in arbitrary TCP chunks and may
+// span several lines.
 // A malformed or oversized reply is an error value, not an exception: the
-// peer is the local MTA, but the injector must not trust its framing blindly.
+// peer is the local MTA, but the client must not trust its framing blindly.
 #pragma once
 
 #include <deque>
@@ -11,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace smtpsec::inbound {
+namespace smtpsec::mta {
 
 struct SmtpReply {
     int code = 0;
@@ -43,4 +44,4 @@ private:
     std::string error_;
 };
 
-}  // namespace smtpsec::inbound
+}  // namespace smtpsec::mta
