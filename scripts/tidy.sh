@@ -2,7 +2,8 @@
 # Runs clang-tidy 14 (Debian 12) with the project's .clang-tidy over every
 # source file of src/ in the compile database of BUILD_DIR (default build;
 # meson writes build/compile_commands.json at setup), two files at a time.
-# Fails on any finding: .clang-tidy makes every check an error.
+# Fails on any finding: .clang-tidy makes every check an error. Cost: about
+# 3.7 CPU-seconds per file, 119 files: about 4 minutes on 2 free cores.
 #   scripts/tidy.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
