@@ -7,7 +7,8 @@
 # must find exactly its own layer and those the table lets it use; one that
 # could reach a higher or sibling layer fails here, even if no file does so
 # yet. For each target it also includes one forbidden header for real and
-# expects "No such file or directory", as a newcomer's mistake would get.
+# expects "No such file or directory" (clang: "file not found"), as a
+# newcomer's mistake would get.
 #
 # Usage: layer_rule_test.py SOURCE_ROOT BUILD_ROOT LAYER=SEEN,SEEN... ...
 import json
@@ -105,7 +106,8 @@ with tempfile.TemporaryDirectory() as tmp:
                 f.write(f'#include "{probes[forbidden[0]]}"\n')
             run = subprocess.run(preprocess_command(entry, include_file), cwd=entry["directory"],
                                  capture_output=True, text=True)
-            if run.returncode == 0 or "No such file or directory" not in run.stderr:
+            not_found = "No such file or directory" in run.stderr or "file not found" in run.stderr  # gcc, clang
+            if run.returncode == 0 or not not_found:
                 failures.append(f'{target} (layer {layer}): #include "{probes[forbidden[0]]}" did not fail '
                                 f"as not found (exit {run.returncode}):\n{run.stderr}")
         checked += 1
