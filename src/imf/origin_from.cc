@@ -172,7 +172,8 @@ bool is_special(char c) {
 
 }  // namespace
 
-std::size_t count_address_tokens(std::string_view v) {
+std::size_t count_address_tokens(std::string_view field_value) {
+    const std::string_view v = field_value;  // indexed often below
     std::size_t tokens = 0;
     std::size_t i = 0;
     while (i < v.size()) {
