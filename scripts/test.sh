@@ -2,6 +2,7 @@
 # The project's test command (see README): installs what is missing, builds
 # with warnings as errors, runs every test suite, runs the unit tests again
 # under ASan+UBSan, then each fuzzer for a bounded time on its seed corpus.
+# The steps in between check the layout (clang-format) and run clang-tidy.
 # Exits non-zero when anything fails; ends with "tests: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -44,6 +45,10 @@ build_and_test() {  # build_and_test DIR SUITE-ARGS -- MESON-ARGS...
 }
 
 step "build and test (all suites)" build_and_test build --
+# The layout .clang-format gives, and the clang-tidy checks of .clang-tidy
+# over the compile database of the build above (both clang 14, Debian 12).
+step "format (scripts/format.sh --check)" scripts/format.sh --check
+step "clang-tidy (scripts/tidy.sh)" scripts/tidy.sh build
 # GCC 12 reports false -Wmaybe-uninitialized inside std::regex and Catch2
 # when sanitizers instrument the code; that one warning is not an error there.
 step "unit tests under ASan+UBSan" build_and_test build-asan --suite unit -- \

@@ -26,7 +26,7 @@ struct DecodeError {
 
 using DecodeResult = Expected<Message, DecodeError>;
 
-// Header constants of the framing (decisions point 4).
+// Header constants of the framing (docs/decisions.md point 4).
 inline constexpr std::size_t kSizeFieldLength = 8;
 inline constexpr std::size_t kMinFrameableSize = 11;  // size + type + extension count
 inline constexpr std::size_t kMinMessageSize = 12;    // a ServerHello
@@ -35,10 +35,10 @@ inline constexpr std::size_t kMinMessageSize = 12;    // a ServerHello
 // 4 and 6): a count on the wire costs a few bytes, a decoded element tens (a
 // ClientHello of 2^24-1 empty chains, 32 MiB on the wire, was 400 MB of
 // vectors). Each count is checked before anything is reserved for it; a
-// Message over a bound is refused with too_large (decisions point 18; D6 for
-// a ClientHello, which then closes the connection). The defaults are
-// generous for real mail: a Let's Encrypt chain is 2 or 3 certificates of
-// about 1.3 to 2 KiB each.
+// Message over a bound is refused with too_large (docs/decisions.md point 18;
+// D6 for a ClientHello, which then closes the connection). The defaults are
+// generous for real mail: a Let's Encrypt chain is 2 or 3 certificates of about
+// 1.3 to 2 KiB each.
 struct DecodeLimits {
     std::uint64_t max_chains = 16;                   // ClientHello.certificate_chains
     std::uint64_t max_chain_certificates = 10;       // certificates in one chain
@@ -61,12 +61,13 @@ std::uint64_t encoded_size(const Message& message);
 void encode_to(const Message& message, std::vector<std::uint8_t>& out);
 std::vector<std::uint8_t> encode(const Message& message);
 
-// Checks of an Email that need no session state (decisions points 5, 9, 12, 18):
-// nonzero recipients, each a UTF-8 local@domain, parameters empty, signature
-// length. decode() applies it; an encoder of untrusted input may too.
+// Checks of an Email that need no session state (docs/decisions.md points 5, 9,
+// 12, 18): nonzero recipients, each a UTF-8 local@domain, parameters empty,
+// signature length. decode() applies it; an encoder of untrusted input may too.
 std::optional<DecodeError> check_email(const Email& email);
 
-// True if `address` is a bare UTF-8 addr-spec local@domain (decisions point 12).
+// True if `address` is a bare UTF-8 addr-spec local@domain (docs/decisions.md
+// point 12).
 bool is_valid_address(std::string_view address);
 
 }  // namespace smtpsec

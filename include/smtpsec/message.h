@@ -1,8 +1,8 @@
 // The SMTPsec v0 Messages of the thesis's appendix B, as C++ values.
 //
 // Field names follow appendix B so that code, JSON output and the spec read alike.
-// Widths and encodings are pinned by docs/protocol.md (the project's copy of
-// the v0 decisions); this header only says what each field holds.
+// Widths and encodings are pinned by docs/decisions.md (points 1-10) and
+// docs/protocol.md; this header only says what each field holds.
 #pragma once
 
 #include <cstdint>
@@ -126,7 +126,7 @@ std::string_view name_of(ErrorCode code);
 std::string_view name_of(SignatureAlgorithm algorithm);
 std::optional<SignatureAlgorithm> signature_algorithm_from_wire(std::uint16_t value);
 
-// Fixed signature size in bytes per algorithm (decisions point 7).
+// Fixed signature size in bytes per algorithm (docs/decisions.md point 7).
 std::size_t signature_length(SignatureAlgorithm algorithm);
 
 }  // namespace smtpsec

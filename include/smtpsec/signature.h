@@ -1,4 +1,5 @@
-// Signing and verifying the `message` field of SMTPsec Emails (decisions points 7-10).
+// Signing and verifying the `message` field of SMTPsec Emails
+// (docs/decisions.md points 7-10).
 //
 // Why it exists: the outbound side signs each Email with the gateway's key and
 // the inbound side verifies it with the leaf certificate of the chain the Email

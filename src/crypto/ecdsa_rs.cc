@@ -1,4 +1,5 @@
-// Fixed-width r || s <-> DER for ECDSA (decisions point 7; verified-recipes 7).
+// Fixed-width r || s <-> DER for ECDSA (docs/decisions.md point 7). Why it
+// is needed: ecdsa_rs.h.
 #include "crypto/ecdsa_rs.h"
 
 #include <gnutls/crypto.h>

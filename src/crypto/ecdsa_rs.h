@@ -1,6 +1,6 @@
 // Conversion between GnuTLS's DER ECDSA signatures and SMTPsec's fixed-width r || s.
 //
-// Why it exists: decisions point 7 fixes ECDSA signatures as r || s, each
+// Why it exists: docs/decisions.md point 7 fixes ECDSA signatures as r || s, each
 // left-padded to the curve's byte size, while GnuTLS signs and verifies DER
 // (SEQUENCE of two INTEGERs). gnutls_decode_rs_value hands back the INTEGER
 // contents as they are: shorter than the curve size when the value is small

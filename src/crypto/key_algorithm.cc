@@ -1,4 +1,5 @@
-// Maps GnuTLS key types and curves to SMTPsec signature algorithms (decisions point 7).
+// Maps GnuTLS key types and curves to SMTPsec signature algorithms
+// (docs/decisions.md point 7).
 #include "crypto/key_algorithm.h"
 
 namespace smtpsec::crypto {

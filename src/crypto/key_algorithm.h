@@ -1,9 +1,9 @@
 // Which SMTPsec SignatureAlgorithm a GnuTLS key serves, and how GnuTLS names it.
 //
-// Why it exists: decisions point 7 binds each algorithm to one key type and
-// curve (as TLS 1.3 does), so "does this key fit that algorithm" is a question
-// about the key's type and curve, answered in one place for both private keys
-// and certificate public keys.
+// Why it exists: docs/decisions.md point 7 binds each algorithm to one key type
+// and curve (as TLS 1.3 does), so "does this key fit that algorithm" is a
+// question about the key's type and curve, answered in one place for both
+// private keys and certificate public keys.
 #pragma once
 
 #include <gnutls/abstract.h>

@@ -110,7 +110,7 @@ struct ListenerConfig {
     std::vector<HostPort> addresses = {{"0.0.0.0", 4650}, {"::", 4650}};
     std::string certificate;  // required when addresses is not empty
     std::string key;
-    std::uint64_t max_message_size = std::uint64_t{64} << 20;  // decisions point 18
+    std::uint64_t max_message_size = std::uint64_t{64} << 20;  // docs/decisions.md point 18
     std::uint32_t max_connections = 1000;
     // Per IPv4 address or IPv6 /64 (D7); 0: a tenth of max_connections, at least 1.
     std::uint32_t max_connections_per_source = 0;

@@ -10,6 +10,7 @@
 
 #include "daemon/config_files.h"
 #include "daemon/config_values.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::daemon {
 namespace {
@@ -77,9 +78,7 @@ Expected<std::string, std::string> parse_sender_pattern(std::string_view text) {
     if (!ok)
         return Unexpected{fmt::format("\"{}\" is neither an address (user@example.org) nor a domain (@example.org)",
                                       text)};
-    std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    return lower;
+    return wire::ascii_lower(text);
 }
 
 // Keys that must be set in every [[signing]] table or when the listener is on.

@@ -13,14 +13,10 @@
 #include <limits>
 #include <utility>
 
+#include "wire/ascii.h"
+
 namespace smtpsec::daemon {
 namespace {
-
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 // A run of decimal digits at the start of `text`; nullopt when there is none
 // or it overflows.
@@ -111,7 +107,7 @@ Expected<std::uint64_t, std::string> parse_size(std::string_view text) {
     std::size_t used = 0;
     auto n = leading_number(text, used);
     if (!n) return bad();
-    const std::string unit = lowercase(text.substr(used));
+    const std::string unit = wire::ascii_lower(text.substr(used));
     static constexpr std::array<std::pair<std::string_view, unsigned>, 11> units = {{
         {"", 0}, {"b", 0}, {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20}, {"mb", 20}, {"mib", 20},
         {"g", 30}, {"gb", 30}, {"gib", 30}}};
@@ -138,7 +134,7 @@ Expected<MilterSocket, std::string> parse_milter_socket(std::string_view text) {
     };
     const auto colon = text.find(':');
     if (colon == std::string_view::npos) return bad(kSocketHint);
-    const std::string kind = lowercase(text.substr(0, colon));
+    const std::string kind = wire::ascii_lower(text.substr(0, colon));
     const std::string_view rest = text.substr(colon + 1);
     MilterSocket s;
     if (kind == "local" || kind == "unix") {
@@ -228,7 +224,7 @@ Expected<std::string, std::string> parse_domain(std::string_view text) {
                                       has_non_ascii(text) ? " (write international names in their "
                                                             "xn-- form)" : "")};
     };
-    std::string name = lowercase(text);
+    std::string name = wire::ascii_lower(text);
     if (!name.empty() && name.back() == '.') name.pop_back();
     if (name.empty() || name.size() > 253) return bad();
     std::size_t start = 0;
@@ -295,7 +291,7 @@ Expected<unsigned, std::string> parse_octal_mode(std::string_view text) {
 }
 
 std::optional<std::string> closest_word(std::string_view word, const std::vector<std::string>& known) {
-    std::string wanted = lowercase(word);
+    std::string wanted = wire::ascii_lower(word);
     std::replace(wanted.begin(), wanted.end(), '-', '_');
     // A prefix of exactly one known word ("cert" for "certificate") is a match too.
     std::vector<const std::string*> prefixed;

@@ -3,7 +3,8 @@
 // Why: downgrade resistance depends on telling "provably no data" and
 // "provably unsigned" apart from every kind of failure. classify() is the
 // single place where a libunbound result becomes one of four security
-// states (verified recipe 3); everything above works on Answer only.
+// states (the order matters; see classify.cc); everything above works on
+// Answer only.
 #pragma once
 
 #include <cstdint>

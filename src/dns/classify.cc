@@ -1,5 +1,8 @@
 // From ub_result to Answer (see answer.h). This is where "bogus" must never
-// be mistaken for "insecure": read classify() with the recipe in mind.
+// be mistaken for "insecure". libunbound returns a bogus answer with rcode
+// NOERROR and data present, so `bogus` is checked first; then only NOERROR
+// or NXDOMAIN can be secure or provably insecure (an unsigned zone), and
+// every other rcode is an error.
 #include <unbound.h>
 
 #include "dns/answer.h"

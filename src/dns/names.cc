@@ -3,6 +3,8 @@
 
 #include <cstddef>
 
+#include "wire/ascii.h"
+
 namespace smtpsec::dns {
 namespace {
 
@@ -13,8 +15,6 @@ bool host_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '-' || c == '_';
 }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 }  // namespace
 
@@ -31,7 +31,7 @@ std::optional<std::string> normalize_name(std::string_view name) {
         } else {
             if (!host_char(c) || ++label > max_label_length) return std::nullopt;
         }
-        out.push_back(lower(c));
+        out.push_back(wire::ascii_lower(c));
     }
     if (label == 0) return std::nullopt;
     return out;

@@ -19,7 +19,8 @@ namespace smtpsec::dns {
 // at most 253 characters in all. "." and "" are not valid.
 std::optional<std::string> normalize_name(std::string_view name);
 
-// "_smtpsec._tcp.<domain>" (decisions point 20). `domain` must be normalized.
+// "_smtpsec._tcp.<domain>" (docs/decisions.md point 20). `domain` must be
+// normalized.
 std::string srv_query_name(std::string_view domain);
 
 // "_<port>._tcp.<host>" (RFC 6698 section 3). `host` must be normalized.

@@ -1,5 +1,5 @@
-// What a sender concludes from DNS: the discovery verdict (decisions point 20),
-// the TLSA outcome of a target (point 21) and a target's addresses.
+// What a sender concludes from DNS: the discovery verdict (docs/decisions.md
+// point 20), the TLSA outcome of a target (point 21) and a target's addresses.
 //
 // Why: these pure decisions over classified answers are the downgrade-
 // resistance core. Only none_secure and none_insecure may ever lead to plain

@@ -8,6 +8,7 @@
 #include "imf/idna.h"
 #include "imf/lexer.h"
 #include "imf/utf8.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::imf {
 namespace {
@@ -94,10 +95,7 @@ namespace {
 std::string comparable_name(std::string_view id) {
     if (id.size() > 1 && id.back() == '.') id.remove_suffix(1);
     if (auto a_label = domain_to_a_label(id)) return *a_label;
-    std::string out(id);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
+    return wire::ascii_lower(id);
 }
 
 }  // namespace

@@ -4,11 +4,11 @@
 // IANA-registered (the issue asks for it by that name); result `pass`;
 // properties: `header.from=F` (the authenticated From domain, as DMARC
 // reports it) and `policy.cert-name=N`, the name the signing certificate was
-// accepted for (SRV target D or SRVName `_smtpsec.F`, point 22). RFC 8601's
-// registered ptypes are smtp, header, body, policy and dns; the certificate
-// name is neither an SMTP parameter nor a header nor body content, and
-// "policy: relates to a locally-defined policy" fits the local acceptance
-// rule of point 22. `cert-name` is an RFC 8601 Keyword.
+// accepted for (SRV target D or SRVName `_smtpsec.F`, docs/decisions.md
+// point 22). RFC 8601's registered ptypes are smtp, header, body, policy and
+// dns; the certificate name is neither an SMTP parameter nor a header nor body
+// content, and "policy: relates to a locally-defined policy" fits the local
+// acceptance rule of point 22. `cert-name` is an RFC 8601 Keyword.
 //
 // RFC 8601 section 5: the gateway removes any Authentication-Results field
 // carrying its own authserv-id, which could only be forged upstream.

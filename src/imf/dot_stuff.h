@@ -5,12 +5,13 @@
 // drains, never as a second whole copy.
 //
 // Line endings (a decision): every line ending is sent as CRLF. A bare LF or
-// a bare CR in the message (point 11 forbids them, but the body is signed and
-// not inspected) is turned into CRLF, and the line after it is dot-stuffed
-// like any other. Sending them as they are would let a message smuggle
-// "<LF>.<CR><LF>" (an end of data for an MTA that accepts bare LF) followed by
-// SMTP commands into the local MTA's re-injection port: SMTP smuggling.
-// A message that does not end with CRLF gets one before the final dot.
+// a bare CR in the message (docs/decisions.md point 11 forbids them, but the
+// body is signed and not inspected) is turned into CRLF, and the line after it
+// is dot-stuffed like any other. Sending them as they are would let a message
+// smuggle "<LF>.<CR><LF>" (an end of data for an MTA that accepts bare LF)
+// followed by SMTP commands into the local MTA's re-injection port: SMTP
+// smuggling. A message that does not end with CRLF gets one before the final
+// dot.
 #pragma once
 
 #include <string>

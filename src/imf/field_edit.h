@@ -18,7 +18,7 @@ namespace smtpsec::imf {
 std::string copy_without_fields(std::string_view message, const ParsedMessage& parsed,
                                 const std::function<bool(const HeaderField&)>& drop);
 
-// Appends one header field, restored as decisions point 13 says:
+// Appends one header field, restored as docs/decisions.md point 13 says:
 // `name ": " value CRLF`, or `name ":" CRLF` when the value is empty.
 void append_field(std::string& out, std::string_view name, std::string_view value);
 

@@ -20,17 +20,6 @@ Unexpected<ImfError> fail(std::size_t offset, std::string reason) {
 
 }  // namespace
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
-
 bool same_address(std::string_view a, std::string_view b) {
     const auto at_a = a.rfind('@'), at_b = b.rfind('@');
     if (at_a == std::string_view::npos || at_b == std::string_view::npos) return a == b;
@@ -39,15 +28,10 @@ bool same_address(std::string_view a, std::string_view b) {
 
 std::string address_key(std::string_view address) {
     std::string key(address);
-    const auto at = address.rfind('@');
+    const auto at = address.find_last_of('@');
     if (at == std::string_view::npos) return key;
-    for (auto i = at + 1; i < key.size(); ++i)
-        if (key[i] >= 'A' && key[i] <= 'Z') key[i] = static_cast<char>(key[i] - 'A' + 'a');
+    for (auto i = at + 1; i < key.size(); ++i) key[i] = wire::ascii_lower(key[i]);
     return key;
-}
-
-bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
-    return text.size() >= prefix.size() && equals_ignore_case(text.substr(0, prefix.size()), prefix);
 }
 
 std::string_view value_without_leading_space(const HeaderField& field) {

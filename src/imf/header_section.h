@@ -1,5 +1,5 @@
-// Splits an RFC 5322 message (CRLF line endings, decisions point 11) into its
-// header fields and body, as views into the caller's buffer.
+// Splits an RFC 5322 message (CRLF line endings, docs/decisions.md point 11)
+// into its header fields and body, as views into the caller's buffer.
 //
 // Why: every content rule of the gateway (one From, trace headers,
 // SMTPsec-Used, forged Authentication-Results) works on header fields with
@@ -23,6 +23,7 @@
 
 #include "imf/error.h"
 #include "smtpsec/expected.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::imf {
 
@@ -46,16 +47,16 @@ struct ParsedMessage {
 Expected<ParsedMessage, ImfError> parse_message(std::string_view message);
 
 // ASCII case-insensitive comparison, as header field names compare.
-bool equals_ignore_case(std::string_view a, std::string_view b);
+using wire::equals_ignore_case;
+using wire::starts_with_ignore_case;
 // Two addr-specs name the same recipient: local parts exactly, domains
-// case-insensitively (decisions point 12). Without '@': byte equality.
+// case-insensitively (docs/decisions.md point 12). Without '@': byte equality.
 bool same_address(std::string_view a, std::string_view b);
 // The key under which same_address() is equality: the local part as
 // written, the domain in ASCII lower case (for sets and maps of addresses).
 std::string address_key(std::string_view address);
-bool starts_with_ignore_case(std::string_view text, std::string_view prefix);
 
-// The field body as decisions point 13 carries it: the single space that
+// The field body as docs/decisions.md point 13 carries it: the single space that
 // conventionally follows the colon removed, nothing else changed.
 std::string_view value_without_leading_space(const HeaderField& field);
 

@@ -7,16 +7,12 @@
 #include <memory>
 
 #include "imf/utf8.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::imf {
 namespace {
 
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using wire::ascii_lower;
 
 struct Idn2Free {
     void operator()(char* p) const { idn2_free(p); }

@@ -4,8 +4,8 @@
 // Why: an RFC 6532 From field may carry its domain in U-labels
 // ("bücher.example"), but DNS names, SRVNames and certificate names are in
 // A-labels ("xn--bcher-kva.example"). Every lookup and comparison of
-// decisions point 22 therefore uses the lowercased A-label form, so the same
-// domain written either way is authenticated the same way.
+// docs/decisions.md point 22 therefore uses the lowercased A-label form, so the
+// same domain written either way is authenticated the same way.
 #pragma once
 
 #include <string>

@@ -10,16 +10,10 @@
 
 #include "imf/lexer.h"
 #include "imf/utf8.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::imf {
 namespace {
-
-std::string ascii_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 class MailboxListParser {
 public:
@@ -132,7 +126,7 @@ private:
         if (!dot_atom_text(mb.domain)) return false;
         if (!lx_.skip_cfws()) return hard(false);
         mb.address = mb.local_part + "@" + mb.domain;
-        mb.domain_lower = ascii_lower(mb.domain);
+        mb.domain_lower = wire::ascii_lower(mb.domain);
         return true;
     }
 
@@ -178,7 +172,8 @@ bool is_special(char c) {
 
 }  // namespace
 
-std::size_t count_address_tokens(std::string_view v) {
+std::size_t count_address_tokens(std::string_view field_value) {
+    const std::string_view v = field_value;  // indexed often below
     std::size_t tokens = 0;
     std::size_t i = 0;
     while (i < v.size()) {

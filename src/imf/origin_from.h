@@ -1,6 +1,6 @@
-// The author's mailbox for origin authentication (decisions point 22): the
-// message must have exactly one From field holding exactly one mailbox, whose
-// domain F is then authenticated through DNSSEC, the certificate and the
+// The author's mailbox for origin authentication (docs/decisions.md point 22):
+// the message must have exactly one From field holding exactly one mailbox,
+// whose domain F is then authenticated through DNSSEC, the certificate and the
 // signature.
 //
 // Why a hand-written parser and not GMime 3 (libgmime-3.0, evaluated): this is

@@ -2,11 +2,11 @@
 // RFC 5322 date it carries.
 //
 // Why: leaving SMTPsec, the mail must show the hop it just made; by decisions
-// point 14 the gateway's own trace header goes first. The "with" protocol is
-// `SMTPSEC`: not in IANA's Mail Transmission Types registry, but RFC 5321's
-// Attdl-Protocol is any Atom, and a reader needs to see that this hop was not
-// ESMTP. The time is written in UTC ("+0000") so that output does not depend
-// on the machine's time zone.
+// docs/decisions.md point 14 the gateway's own trace header goes first. The
+// "with" protocol is `SMTPSEC`: not in IANA's Mail Transmission Types registry,
+// but RFC 5321's Attdl-Protocol is any Atom, and a reader needs to see that
+// this hop was not ESMTP. The time is written in UTC ("+0000") so that output
+// does not depend on the machine's time zone.
 #pragma once
 
 #include <chrono>

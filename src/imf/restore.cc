@@ -33,8 +33,8 @@ Expected<RestoredMessage, ImfError> restore_for_smtp(const Email& email, const T
     for (const auto& h : email.trace_headers) {
         bool forged = equals_ignore_case(h.name, auth_results_name) && is_forged_auth_results(h.value, authserv_id);
         // A From among the trace headers would give the MTA a second From
-        // above the one authenticated (point 22): never restored, even when
-        // the whitelist allows every name.
+        // above the one authenticated (docs/decisions.md point 22): never
+        // restored, even when the whitelist allows every name.
         bool from = equals_ignore_case(h.name, "From");
         if (!whitelist.allows(h.name) || forged || from || !is_restorable(h)) {
             ++out.dropped_trace_headers;

@@ -1,5 +1,5 @@
-// The message as it leaves SMTPsec into the local MTA (decisions point 14,
-// issue 4's re-injection): what the receiving gateway sends in DATA.
+// The message as it leaves SMTPsec into the local MTA (docs/decisions.md
+// point 14, issue 4's re-injection): what the receiving gateway sends in DATA.
 //
 // Order, top to bottom (a decision):
 //   1. our Received (this hop: from the sending gateway, by us, with SMTPSEC)

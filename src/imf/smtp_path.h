@@ -2,12 +2,12 @@
 // `for` clause of Received) exactly as it is: RFC 5321 section 4.1.2
 // Mailbox, with RFC 6531's UTF-8 in atoms, quoted strings and domains.
 //
-// Why: SMTPsec addresses (decisions point 12) follow RFC 5322, whose quoted
-// strings may hold folding white space, tabs and obsolete controls that SMTP
-// cannot carry. A recipient such as "bob x"@b.test is fine in both and is
-// re-injected as written (decision D4); one that SMTP cannot carry is
-// refused as illegal_parameter rather than failing later inside the MTA
-// conversation (docs/protocol.md, "Recipients").
+// Why: SMTPsec addresses (docs/decisions.md point 12) follow RFC 5322, whose
+// quoted strings may hold folding white space, tabs and obsolete controls that
+// SMTP cannot carry. A recipient such as "bob x"@b.test is fine in both and is
+// re-injected as written (decision D4); one that SMTP cannot carry is refused
+// as illegal_parameter rather than failing later inside the MTA conversation
+// (docs/protocol.md, "Recipients").
 #pragma once
 
 #include <string_view>

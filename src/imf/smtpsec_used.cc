@@ -39,13 +39,9 @@ Expected<PreparedInPlace, ImfError> prepare_for_signing_in_place(std::string& me
     auto parsed = parse_message(message);
     if (!parsed) return Unexpected<ImfError>{parsed.error()};
     PreparedInPlace out;
-    std::size_t block = 0;
-    while (block < parsed->fields.size() && equals_ignore_case(parsed->fields[block].name, "Received")) {
-        const auto& f = parsed->fields[block];
-        out.trace_headers.push_back(Header{std::string(f.name), std::string(value_without_leading_space(f))});
-        ++block;
-    }
-    std::size_t rest = block == 0 ? 0 : parsed->fields[block - 1].offset + parsed->fields[block - 1].length;
+    ReceivedBlock block = top_received_block(*parsed);
+    out.trace_headers = std::move(block.trace_headers);
+    const std::size_t rest = block.end;
     if (rest != 0) {
         // What is left must be a message of its own (the header is short:
         // parsing it again is cheap; copying the body is what costs).

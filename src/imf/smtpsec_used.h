@@ -1,4 +1,4 @@
-// The `SMTPsec-Used:` header field (decisions point 23).
+// The `SMTPsec-Used:` header field (docs/decisions.md point 23).
 //
 // Why: it tells the reader's mail program that the mail travelled over
 // SMTPsec, so a forged one must never reach a mailbox: every gateway removes

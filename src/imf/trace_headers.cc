@@ -1,22 +1,31 @@
 // See trace_headers.h.
 #include "imf/trace_headers.h"
 
+#include <utility>
+
 #include "imf/utf8.h"
 
 namespace smtpsec::imf {
 
-Expected<TraceSplit, ImfError> extract_trace_headers(std::string_view message) {
-    auto parsed = parse_message(message);
-    if (!parsed) return Unexpected<ImfError>{parsed.error()};
-    TraceSplit out;
+ReceivedBlock top_received_block(const ParsedMessage& parsed) {
+    ReceivedBlock out;
     std::size_t block = 0;
-    while (block < parsed->fields.size() && equals_ignore_case(parsed->fields[block].name, "Received")) {
-        const auto& f = parsed->fields[block];
+    while (block < parsed.fields.size() && equals_ignore_case(parsed.fields[block].name, "Received")) {
+        const auto& f = parsed.fields[block];
         out.trace_headers.push_back(Header{std::string(f.name), std::string(value_without_leading_space(f))});
         ++block;
     }
-    std::size_t rest = block == 0 ? 0 : parsed->fields[block - 1].offset + parsed->fields[block - 1].length;
-    out.message.assign(message.substr(rest));
+    out.end = block == 0 ? 0 : parsed.fields[block - 1].offset + parsed.fields[block - 1].length;
+    return out;
+}
+
+Expected<TraceSplit, ImfError> extract_trace_headers(std::string_view message) {
+    auto parsed = parse_message(message);
+    if (!parsed) return Unexpected<ImfError>{parsed.error()};
+    ReceivedBlock block = top_received_block(*parsed);
+    TraceSplit out;
+    out.trace_headers = std::move(block.trace_headers);
+    out.message.assign(message.substr(block.end));
     return out;
 }
 

@@ -1,5 +1,5 @@
 // Trace headers travel in the Email's envelope, not in the signed message
-// (decisions points 13 and 14).
+// (docs/decisions.md points 13 and 14).
 //
 // Why: the sending gateway moves the Received block out of the message it
 // signs, and the receiving gateway puts the whitelisted ones back when the
@@ -30,7 +30,16 @@ struct TraceSplit {
 // kept, no final CRLF. A Received field below another field stays in place.
 Expected<TraceSplit, ImfError> extract_trace_headers(std::string_view message);
 
-// Which trace headers are restored (decisions point 14). Names compare
+// That block of an already parsed message: its Headers, and the offset of the
+// first byte after it (0 when there is none). extract_trace_headers and
+// prepare_for_signing_in_place share it.
+struct ReceivedBlock {
+    std::vector<Header> trace_headers;  // top to bottom (newest first)
+    std::size_t end = 0;
+};
+ReceivedBlock top_received_block(const ParsedMessage& parsed);
+
+// Which trace headers are restored (docs/decisions.md point 14). Names compare
 // case-insensitively.
 struct TraceWhitelist {
     std::vector<std::string> names;     // exact field names

@@ -1,5 +1,5 @@
 // Remembers recent certificate authentication results of origin
-// authentication (decisions point 22) for a short time.
+// authentication (docs/decisions.md point 22) for a short time.
 //
 // Why it exists: every Email of a connection is signed with the same chain
 // and the same From domain, so tls::authenticate would run the identical

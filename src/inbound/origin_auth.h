@@ -1,8 +1,8 @@
-// Origin authentication of a received Email (decisions point 22): exactly one
-// From mailbox, domain F; the signing chain's leaf is valid for a target D of
-// F's DNSSEC-secure SRV records (or carries SRVName _smtpsec.F), satisfies
-// the TLSA records of _<P>._tcp.<D>, and passes the CA + CT rule unless
-// DANE-EE matched; the signature verifies.
+// Origin authentication of a received Email (docs/decisions.md point 22):
+// exactly one From mailbox, domain F; the signing chain's leaf is valid for a
+// target D of F's DNSSEC-secure SRV records (or carries SRVName _smtpsec.F),
+// satisfies the TLSA records of _<P>._tcp.<D>, and passes the CA + CT rule
+// unless DANE-EE matched; the signature verifies.
 //
 // The From domain is used in lowercased A-label form (imf/idna.h) for every
 // lookup and comparison. Certificate results are remembered briefly for the

@@ -7,6 +7,8 @@
 #include <functional>
 #include <set>
 
+#include "wire/ascii.h"
+
 namespace smtpsec::milter {
 namespace {
 
@@ -88,8 +90,7 @@ std::string_view name_of(Answer a) {
 
 bool domain_listed(const std::vector<std::string>& list, std::string_view domain) {
     std::string name(domain);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    wire::ascii_lower_in_place(name);
     if (!name.empty() && name.back() == '.') name.pop_back();
     for (const auto& entry : list) {
         if (entry.empty()) continue;

@@ -9,16 +9,12 @@
 #include "imf/received.h"
 #include "imf/auth_results.h"
 #include "imf/smtpsec_used.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::milter {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using wire::ascii_lower;
 
 std::string_view trimmed(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
@@ -39,7 +35,7 @@ MessageBuilder::MessageBuilder(std::string require_header, std::string authserv_
     : require_header_(std::move(require_header)), authserv_id_(std::move(authserv_id)) {}
 
 void MessageBuilder::add_header(std::string_view name, std::string_view value, bool leading_space_kept) {
-    std::string key = lower(name);
+    std::string key = ascii_lower(name);
     auto it = std::find_if(counts_.begin(), counts_.end(), [&](const auto& c) { return c.first == key; });
     if (it == counts_.end()) it = counts_.insert(counts_.end(), {key, 0});
     int index = ++it->second;
@@ -169,7 +165,7 @@ std::string bare_address(std::string_view as_given) {
 std::string domain_of(std::string_view address) {
     auto at = address.rfind('@');
     if (at == std::string_view::npos) return "";
-    std::string domain = lower(address.substr(at + 1));
+    std::string domain = ascii_lower(address.substr(at + 1));
     if (!domain.empty() && domain.back() == '.') domain.pop_back();
     return domain;
 }

@@ -4,7 +4,7 @@
 //
 // Why: the milter never gets the message as one buffer. What it queues must
 // be what the MTA would have delivered, minus the fields nobody may receive
-// from plain SMTP: SMTPsec-Used (decisions point 23), the private
+// from plain SMTP: SMTPsec-Used (docs/decisions.md point 23), the private
 // Require-SMTPsec request, and an Authentication-Results field carrying our
 // own authserv-id (RFC 8601 section 5, issue 13 item 8: only our listener
 // may say smtpsec=pass under that name; other hosts' fields stay).
@@ -107,7 +107,8 @@ std::string mta_received(const HopInfo& hop);
 std::string bare_address(std::string_view as_given);
 // Lowercase domain of a bare address, final dot removed; "" if none.
 std::string domain_of(std::string_view address);
-// Whether MAIL's ESMTP arguments (argv[1..]) hold REQUIRESMTPSEC (thesis 6.6).
+// Whether MAIL's ESMTP arguments (argv[1..]) hold REQUIRESMTPSEC (thesis 6.6;
+// docs/decisions.md).
 bool requests_smtpsec(const std::vector<std::string>& mail_args);
 
 }  // namespace smtpsec::milter

@@ -10,15 +10,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "wire/ascii.h"
+
 namespace smtpsec::milter {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using wire::ascii_lower;
 
 std::string_view realm_stripped(std::string_view login) {
     auto at = login.rfind('@');
@@ -77,11 +74,11 @@ std::string address_problem(std::string_view token) {
 std::string normalise_login(std::string_view login) {
     while (!login.empty() && std::isspace(static_cast<unsigned char>(login.front()))) login.remove_prefix(1);
     while (!login.empty() && std::isspace(static_cast<unsigned char>(login.back()))) login.remove_suffix(1);
-    return lower(login);
+    return ascii_lower(login);
 }
 
 void SenderPolicy::grant(const std::string& login, const std::string& address_or_domain) {
-    grants_[normalise_login(login)].insert(lower(address_or_domain));
+    grants_[normalise_login(login)].insert(ascii_lower(address_or_domain));
 }
 
 std::string SenderPolicy::find_login(std::string_view login) const {
@@ -105,7 +102,7 @@ bool SenderPolicy::may_use(std::string_view login, std::string_view address) con
     std::string key = find_login(login);
     if (key.empty()) return false;
     const auto& allowed = grants_.at(key);
-    std::string addr = lower(address);
+    std::string addr = ascii_lower(address);
     if (allowed.count(addr)) return true;
     auto at = addr.rfind('@');
     return at != std::string::npos && allowed.count(addr.substr(at)) > 0;

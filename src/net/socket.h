@@ -1,6 +1,6 @@
 // Non-blocking TCP sockets for every connection the gateway opens or accepts:
 // addresses as text (IPv4 and IPv6), TCP_NODELAY always (a milter or SMTP
-// exchange on loopback otherwise stalls on delayed ACKs; see the recipes).
+// exchange on loopback otherwise stalls on delayed ACKs).
 #pragma once
 
 #include <netinet/in.h>

@@ -90,7 +90,7 @@ void QueueRunner::take_new_ids() {
 void QueueRunner::track(const std::string& id) {
     auto loaded = spool_.load(id);
     if (!loaded) {
-        if (loaded.error() != Spool::not_found) log::error("queue: {}: {}", id, loaded.error());
+        if (!loaded.error().not_found()) log::error("queue: {}: {}", id, loaded.error());
         return;
     }
     entries_[id].envelope = std::move(*loaded);
@@ -572,7 +572,7 @@ bool QueueRunner::store(const std::string& id, const Spool::Change& change) {
         // The MTA's queue id first, as on every line about a message.
         const std::string mta =
             it != entries_.end() && !it->second.envelope.mta_queue_id.empty() ? it->second.envelope.mta_queue_id : "-";
-        if (updated.error() == Spool::not_found) {
+        if (updated.error().not_found()) {
             log::info("{}: {}: removed by the operator", mta, id);
             if (it != entries_.end()) {
                 if (it->second.idle())

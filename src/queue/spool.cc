@@ -156,7 +156,7 @@ RecoveryReport Spool::recover() {
             if (loaded && has(id + ".msg")) continue;
             // Only a damaged file system gets here: keep the files for the operator.
             log::error("queue: {}: moved to {}: {}", id, corrupt_,
-                       loaded ? std::string("message file missing") : loaded.error());
+                       loaded ? std::string("message file missing") : loaded.error().text);
             ::rename((active_ + "/" + name).c_str(), (corrupt_ + "/" + name).c_str());
             if (has(id + ".msg"))
                 ::rename(msg_path(id).c_str(), (corrupt_ + "/" + id + ".msg").c_str());
@@ -174,22 +174,24 @@ std::vector<std::string> Spool::list() const {
     return ids;
 }
 
-Expected<Envelope, std::string> Spool::load(const std::string& id) const {
-    if (!is_queue_id(id)) return Unexpected<std::string>{not_found};
+Expected<Envelope, SpoolError> Spool::load(const std::string& id) const {
+    if (!is_queue_id(id)) return Unexpected{SpoolError::missing()};
     auto text = read_whole_file(env_path(id));
     if (!text) {
-        if (!exists(env_path(id))) return Unexpected<std::string>{not_found};
-        return Unexpected<std::string>{text.error()};
+        if (!exists(env_path(id))) return Unexpected{SpoolError::missing()};
+        return Unexpected{SpoolError::io(text.error())};
     }
     auto e = envelope_from_json(*text);
-    if (!e) return Unexpected<std::string>{env_path(id) + ": " + e.error()};
-    if (e->id != id) return Unexpected<std::string>{env_path(id) + ": id does not match the file name"};
-    return e;
+    if (!e) return Unexpected{SpoolError::io(env_path(id) + ": " + e.error())};
+    if (e->id != id) return Unexpected{SpoolError::io(env_path(id) + ": id does not match the file name")};
+    return std::move(*e);
 }
 
-Expected<std::string, std::string> Spool::read_message(const std::string& id) const {
-    if (!is_queue_id(id)) return Unexpected<std::string>{not_found};
-    return read_whole_file(msg_path(id));
+Expected<std::string, SpoolError> Spool::read_message(const std::string& id) const {
+    if (!is_queue_id(id)) return Unexpected{SpoolError::missing()};
+    auto text = read_whole_file(msg_path(id));
+    if (!text) return Unexpected{SpoolError::io(text.error())};
+    return std::move(*text);
 }
 
 std::uint64_t Spool::message_size(const std::string& id) const {
@@ -211,13 +213,13 @@ Expected<Done, std::string> Spool::store_envelope(const Envelope& e) {
     return written;
 }
 
-Expected<Envelope, std::string> Spool::update(const std::string& id, const Change& change) {
+Expected<Envelope, SpoolError> Spool::update(const std::string& id, const Change& change) {
     Lock lock(*this);
     auto e = load(id);
     if (!e) return e;
     if (change(*e)) {
         auto stored = store_envelope(*e);
-        if (!stored) return Unexpected<std::string>{stored.error()};
+        if (!stored) return Unexpected{SpoolError::io(stored.error())};
     }
     return e;
 }

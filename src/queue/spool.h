@@ -21,11 +21,14 @@
 // other's change. Thread-safe.
 #pragma once
 
+#include <fmt/core.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/unique_fd.h"
@@ -54,6 +57,21 @@ struct NewMessage {
     bool tls_suffices = false;  // see Envelope
 };
 
+// Why an operation on one entry failed. not_found: there is no such entry
+// (it never existed, the operator removed it, or the name is no queue id),
+// which callers take as "nothing left to do"; io_error: the entry exists but
+// could not be read or written, which is worth an error in the log. `text`
+// says which file and why; it is what the error logs as.
+struct SpoolError {
+    enum class Kind { not_found, io_error };
+    Kind kind = Kind::io_error;
+    std::string text;
+
+    static SpoolError missing() { return {Kind::not_found, "not found"}; }
+    static SpoolError io(std::string text) { return {Kind::io_error, std::move(text)}; }
+    bool not_found() const { return kind == Kind::not_found; }
+};
+
 struct RecoveryReport {
     std::size_t removed_tmp = 0;       // half-written files in tmp/
     std::size_t removed_orphans = 0;   // .msg without .env (never acknowledged)
@@ -78,23 +96,21 @@ public:
 
     // Ids of all entries, sorted (that is, by arrival).
     std::vector<std::string> list() const;
-    Expected<Envelope, std::string> load(const std::string& id) const;
-    Expected<std::string, std::string> read_message(const std::string& id) const;
+    Expected<Envelope, SpoolError> load(const std::string& id) const;
+    Expected<std::string, SpoolError> read_message(const std::string& id) const;
     // Size of the .msg in bytes (0 if unreadable).
     std::uint64_t message_size(const std::string& id) const;
 
     // Under the lock: loads the entry, calls `change`, and if it returns true
     // writes the envelope back atomically. Returns the envelope as stored
-    // afterwards; the error is "not found" when the entry does not exist.
+    // afterwards, or why not (not_found when the entry does not exist).
     using Change = std::function<bool(Envelope&)>;
-    Expected<Envelope, std::string> update(const std::string& id, const Change& change);
+    Expected<Envelope, SpoolError> update(const std::string& id, const Change& change);
 
     // Under the lock: removes the .env (the entry ends there), then the .msg,
     // without waiting for the disk (a power loss may bring the entry back).
     // Returns false if the entry did not exist.
     bool remove(const std::string& id);
-
-    static constexpr const char* not_found = "not found";
 
 private:
     class Lock;
@@ -112,3 +128,13 @@ private:
 };
 
 }  // namespace smtpsec::queue
+
+// A SpoolError in a log line or message is its text.
+template <>
+struct fmt::formatter<smtpsec::queue::SpoolError> {
+    constexpr auto parse(fmt::format_parse_context& context) { return context.begin(); }
+    template <class Context>
+    auto format(const smtpsec::queue::SpoolError& error, Context& context) const {
+        return fmt::format_to(context.out(), "{}", error.text);
+    }
+};

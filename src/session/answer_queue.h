@@ -1,6 +1,7 @@
 // Answers to a peer's Messages, released strictly in the order of the
-// Messages they answer (decisions point 17: "in order"). An answer that is
-// ready waits behind an earlier Email still being authenticated or delivered.
+// Messages they answer (docs/decisions.md point 17: "in order"). An answer that
+// is ready waits behind an earlier Email still being authenticated or
+// delivered.
 #pragma once
 
 #include <cstdint>

@@ -82,7 +82,8 @@ void ClientSession::on_error(const Error& error) {
     const bool ends = error.code == ErrorCode::service_unavailable || error.code == ErrorCode::internal_error;
     const auto& about = error.message_number;
     // An Error referencing an Email we sent is that Email's answer, whatever
-    // its code (point 18: every Email gets exactly one answer, in order).
+    // its code (docs/decisions.md point 18: every Email gets exactly one
+    // answer, in order).
     if (about && *about != 0 && !in_flight_.empty() && *about >= in_flight_.front().number &&
         *about <= in_flight_.back().number) {
         if (*about != in_flight_.front().number) {

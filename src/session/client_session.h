@@ -1,5 +1,5 @@
 // The client side of an SMTPsec connection as a pure state machine
-// (decisions points 15-18): waits for the ServerHello, answers with the
+// (docs/decisions.md points 15-18): waits for the ServerHello, answers with the
 // ClientHello, pipelines Emails, and pairs every answer with the Email it
 // references. The I/O driver moves bytes and decides what failures mean.
 #pragma once

@@ -1,4 +1,5 @@
-// See server_session.h. Each rule cites the decisions point it implements.
+// See server_session.h. Each rule cites the point of docs/decisions.md it
+// implements.
 #include "session/server_session.h"
 
 #include "metrics/metrics.h"
@@ -95,7 +96,8 @@ void ServerSession::on_event(Framer::Event event) {
             on_decode_error(number, decoded.error());
     } else if (auto* over = std::get_if<Framer::Oversized>(&event)) {
         // Point 18: an Email over the limit is answered and skipped; anything
-        // else that large ends the connection (thesis 6.4.7).
+        // else that large ends the connection (thesis 6.4.7; docs/decisions.md,
+        // "Errors").
         bool email = over->type == static_cast<std::uint8_t>(MessageType::email);
         answer(number, ErrorCode::too_large,
                fmt::format("{} bytes over the limit of {}", over->size, over->limit),

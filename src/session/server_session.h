@@ -1,5 +1,5 @@
 // The server side of an SMTPsec connection as a pure state machine
-// (decisions points 15-18): no sockets, no clocks, no DNS. The I/O driver
+// (docs/decisions.md points 15-18): no sockets, no clocks, no DNS. The I/O driver
 // feeds it framer events, takes the Emails it accepts, reports each Email's
 // outcome, and writes out what it queues. Tests drive it byte for byte.
 #pragma once
@@ -17,21 +17,21 @@
 namespace smtpsec::session {
 
 struct ServerLimits {
-    std::uint64_t max_message_size = 64ull << 20;  // decisions point 18 default
+    std::uint64_t max_message_size = 64ull << 20;  // docs/decisions.md point 18 default
     std::uint32_t max_emails_per_connection = 1000;
     // Messages of every type on one connection (D2 in docs/protocol.md):
-    // an answer references a Message by a uint24 number (decisions point 6),
-    // so without a bound about 2^24 small malformed Messages would give an
-    // answer no encoder can write. 0: twice the Emails plus 64 (room for a
-    // ClientHello and an Error or a mistake per Email), never above 2^24.
+    // an answer references a Message by a uint24 number (docs/decisions.md
+    // point 6), so without a bound about 2^24 small malformed Messages would
+    // give an answer no encoder can write. 0: twice the Emails plus 64 (room
+    // for a ClientHello and an Error or a mistake per Email), never above 2^24.
     std::uint32_t max_messages_per_connection = 0;
 
     std::uint32_t messages_bound() const;
 };
 
 // The most recipients an Email may have: an unknown_address Error lists the
-// refused ones in an Address<0..2^16-1> vector (decisions point 6), and an
-// Email whose answer could not be written must not be delivered.
+// refused ones in an Address<0..2^16-1> vector (docs/decisions.md point 6), and
+// an Email whose answer could not be written must not be delivered.
 inline constexpr std::size_t kMaxRecipientsPerEmail = 65535;
 
 // An Email that passed framing, decoding and the session's own checks; the
@@ -78,11 +78,12 @@ public:
     // internal_error close the connection once answered (point 18).
     void complete(std::uint32_t number, const EmailOutcome& outcome);
 
-    // Ends the connection from the server's side (thesis 6.4.7:
-    // service_unavailable "can be sent by b.com at any time ... The
-    // connection will be closed"): the answers ready so far go out, then an
-    // Error with no message reference, and closing() turns true. Emails not
-    // answered by then get no answer; the client sends them again (point 18).
+    // Ends the connection from the server's side (thesis 6.4.7, in short in
+    // docs/decisions.md: service_unavailable "can be sent by b.com at any
+    // time ... The connection will be closed"): the answers ready so far go
+    // out, then an Error with no message reference, and closing() turns true.
+    // Emails not answered by then get no answer; the client sends them again
+    // (point 18).
     void end(ErrorCode code);
 
     // Bytes to send; the driver writes them out and clears the vector.

@@ -1,4 +1,4 @@
-// Certificate authentication of an SMTPsec peer: decisions point 21 (the
+// Certificate authentication of an SMTPsec peer: docs/decisions.md point 21 (the
 // outbound client authenticating the server of an SRV target D) and point 22
 // (the listener authenticating the signing chain of a message from domain F).
 //

@@ -1,4 +1,5 @@
-// The point 21/22 decision: name, then TLSA, then CA path and CT (see auth.h).
+// The decision of docs/decisions.md points 21/22: name, then TLSA, then CA
+// path and CT (see auth.h).
 #include <optional>
 
 #include "tls/pkix_path.h"
@@ -32,8 +33,9 @@ struct DaneTaOutcome {
     std::string note;  // why the record was not satisfied
 };
 
-// RFC 7671 5.2 done soundly (recipe 5): the issuer certificate the record
-// matches becomes the only trust anchor, and the chain must verify to it.
+// RFC 7671 5.2 done soundly (libgnutls-dane's usage-2 check is not; see
+// tlsa.h): the issuer certificate the record matches becomes the only trust
+// anchor, and the chain must verify to it.
 DaneTaOutcome check_dane_ta(const TlsaRecord& record, std::span<const gnutls_x509_crt_t> chain, TimePoint now) {
     const std::string label = "TLSA " + tlsa_label(record);
     std::string failures;

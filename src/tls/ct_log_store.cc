@@ -23,14 +23,6 @@ namespace smtpsec::tls {
 
 namespace {
 
-// One line of base64 (OpenSSL's config values end at the line's end).
-std::string base64_of(std::span<const std::uint8_t> bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()));
-    out.resize(std::size_t(n));
-    return out;
-}
-
 // A temporary file that is removed when it goes out of scope.
 class TempFile {
 public:
@@ -74,7 +66,7 @@ CtLogStore::CtLogStore(std::vector<CtLog> logs) : logs_(std::move(logs)), store_
                                      "\": OpenSSL cannot read its key");
         const std::string name = "log" + std::to_string(i);
         conf += (i ? "," : "") + name;
-        sections += "\n[" + name + "]\ndescription = " + name + "\nkey = " + base64_of(logs_[i].key_der) + "\n";
+        sections += "\n[" + name + "]\ndescription = " + name + "\nkey = " + ossl::base64_of(logs_[i].key_der) + "\n";
     }
     conf += "\n" + sections;
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "tls/x509_util.h"
+#include "wire/ascii.h"
 
 namespace smtpsec::tls {
 
@@ -34,17 +35,6 @@ std::optional<std::string> ia5_string(const gnutls_datum_t& der) {
     for (unsigned char c : text)
         if (c == 0 || c > 0x7f) return std::nullopt;  // IA5 is 7-bit; NUL would truncate comparisons
     return text;
-}
-
-bool equal_ascii_nocase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = char(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = char(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
 }
 
 // RFC 1123 host name: dot-separated labels of 1-63 letters, digits and
@@ -107,8 +97,7 @@ std::vector<std::string> srv_names_of(gnutls_x509_crt_t crt) {
 std::string normalize_domain(std::string_view name) {
     std::string out(name);
     if (!out.empty() && out.back() == '.') out.pop_back();
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    wire::ascii_lower_in_place(out);
     return out;
 }
 
@@ -126,7 +115,7 @@ std::optional<NameMatch> match_name(gnutls_x509_crt_t leaf, std::string_view hos
     for (const auto& name : srv_names_of(leaf)) {
         std::string_view candidate = name;
         if (!candidate.empty() && candidate.back() == '.') candidate.remove_suffix(1);
-        if (equal_ascii_nocase(candidate, wanted)) return NameMatch{NameKind::srv_name, wanted};
+        if (wire::equals_ignore_case(candidate, wanted)) return NameMatch{NameKind::srv_name, wanted};
     }
     return std::nullopt;
 }

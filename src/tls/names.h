@@ -1,6 +1,6 @@
-// Whose certificate is this? Point 21/22 accept a leaf valid for the target
-// host D (dNSName, checked by GnuTLS) or carrying the SRVName
-// "_smtpsec.<domain>" (RFC 4985), which GnuTLS does not check (recipe 4).
+// Whose certificate is this? docs/decisions.md points 21/22 accept a leaf
+// valid for the target host D (dNSName, checked by GnuTLS) or carrying the
+// SRVName "_smtpsec.<domain>" (RFC 4985), which GnuTLS does not check.
 #pragma once
 
 #include <gnutls/x509.h>

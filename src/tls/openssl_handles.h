@@ -1,4 +1,5 @@
-// Owning handles for the OpenSSL objects the CT check holds.
+// Owning handles for the OpenSSL objects the CT check holds, and the few
+// conversions it needs around them.
 #pragma once
 
 #include <openssl/ct.h>
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 namespace smtpsec::tls::ossl {
 
@@ -32,6 +34,15 @@ using Pkey = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using SctList = std::unique_ptr<STACK_OF(SCT), SctListDeleter>;
 using CtPolicyCtx = std::unique_ptr<CT_POLICY_EVAL_CTX, CtPolicyCtxDeleter>;
 using CtlogStore = std::unique_ptr<CTLOG_STORE, CtlogStoreDeleter>;
+
+// One line of base64, without a line break (OpenSSL's config values, such as
+// a CT log's key, end at the line's end; log ids are shown this way too).
+inline std::string base64_of(std::span<const std::uint8_t> bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()));
+    out.resize(std::size_t(n));
+    return out;
+}
 
 inline X509Ptr x509_from_der(std::span<const std::uint8_t> der) {
     const unsigned char* p = der.data();

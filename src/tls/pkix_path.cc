@@ -40,7 +40,7 @@ Expected<VerifiedPath, std::string> verify_path(gnutls_x509_trust_list_t anchors
     if (const int rc = gnutls_x509_trust_list_verify_crt2(anchors, list, unsigned(chain.size()), &purpose,
                                                           1, flags, &status, nullptr);
         rc < 0)
-        return Unexpected(std::string("chain verification error: ") + gnutls_strerror(rc));
+        return Unexpected(gnutls_error("chain verification error", rc));
     if (status != 0) return Unexpected(status_text(status));
 
     VerifiedPath path;

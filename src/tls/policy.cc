@@ -24,11 +24,11 @@ TrustList load_trust(const std::optional<std::string>& ca_pem, std::size_t& coun
     if (ca_pem) {
         const gnutls_datum_t pem = datum_of(std::string_view(*ca_pem));
         added = gnutls_x509_trust_list_add_trust_mem(list.get(), &pem, nullptr, GNUTLS_X509_FMT_PEM, 0, 0);
-        if (added < 0) throw std::runtime_error(std::string("CA certificates: ") + gnutls_strerror(added));
+        if (added < 0) throw std::runtime_error(gnutls_error("CA certificates", added));
         if (added == 0) throw std::runtime_error("CA certificates: no certificate in the PEM text");
     } else {
         added = gnutls_x509_trust_list_add_system_trust(list.get(), 0, 0);
-        if (added < 0) throw std::runtime_error(std::string("system CA store: ") + gnutls_strerror(added));
+        if (added < 0) throw std::runtime_error(gnutls_error("system CA store", added));
     }
     count = std::size_t(added);
     return list;

@@ -1,6 +1,6 @@
 // Embedded-SCT verification with OpenSSL 3's CT module.
 //
-// Why OpenSSL and not GnuTLS: GnuTLS 3.7 only parses SCT lists (recipe 6).
+// Why OpenSSL and not GnuTLS: GnuTLS 3.7 parses SCT lists but cannot verify them.
 // Verifying one means rebuilding the precertificate TBSCertificate (the leaf's
 // TBS without the SCT extension, DER lengths fixed) and the RFC 6962 signed
 // structure; OpenSSL's libcrypto does exactly that (SCT_CTX via SCT_validate),
@@ -18,13 +18,6 @@
 namespace smtpsec::tls {
 
 namespace {
-
-std::string base64_of(std::span<const std::uint8_t> bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()));
-    out.resize(std::size_t(n));
-    return out;
-}
 
 std::string log_label(const CtLog& log) {
     return "log \"" + log.description + "\" (" + log.operator_name + ")";
@@ -107,7 +100,7 @@ CtVerdict check_embedded_scts(const CtLogStore& logs, std::span<const std::uint8
                 }
                 break;
             case SCT_VALIDATION_STATUS_UNKNOWN_LOG:
-                note = "log unknown, id " + (id ? base64_of({id, id_length}) : std::string("missing"));
+                note = "log unknown, id " + (id ? ossl::base64_of({id, id_length}) : std::string("missing"));
                 break;
             case SCT_VALIDATION_STATUS_UNKNOWN_VERSION:
                 note = "unknown SCT version";

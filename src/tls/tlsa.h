@@ -3,10 +3,12 @@
 //
 // Why our own matching instead of libgnutls-dane: DANE-TA must be matched
 // against each chain certificate separately and then verified with that
-// certificate as the only anchor (recipe 5: libgnutls-dane's own usage-2
-// check is unsound), so the comparison is needed here anyway; it is a few
-// lines over GnuTLS's hash, and it keeps libgnutls-dane (and the libunbound
-// it pulls in, recipe 1) out of this layer.
+// certificate as the only anchor (libgnutls-dane's own usage-2 check is
+// unsound: it reported a match for a leaf signed by another CA when the
+// record's anchor merely came later in the chain), so the comparison is
+// needed here anyway; it is a few lines over GnuTLS's hash, and it keeps
+// libgnutls-dane (and the libunbound it pulls in, whose clash with libev the
+// top-level meson.build explains) out of this layer.
 #pragma once
 
 #include <gnutls/x509.h>

@@ -19,6 +19,7 @@
 namespace smtpsec::tls {
 
 using crypto::datum_of;
+using crypto::gnutls_error;
 using crypto::OwnedDatum;
 using crypto::X509Crt;
 

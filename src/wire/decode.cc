@@ -166,7 +166,8 @@ bool Decoder::extensions(std::vector<Extension>& out) {
     return true;
 }
 
-// Decisions point 5: require_security is one byte 0 or 1, on an Email, once.
+// docs/decisions.md point 5: require_security is one byte 0 or 1, on an Email,
+// once.
 void Decoder::check_extensions(const std::vector<Extension>& exts) {
     int seen = 0;
     for (const auto& ext : exts) {
@@ -248,7 +249,8 @@ bool Decoder::email(Email& out) {
     auto known = signature_algorithm_from_wire(static_cast<std::uint16_t>(algorithm));
     if (!known) {
         // The signature's length is unknown, so nothing after it can be read
-        // (decisions point 9: answer insufficient_security, skip by size).
+        // (docs/decisions.md point 9: answer insufficient_security, skip by
+        // size).
         error_ = DecodeError{ErrorCode::insufficient_security,
                              fmt::format("unknown SignatureAlgorithm 0x{:04x}", algorithm), type_};
         return false;

@@ -1,6 +1,6 @@
-// Widths of every count and length field (decisions points 1-6), in one place
-// so the encoder and the decoder cannot disagree. A vector's count field is
-// the fewest whole bytes that hold its maximum; counts are in elements.
+// Widths of every count and length field (docs/decisions.md points 1-6), in one
+// place so the encoder and the decoder cannot disagree. A vector's count field
+// is the fewest whole bytes that hold its maximum; counts are in elements.
 #pragma once
 
 #include <cstddef>

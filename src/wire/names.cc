@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, 8> kErrorCodeNames = {
 struct AlgorithmInfo {
     SignatureAlgorithm algorithm;
     std::string_view name;
-    std::size_t signature_length;  // decisions point 7
+    std::size_t signature_length;  // docs/decisions.md point 7
 };
 constexpr std::array<AlgorithmInfo, 5> kAlgorithms = {{
     {SignatureAlgorithm::ecdsa_secp256r1_sha256, "ecdsa_secp256r1_sha256", 64},

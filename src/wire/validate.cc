@@ -1,5 +1,5 @@
-// Value checks on an Email that need no session state (decisions points 5, 9,
-// 12, 13, 18). Trace header values are checked for bare CR/LF because a
+// Value checks on an Email that need no session state (docs/decisions.md
+// points 5, 9, 12, 13, 18). Trace header values are checked for bare CR/LF because a
 // receiver restores them above the message's own headers: an unfolded line
 // break would let a sender inject header fields into the delivered mail.
 #include <fmt/core.h>
@@ -108,7 +108,7 @@ bool is_field_name(std::string_view name) {
 }
 
 // Field body: line breaks only as folding (CRLF then SP/HTAB), no NUL, no
-// final CRLF (decisions point 13).
+// final CRLF (docs/decisions.md point 13).
 std::optional<std::string> field_value_problem(std::string_view v) {
     for (std::size_t i = 0; i < v.size(); ++i) {
         char c = v[i];

@@ -1,5 +1,5 @@
 // Sign with our layer, verify with our layer, for every SMTPsec algorithm; and
-// every way a signature must fail (decisions points 7, 8, 10).
+// every way a signature must fail (docs/decisions.md points 7, 8, 10).
 #include <catch2/catch.hpp>
 
 #include "crypto/test_certificates.h"

@@ -1,9 +1,10 @@
-// Regression test for verified recipe 1: Debian's libev.so exports
-// libevent-compatible names that libunbound (libevent-based, and pulled in
-// again by libgnutls-dane) would bind to, corrupting its heap at the first
-// asynchronous lookup. Built with the link line the daemon uses (dns_dep with
-// the static, hidden libev, plus gnutls-dane), this resolves 200 names at
-// once, twice, and checks which library the process binds libevent names to.
+// Regression test for the libev/libunbound clash (see the top-level
+// meson.build): Debian's libev.so exports libevent-compatible names that
+// libunbound (libevent-based, and pulled in again by libgnutls-dane) would
+// bind to, corrupting its heap at the first asynchronous lookup. Built with
+// the link line the daemon uses (dns_dep with the static, hidden libev, plus
+// gnutls-dane), this resolves 200 names at once, twice, and checks which
+// library the process binds libevent names to.
 #include <catch2/catch.hpp>
 #include <dlfcn.h>
 extern "C" {  // gnutls/dane.h has no C++ guard

@@ -1,9 +1,10 @@
 // libFuzzer target for the certificate path of origin authentication
-// (decisions points 21 and 22; src/inbound/origin_auth.cc without the DNS):
-// arbitrary DER as the leaf and the chain of a ClientHello, through the same
-// pure functions the listener runs: the leaf's key for the signature check,
-// the name check (dNSName, SRVName), TLSA matching (DANE-EE, DANE-TA), the
-// CA path and the embedded SCTs, against a test PKI and CT log made at start.
+// (docs/decisions.md points 21 and 22; src/inbound/origin_auth.cc without the
+// DNS): arbitrary DER as the leaf and the chain of a ClientHello, through the
+// same pure functions the listener runs: the leaf's key for the signature
+// check, the name check (dNSName, SRVName), TLSA matching (DANE-EE, DANE-TA),
+// the CA path and the embedded SCTs, against a test PKI and CT log made at
+// start.
 //
 // Input: a flag byte, a count byte, then parts each prefixed by a 2-byte
 // big-endian length: the SRV target host D, the From domain F, then up to 4

@@ -1,5 +1,5 @@
 // libFuzzer target for the origin From parser and the re-injected message
-// (decisions points 13, 14 and 22; issue 13 item 3).
+// (docs/decisions.md points 13, 14 and 22; issue 13 item 3).
 //
 // Input: one flag byte, then NUL-separated parts: the Email's message, then
 // trace header name/value pairs (NUL never occurs in an acceptable header

@@ -7,8 +7,9 @@
 // every op by aborting:
 // - no exception leaves the session;
 // - everything it writes decodes; the ServerHello comes first, once;
-// - every answer references a Message later than the one before (point 17:
-//   in order), so every Email is answered at most once;
+// - every answer references a Message later than the one before
+//   (docs/decisions.md point 17: in order), so every Email is answered at
+//   most once;
 // - EmailDelivered only for an Email the driver reported delivered, and an
 //   Email taken by the driver is answered with the outcome it reported;
 // - an unreferenced Error is service_unavailable, comes last, and then the

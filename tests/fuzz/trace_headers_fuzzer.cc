@@ -1,7 +1,7 @@
-// libFuzzer target for trace-header validation (decisions points 13 and 14):
-// the trace headers of an Email come from the network unsigned, and the
-// receiving gateway writes the ones is_restorable() accepts into the message
-// it hands to the MTA.
+// libFuzzer target for trace-header validation (docs/decisions.md points 13 and
+// 14): the trace headers of an Email come from the network unsigned, and the
+// receiving gateway writes the ones is_restorable() accepts into the message it
+// hands to the MTA.
 //
 // Input: one flag byte, then NUL-separated parts. Flag bit 0 clear: the parts
 // are header name/value pairs, each checked alone. Set: the first part is a

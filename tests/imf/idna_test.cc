@@ -1,5 +1,5 @@
-// IDNA A-labels for origin authentication (decisions point 22 with RFC 6532
-// From domains): U-labels become lowercased A-labels, ASCII is only
+// IDNA A-labels for origin authentication (docs/decisions.md point 22 with
+// RFC 6532 From domains): U-labels become lowercased A-labels, ASCII is only
 // lowercased, invalid labels are refused with a reason.
 #include <catch2/catch.hpp>
 

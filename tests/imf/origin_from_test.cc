@@ -1,5 +1,6 @@
-// origin_mailbox / parse_single_mailbox (decisions point 22): exactly one From
-// field with exactly one mailbox; everything ambiguous refused with a reason.
+// origin_mailbox / parse_single_mailbox (docs/decisions.md point 22): exactly
+// one From field with exactly one mailbox; everything ambiguous refused with a
+// reason.
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -1,4 +1,5 @@
-// restore_for_smtp (point 14, issue 4): the exact bytes handed to the MTA.
+// restore_for_smtp (docs/decisions.md point 14, issue 4): the exact bytes
+// handed to the MTA.
 #include <catch2/catch.hpp>
 
 #include "imf/restore.h"

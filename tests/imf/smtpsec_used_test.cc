@@ -1,5 +1,6 @@
-// SMTPsec-Used (point 23): removal of every such field, addition as the first
-// field unless present, and prepare_for_signing's order of operations.
+// SMTPsec-Used (docs/decisions.md point 23): removal of every such field,
+// addition as the first field unless present, and prepare_for_signing's order
+// of operations.
 #include <catch2/catch.hpp>
 
 #include "imf/header_section.h"

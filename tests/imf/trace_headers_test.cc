@@ -1,5 +1,5 @@
-// extract_trace_headers (points 13/14), the whitelist, and the safety check
-// applied to unsigned trace headers before they are restored.
+// extract_trace_headers (docs/decisions.md points 13/14), the whitelist, and
+// the safety check applied to unsigned trace headers before they are restored.
 #include <catch2/catch.hpp>
 
 #include "imf/trace_headers.h"

@@ -278,9 +278,10 @@ TEST_CASE("after a temporary failure behind an unanswered Email, nothing more go
     std::vector<outbound::DeliveryReport> reports;
     auto held = fill_window(w, s, 7200, reports);
     // #2's temporary failure is known while #1 is still at the MTA: the
-    // connection closes once #1 is answered (point 18), so the Emails after
-    // #2 get no answer and come again. None beyond the eight already taken
-    // may be handed to the MTA meanwhile, however fast the others finish.
+    // connection closes once #1 is answered (docs/decisions.md point 18), so
+    // the Emails after #2 get no answer and come again. None beyond the eight
+    // already taken may be handed to the MTA meanwhile, however fast the others
+    // finish.
     held[1]();
     for (std::size_t i = 2; i < held.size(); ++i) held[i]();
     settle(w, 0.3);

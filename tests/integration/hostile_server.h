@@ -109,7 +109,8 @@ public:
 
     // Called once the TLS handshake is done: by default a proper ServerHello.
     std::function<void(Peer&)> on_start = [](Peer& p) { p.send(Message{{}, ServerHello{0}}); };
-    // Called for each Message from the client, numbered as point 15 counts.
+    // Called for each Message from the client, numbered as docs/decisions.md
+    // point 15 counts.
     std::function<void(Peer&, std::uint32_t, const Message&)> on_message;
     std::list<Peer> peers;
 

@@ -5,7 +5,7 @@
 // scripts (hostile_server.h). Every case asserts that the client survives,
 // that its memory stays bounded, that every Email gets exactly one report,
 // and that no recipient is marked delivered without a proper answer for
-// that Email (point 18).
+// that Email (docs/decisions.md point 18).
 //
 // An unknown_address that names an address which was not a recipient of
 // the Email it references, or names none at all, is an invalid answer: the

@@ -1,5 +1,5 @@
-// Internationalised domains end to end (decisions point 22 with RFC 6532):
-// a From domain in U-labels is authenticated through the DNS names and
+// Internationalised domains end to end (docs/decisions.md point 22 with
+// RFC 6532): a From domain in U-labels is authenticated through the DNS names and
 // certificate of its A-label form, and a recipient domain in U-labels is
 // discovered and reached in its A-label form. Real TLS, real signed DNS.
 #include <catch2/catch.hpp>

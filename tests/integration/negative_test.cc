@@ -275,7 +275,8 @@ TEST_CASE("malformed Messages from a raw client get the spec's errors; the serve
     CHECK(c.error_at(3)->code == ErrorCode::illegal_message);
     CHECK(c.error_at(3)->message_number == 3u);
 
-    // #4 an Email naming an unknown signature algorithm (point 7's answer).
+    // #4 an Email naming an unknown signature algorithm (docs/decisions.md
+    // point 7's answer).
     c.send(raw_frame(20, 3, std::vector<std::uint8_t>(9, 0xee)));
     REQUIRE(c.wait_for(5));
     REQUIRE(c.error_at(4));

@@ -4,7 +4,7 @@
 // transaction to a file; the test reads it back and compares envelope and
 // content. Why: the
 // CaptureDelivery of the other tests skips the SMTP client; this proves the
-// whole receiving path up to a real MTA's 250 (decisions point 18).
+// whole receiving path up to a real MTA's 250 (docs/decisions.md point 18).
 #include <regex>
 
 #include "inbound/smtp_local_delivery.h"

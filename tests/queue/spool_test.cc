@@ -115,8 +115,31 @@ TEST_CASE("update is read-modify-write and remove ends the entry", "[queue]") {
     CHECK_FALSE(fs::exists(dir.file("q/active/" + id + ".msg")));
     auto gone = spool.update(id, [](Envelope&) { return true; });
     REQUIRE_FALSE(gone);
-    CHECK(gone.error() == Spool::not_found);
-    CHECK(spool.load("../../etc/passwd").error() == Spool::not_found);
+    CHECK(gone.error().kind == SpoolError::Kind::not_found);
+    CHECK(spool.load("../../etc/passwd").error().kind == SpoolError::Kind::not_found);
+}
+
+TEST_CASE("a damaged entry is an I/O error naming its file, not a missing one", "[queue]") {
+    // The runner logs an I/O error and stays quiet about a missing entry
+    // (the operator removed it): the two must not be confused.
+    TempDir dir;
+    Spool spool(dir.file("q"));
+    auto id = *spool.accept(sample_new());
+    smtpsec::testing::write_file(dir.file("q/active/" + id + ".env"), "{\"version\": 1, \"id\":");
+    auto loaded = spool.load(id);
+    REQUIRE_FALSE(loaded);
+    CHECK(loaded.error().kind == SpoolError::Kind::io_error);
+    CHECK(loaded.error().text.find(id + ".env") != std::string::npos);
+    auto updated = spool.update(id, [](Envelope&) { return true; });
+    REQUIRE_FALSE(updated);
+    CHECK(updated.error().kind == SpoolError::Kind::io_error);
+    CHECK(fmt::format("{}", updated.error()) == updated.error().text);
+
+    fs::remove(dir.file("q/active/" + id + ".msg"));
+    auto message = spool.read_message(id);
+    REQUIRE_FALSE(message);
+    CHECK(message.error().kind == SpoolError::Kind::io_error);
+    CHECK(spool.read_message("not-an-id").error().kind == SpoolError::Kind::not_found);
 }
 
 TEST_CASE("an entry without recipients is refused", "[queue]") {

@@ -1,4 +1,5 @@
-// The server's session rules (decisions points 4, 15-18), Message by Message.
+// The server's session rules (docs/decisions.md points 4, 15-18), Message by
+// Message.
 #include "session/server_session.h"
 #include "session_helpers.h"
 

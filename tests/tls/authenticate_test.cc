@@ -1,5 +1,6 @@
-// The point 21/22 authentication matrix over a PKI, CT logs and TLSA records
-// made at test time: each case asserts the verdict and the reason's words.
+// The authentication matrix of docs/decisions.md points 21/22 over a PKI, CT
+// logs and TLSA records made at test time: each case asserts the verdict and
+// the reason's words.
 #include <catch2/catch.hpp>
 
 #include "tls/auth.h"

@@ -1,6 +1,7 @@
 // TLS connections over loopback: the handshake, ALPN policy of decisions
-// point 16 (smtpsec/0 accepted, no ALPN accepted, only other protocols
-// refused with no_application_protocol), data both ways, close_notify.
+// docs/decisions.md point 16 (smtpsec/0 accepted, no ALPN accepted, only other
+// protocols refused with no_application_protocol), data both ways,
+// close_notify.
 #include <catch2/catch.hpp>
 #include <gnutls/gnutls.h>
 #include <poll.h>

@@ -1,5 +1,6 @@
-// Name rule of points 21/22: dNSName of D (GnuTLS) or SRVName _smtpsec.<domain>
-// (our own subjectAltName parsing, recipe 4).
+// Name rule of docs/decisions.md points 21/22: dNSName of D (GnuTLS) or
+// SRVName _smtpsec.<domain> (our own subjectAltName parsing: GnuTLS does not
+// check SRVName).
 #include <catch2/catch.hpp>
 
 #include "tls/names.h"

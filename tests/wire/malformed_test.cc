@@ -1,6 +1,7 @@
-// Malformed Messages: each case asserts the exact ErrorCode of the decisions
-// page and a non-empty reason. No input may crash, throw or allocate by a
-// count it has not checked (ASan/UBSan builds run these too).
+// Malformed Messages: each case asserts the exact ErrorCode of
+// docs/decisions.md and docs/protocol.md, and a non-empty reason. No input may
+// crash, throw or allocate by a count it has not checked (ASan/UBSan builds run
+// these too).
 #include <catch2/catch.hpp>
 
 #include "builder.h"

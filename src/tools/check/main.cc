@@ -1,8 +1,8 @@
-// smtpsec-check: what a sender would conclude about a domain (decisions
-// points 20 and 21): the SRV records and their DNSSEC status, each target's
-// addresses and TLSA records, the verdict, and (unless --no-tls) a TLS probe
-// of every address with the outbound client's authentication. For operators
-// setting up SMTPsec and for scripts (--json).
+// smtpsec-check: what a sender would conclude about a domain
+// (docs/decisions.md points 20 and 21): the SRV records and their DNSSEC status,
+// each target's addresses and TLSA records, the verdict, and (unless --no-tls)
+// a TLS probe of every address with the outbound client's authentication. For
+// operators setting up SMTPsec and for scripts (--json).
 // Exit status: 0 smtpsec, 2 none_secure, 3 none_insecure, 4 defer,
 // 5 smtpsec but no target passed the TLS checks, 1 set-up failure, 64 usage error.
 #include <CLI/CLI.hpp>

@@ -1,8 +1,8 @@
 // The TLS probe of smtpsec-check: connects to one address of one SRV target
 // the way the outbound client does (TLS with ALPN smtpsec/0, then
 // tls::authenticate on the server's chain with the target's TLSA records,
-// decisions point 21) and reads the first SMTPsec Message, which must be the
-// ServerHello (point 17).
+// docs/decisions.md point 21) and reads the first SMTPsec Message, which must
+// be the ServerHello (point 17).
 //
 // Why a separate, blocking piece: the tool probes one address at a time and
 // must report every step's outcome with its reason, not only success; a

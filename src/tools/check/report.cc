@@ -11,7 +11,7 @@ bool usable(const dns::AddressSet& set) {
            !set.addresses.empty();
 }
 
-// Decisions point 21 applied before any connection: a target whose TLSA
+// docs/decisions.md point 21 applied before any connection: a target whose TLSA
 // state is unknown cannot be authenticated, one without an address cannot
 // be reached.
 std::string skip_reason(const TargetReport& t) {

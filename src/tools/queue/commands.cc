@@ -129,7 +129,7 @@ int apply(Spool& spool, Action action, const std::vector<std::string>& ids, std:
         } else {
             auto r = spool.update(id, [&](Envelope& e) { return apply_one(e, action, now); });
             found = r.has_value();
-            if (!r && r.error() != Spool::not_found) {
+            if (!r && !r.error().not_found()) {
                 err << fmt::format("smtpsec-queue: {}: {}\n", id, r.error());
                 status = exit_not_found;
                 continue;
