@@ -52,12 +52,12 @@ public:
     // liveness check. Without it, the callback runs unless the Resolver
     // goes first (callers that outlive the Resolver: tools, tests).
 
-    // Where may mail for `domain` go (decisions point 20): SRV of
+    // Where may mail for `domain` go (docs/decisions.md point 20): SRV of
     // _smtpsec._tcp.<domain>, decided by decide_discovery().
     void discover(std::string_view domain, DiscoveryCallback callback);
     void discover(std::string_view domain, DiscoveryCallback callback, event::Request& request);
 
-    // TLSA of _<port>._tcp.<host> (decisions point 21).
+    // TLSA of _<port>._tcp.<host> (docs/decisions.md point 21).
     void tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback);
     void tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback, event::Request& request);
 

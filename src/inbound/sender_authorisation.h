@@ -4,7 +4,7 @@
 //
 // Why here and now: plain SMTP cannot tell who a sender is, so such lists
 // keyed on the From address were easily walked around. SMTPsec authenticates
-// the From domain (decisions point 22: the Email's signature chain is valid
+// the From domain (docs/decisions.md point 22: the Email's signature chain is valid
 // for it), so by the time a recipient is decided the sender's domain is a
 // fact, and the address is the one that domain vouches for.
 //

@@ -72,7 +72,7 @@ enum class InboundRefused : std::uint8_t {
     unknown_address,
     kCount
 };
-// Origin authentication of inbound Emails (decisions point 22).
+// Origin authentication of inbound Emails (docs/decisions.md point 22).
 enum class OriginAuth : std::uint8_t {
     dane_ee,             // accepted: a DANE-EE TLSA record matched
     dane_ta,             // accepted: a DANE-TA record and the chain

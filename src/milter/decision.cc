@@ -159,7 +159,7 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
         } else if (r.verdict->verdict == DomainVerdict::smtpsec || r.verdict->verdict == DomainVerdict::defer) {
             take(fmt::format("{} ({})", name_of(r.verdict->verdict), r.verdict->reason));
         } else if (facts.require_security && facts.tls_suffices) {
-            // require_security = 0 (decisions point 19): the MTA would send
+            // require_security = 0 (docs/decisions.md point 19): the MTA would send
             // it by SMTP with whatever TLS it finds; our queue hands it back
             // on the secure hand-back port instead, whose transport
             // delivers only over verified TLS (docs/protocol.md).

@@ -1,5 +1,5 @@
 // How much security a message asks for on its way out, and where the milter
-// learns it (decisions point 19; docs/protocol.md; RFC 8689 for REQUIRETLS).
+// learns it (docs/decisions.md point 19; docs/protocol.md; RFC 8689 for REQUIRETLS).
 //
 // Why a file of its own: several sources raise the requirement (the MAIL
 // parameters REQUIRESMTPSEC and REQUIRETLS, the Require-SMTPsec header, the

@@ -65,7 +65,7 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
     mail.mta_queue_id = m.queue_id;
     mail.sender = m.sender;
     mail.from_domain = original->from_domain;
-    // The Email's own require_security travels on (decisions point 19):
+    // The Email's own require_security travels on (docs/decisions.md point 19):
     // 1 only SMTPsec, 0 SMTPsec or verified TLS (requirement.h).
     SecurityRequirement requirement = m.requirement;
     if (original->require_security)

@@ -4,7 +4,7 @@
 // driver (mta/injector.h) moves the bytes and runs the timers; the tests
 // (tests/mta/) feed it whole transcripts.
 //
-// Used to re-inject authenticated SMTPsec mail (decisions point 18 in
+// Used to re-inject authenticated SMTPsec mail (docs/decisions.md point 18 in
 // docs/protocol.md) and, by the queue, to hand mail back and send DSNs, e.g.
 // to a Postfix smtpd on 127.0.0.1:10026 without milters.
 //

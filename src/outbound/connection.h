@@ -1,5 +1,5 @@
 // One SMTPsec connection from us to one address of one SRV target:
-// TCP connect, TLS, server authentication (decisions point 21), then the
+// TCP connect, TLS, server authentication (docs/decisions.md point 21), then the
 // client session carrying any number of pipelined Emails. It reports how it
 // ended as a ConnectionOutcome (attempt_outcome.h); its Owner (the
 // Deliverer) decides what that means (docs/outbound.md).

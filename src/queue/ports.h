@@ -27,7 +27,7 @@ struct Delivery {
     std::vector<std::string> recipients;  // bare addr-spec, all in `domain`
     Bytes message;                        // IMF as signed: trace block removed
     std::vector<Header> trace_headers;    // newest first (point 14)
-    std::optional<std::uint8_t> require_security;  // the extension's value, if any (decisions point 19)
+    std::optional<std::uint8_t> require_security;  // the extension's value, if any (docs/decisions.md point 19)
     // A forwarded Email (docs/forwarding.md): the message is the origin's
     // signed bytes, sent with its signature and chain, never signed again.
     struct PreSigned {

@@ -1,6 +1,6 @@
 // Where a queued recipient goes when its domain has no SMTPsec (the
 // Transport said use_smtp): the one place that turns the Email's
-// require_security (decisions point 19) into a way out.
+// require_security (docs/decisions.md point 19) into a way out.
 //
 // Why a file of its own: this is the downgrade the protocol exists to
 // prevent (issue 16). Without a requirement the MTA sends it by SMTP as it

@@ -11,7 +11,7 @@
 namespace smtpsec::tls {
 namespace {
 
-// TLS 1.3 first, 1.2 as the floor (decisions point 16).
+// TLS 1.3 first, 1.2 as the floor (docs/decisions.md point 16).
 constexpr const char* kPriority = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE";
 
 std::string gnutls_error(const char* what, int rc) {

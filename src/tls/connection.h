@@ -3,7 +3,7 @@
 // (IOState) instead of blocking, and the caller watches the fd for that.
 // Fatal errors are values with GnuTLS's reason.
 //
-// Policy pinned here (decisions point 16): TLS 1.2 minimum, 1.3 preferred;
+// Policy pinned here (docs/decisions.md point 16): TLS 1.2 minimum, 1.3 preferred;
 // ALPN "smtpsec/0" offered by clients; servers accept clients without ALPN
 // but refuse clients that offer only other protocols. No client
 // certificates: origin is proven by Email signatures. Peer authentication is

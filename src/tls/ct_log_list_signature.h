@@ -1,7 +1,7 @@
 // The signature over a published CT log list (issue 18 point 3).
 //
 // Why: the log list decides which CT logs' SCTs authenticate a peer
-// (decisions point 21), so whoever can replace it can make any certificate
+// (docs/decisions.md point 21), so whoever can replace it can make any certificate
 // pass the CT check. Its publishers sign it: Google publishes log_list.sig
 // beside log_list.json, an RSA (PKCS #1 v1.5) signature with SHA-256 over the
 // file's exact bytes, and the public key to check it with
