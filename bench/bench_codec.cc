@@ -46,8 +46,8 @@ Message make_email(std::size_t body) {
 }  // namespace
 
 int main() {
-    fmt::print("{:>8} {:>12} {:>12} {:>12} {:>14} {:>8} {:>8} {:>8}\n", "email", "memcpy MB/s",
-               "encode MB/s", "decode MB/s", "frame+dec MB/s", "enc/cpy", "dec/cpy", "f+d/cpy");
+    fmt::print("{:>8} {:>12} {:>12} {:>12} {:>14} {:>8} {:>8} {:>8}\n", "email", "memcpy MB/s", "encode MB/s",
+               "decode MB/s", "frame+dec MB/s", "enc/cpy", "dec/cpy", "f+d/cpy");
     for (std::size_t body : {std::size_t{1} << 10, std::size_t{100} << 10, std::size_t{10} << 20}) {
         Message m = make_email(body);
         std::vector<std::uint8_t> wire = encode(m);

@@ -65,8 +65,8 @@ struct Result {
     Tally raw_sign, ours_sign, raw_verify, ours_verify;
 };
 
-Result measure(SignatureAlgorithm algorithm, const std::vector<std::uint8_t>& message,
-               double slice, int rounds) {
+Result measure(SignatureAlgorithm algorithm, const std::vector<std::uint8_t>& message, double slice,
+               int rounds) {
     const auto cert = testing::make_test_certificate(algorithm, "bench.test");
 
     // Ours: imported once, as the daemon does.
@@ -109,8 +109,7 @@ Result measure(SignatureAlgorithm algorithm, const std::vector<std::uint8_t>& me
     };
     auto ours_sign = [&] { return signer->sign(message).has_value(); };
     auto raw_verify = [&] {
-        return gnutls_pubkey_verify_data2(raw_pub.get(), sign_algorithm, 0, &data,
-                                          &raw_signature.get()) >= 0;
+        return gnutls_pubkey_verify_data2(raw_pub.get(), sign_algorithm, 0, &data, &raw_signature.get()) >= 0;
     };
     auto ours_verify = [&] {
         return verifier->verify(algorithm, message, *our_signature) == VerifyStatus::valid;
@@ -145,21 +144,19 @@ int main(int argc, char** argv) {
     check(gnutls_rnd(GNUTLS_RND_NONCE, message.data(), message.size()), "random message");
 
     fmt::print("1 KiB message; rates in operations/s; ours/raw ratios (1.00 = no overhead)\n");
-    fmt::print("{:<24} {:>10} {:>10} {:>6}  {:>10} {:>10} {:>6}  {:>8}\n", "algorithm",
-               "raw sign", "our sign", "ratio", "raw vrfy", "our vrfy", "ratio", "pair");
+    fmt::print("{:<24} {:>10} {:>10} {:>6}  {:>10} {:>10} {:>6}  {:>8}\n", "algorithm", "raw sign",
+               "our sign", "ratio", "raw vrfy", "our vrfy", "ratio", "pair");
     double ed25519_pair = 0;
     for (const auto algorithm :
-         {SignatureAlgorithm::ed25519, SignatureAlgorithm::ed448,
-          SignatureAlgorithm::ecdsa_secp256r1_sha256, SignatureAlgorithm::ecdsa_secp384r1_sha384,
-          SignatureAlgorithm::ecdsa_secp521r1_sha512}) {
+         {SignatureAlgorithm::ed25519, SignatureAlgorithm::ed448, SignatureAlgorithm::ecdsa_secp256r1_sha256,
+          SignatureAlgorithm::ecdsa_secp384r1_sha384, SignatureAlgorithm::ecdsa_secp521r1_sha512}) {
         const Result r = measure(algorithm, message, slice, rounds);
-        const double pair = pair_rate(r.ours_sign, r.ours_verify) /
-                            pair_rate(r.raw_sign, r.raw_verify);
+        const double pair = pair_rate(r.ours_sign, r.ours_verify) / pair_rate(r.raw_sign, r.raw_verify);
         if (algorithm == SignatureAlgorithm::ed25519) ed25519_pair = pair;
         fmt::print("{:<24} {:>10.0f} {:>10.0f} {:>6.3f}  {:>10.0f} {:>10.0f} {:>6.3f}  {:>8.3f}\n",
                    name_of(algorithm), r.raw_sign.rate(), r.ours_sign.rate(),
-                   r.ours_sign.rate() / r.raw_sign.rate(), r.raw_verify.rate(),
-                   r.ours_verify.rate(), r.ours_verify.rate() / r.raw_verify.rate(), pair);
+                   r.ours_sign.rate() / r.raw_sign.rate(), r.raw_verify.rate(), r.ours_verify.rate(),
+                   r.ours_verify.rate() / r.raw_verify.rate(), pair);
         std::fflush(stdout);
     }
     fmt::print("\ned25519 sign+verify through the layer: {:.3f}x direct GnuTLS (target >= 0.90): {}\n",

@@ -131,7 +131,8 @@ Latency measure(F&& one) {
 int main() {
     const auto fixture_start = Clock::now();
     test::DnsFixture fixture;
-    fmt::print("fixture started in {:.2f} s (nsd on 127.0.0.1:{})\n\n", seconds_since(fixture_start), fixture.port());
+    fmt::print("fixture started in {:.2f} s (nsd on 127.0.0.1:{})\n\n", seconds_since(fixture_start),
+               fixture.port());
 
     SyncBaseline baseline(fixture.unbound_config());
     const double sync_cold = baseline.all(names);
@@ -172,8 +173,8 @@ int main() {
     if (!seen) throw std::runtime_error("cached discover did not give smtpsec");
     fmt::print("latency of one cached lookup, {} samples  {:>10} {:>10} {:>10}\n", latency_samples, "mean us",
                "p50 us", "p99 us");
-    fmt::print("{:<48} {:>10.1f} {:>10.1f} {:>10.1f}\n", "baseline: ub_resolve (same thread)", sync_latency.mean_us,
-               sync_latency.p50_us, sync_latency.p99_us);
+    fmt::print("{:<48} {:>10.1f} {:>10.1f} {:>10.1f}\n", "baseline: ub_resolve (same thread)",
+               sync_latency.mean_us, sync_latency.p50_us, sync_latency.p99_us);
     fmt::print("{:<48} {:>10.1f} {:>10.1f} {:>10.1f}\n", "baseline: ub_resolve_async + ub_wait",
                wait_latency.mean_us, wait_latency.p50_us, wait_latency.p99_us);
     fmt::print("{:<48} {:>10.1f} {:>10.1f} {:>10.1f}\n", "Resolver::discover (loop + libunbound thread)",

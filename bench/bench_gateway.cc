@@ -90,8 +90,8 @@ double aes_gcm_mbps(const std::string& text) {
         for (std::size_t at = 0; at < text.size(); at += 16384) {
             std::size_t n = std::min<std::size_t>(16384, text.size() - at), out_len = cipher.size();
             ++nonce[0];
-            if (gnutls_aead_cipher_encrypt(aead, nonce.data(), nonce.size(), nullptr, 0, 16, text.data() + at, n,
-                                           cipher.data(), &out_len) < 0)
+            if (gnutls_aead_cipher_encrypt(aead, nonce.data(), nonce.size(), nullptr, 0, 16, text.data() + at,
+                                           n, cipher.data(), &out_len) < 0)
                 throw std::runtime_error("encrypt");
         }
     return rounds * static_cast<double>(text.size()) / 1e6 / since(start);
@@ -114,8 +114,9 @@ public:
         auto fd = must(net::start_connect(at), "connect");
         pollfd p{fd.get(), POLLOUT, 0};
         ::poll(&p, 1, 5000);
-        stream_ = std::make_unique<tls::Stream>(loop, must(tls::Connection::client(std::move(fd), creds, "mx.gb.test"), "tls"),
-                                                framer_, static_cast<tls::Stream::Handler&>(*this));
+        stream_ = std::make_unique<tls::Stream>(
+            loop, must(tls::Connection::client(std::move(fd), creds, "mx.gb.test"), "tls"), framer_,
+            static_cast<tls::Stream::Handler&>(*this));
         stream_->start();
     }
 
@@ -135,11 +136,14 @@ private:
     auto at = must(net::Endpoint::parse("127.0.0.1", port), "endpoint");
     std::vector<std::unique_ptr<IdleClient>> clients;
     for (int i = 0; i < count; ++i) clients.push_back(std::make_unique<IdleClient>(loop, at, creds));
-    run_until(loop, [&] {
-        for (auto& c : clients)
-            if (!c->ready) return false;
-        return true;
-    }, 60);
+    run_until(
+        loop,
+        [&] {
+            for (auto& c : clients)
+                if (!c->ready) return false;
+            return true;
+        },
+        60);
     char b = 1;
     if (::write(ready_fd, &b, 1) != 1) ::_exit(1);
     ::read(hold_fd, &b, 1);  // until the parent closes it
@@ -161,8 +165,10 @@ int main(int argc, char** argv) try {
     auto dir = std::filesystem::temp_directory_path() / fmt::format("bench-gateway-{}", ::getpid());
     std::filesystem::create_directories(dir);
     auto gb_files = testpki::TestPki::write(pki.leaf({"mx.gb.test"}), dir, "gb");
-    auto ga_files = testpki::TestPki::write(pki.leaf({"mx.ga.test"}, {}, testpki::KeyType::ed25519), dir, "ga");
-    auto ga_p256_files = testpki::TestPki::write(pki.leaf({"mx.ga.test"}, {}, testpki::KeyType::ecdsa_p256), dir, "ga-p256");
+    auto ga_files = testpki::TestPki::write(pki.leaf({"mx.ga.test"}, {}, testpki::KeyType::ed25519), dir,
+                                            "ga");
+    auto ga_p256_files = testpki::TestPki::write(pki.leaf({"mx.ga.test"}, {}, testpki::KeyType::ecdsa_p256),
+                                                 dir, "ga-p256");
     testpki::write_file(dir / "ca.pem", pki.ca_pem());
     testpki::write_file(dir / "logs.json", pki.log_list_json());
     tls::CtRequirements ct;
@@ -175,7 +181,8 @@ int main(int argc, char** argv) try {
     const std::uint16_t port = net::local_endpoint(reserved.get()).port();
     std::string records;
     for (const char* zone : {"ga", "gb"}) {
-        records += fmt::format("{0}.test _smtpsec._tcp.{0}.test. 3600 IN SRV 0 0 {1} mx.{0}.test.\n", zone, port);
+        records += fmt::format("{0}.test _smtpsec._tcp.{0}.test. 3600 IN SRV 0 0 {1} mx.{0}.test.\n", zone,
+                               port);
         records += fmt::format("{0}.test mx.{0}.test. 3600 IN A 127.0.0.1\n", zone);
     }
     test::DnsFixture dns(records);
@@ -190,12 +197,14 @@ int main(int argc, char** argv) try {
     Sink sink;
     inbound::OriginAuthenticator authenticator(resolver, policy);
     int next_id = 0;
-    inbound::InboundContext context{loop, settings, authenticator, sink, [&] { return fmt::format("IN{}", ++next_id); }};
+    inbound::InboundContext context{loop, settings, authenticator, sink,
+                                    [&] { return fmt::format("IN{}", ++next_id); }};
     inbound::Listener listener(context, 2000);
     listener.adopt(std::move(reserved));  // bound before DNS started: nobody can take the port meanwhile
 
     auto identity = must(SigningIdentity::load(ga_files.cert, ga_files.key), "identity");
-    outbound::ConnectionSettings cs{must(tls::Credentials::client(), "client creds"), policy, identity.chain, {}};
+    outbound::ConnectionSettings cs{
+        must(tls::Credentials::client(), "client creds"), policy, identity.chain, {}};
     // The RSS figure waits for the sender's connection to idle out; the
     // default 5 s would only be dead time here.
     cs.timeouts.idle = 0.2;
@@ -218,7 +227,8 @@ int main(int argc, char** argv) try {
                 if (rep.recipients[0].status == outbound::RecipientStatus::delivered) ++delivered;
             });
         }
-        run_until(loop, [&] { return done == count; }, 600);
+        run_until(
+            loop, [&] { return done == count; }, 600);
         if (delivered != count) throw std::runtime_error(fmt::format("{} of {} delivered", delivered, count));
     };
 
@@ -242,8 +252,10 @@ int main(int argc, char** argv) try {
                 throw std::runtime_error("verify");
         }
         const double crypto_rate = n / since(t0);
-        fmt::print("1 KiB Emails over one reused connection ({} new): {:.0f} msgs/s; Ed25519 sign+verify alone: {:.0f}/s; ratio {:.2f}\n",
-                   connections_used, rate, crypto_rate, rate / crypto_rate);
+        fmt::print(
+            "1 KiB Emails over one reused connection ({} new): {:.0f} msgs/s; Ed25519 sign+verify alone: "
+            "{:.0f}/s; ratio {:.2f}\n",
+            connections_used, rate, crypto_rate, rate / crypto_rate);
     }
 
     // 10 MiB Emails, with each key type, against the same message's crypto.
@@ -266,9 +278,10 @@ int main(int argc, char** argv) try {
             }
             const double sign_verify_mbps = big_n * static_cast<double>(big.size()) / 1e6 / since(start);
             const double limit = 1 / (1 / sign_verify_mbps + 2 / aes_mbps);
-            fmt::print("10 MiB Emails, {}: {:.1f} MB/s; one-core crypto of the same message {:.0f} MB/s "
-                       "(sign+verify {:.0f} MB/s, AES-256-GCM twice at {:.0f} MB/s); ratio {:.2f}\n",
-                       name, mbps, limit, sign_verify_mbps, aes_mbps, mbps / limit);
+            fmt::print(
+                "10 MiB Emails, {}: {:.1f} MB/s; one-core crypto of the same message {:.0f} MB/s "
+                "(sign+verify {:.0f} MB/s, AES-256-GCM twice at {:.0f} MB/s); ratio {:.2f}\n",
+                name, mbps, limit, sign_verify_mbps, aes_mbps, mbps / limit);
         };
         large("Ed25519", identity, deliverer);
         large("ECDSA P-256", identity_p256, deliverer_p256);
@@ -279,7 +292,8 @@ int main(int argc, char** argv) try {
     }
 
     // RSS with 1,000 idle TLS connections (clients in a child process).
-    run_until(loop, [&] { return listener.connections() == 0; }, 30);  // the sender's connection idles out
+    run_until(
+        loop, [&] { return listener.connections() == 0; }, 30);  // the sender's connection idles out
     constexpr int idle = 1000;
     int ready[2], hold[2];
     if (::pipe(ready) != 0 || ::pipe(hold) != 0) throw std::runtime_error("pipe");
@@ -298,16 +312,19 @@ int main(int argc, char** argv) try {
     bool child_ready = false;
     event::IoWatcher ready_watch(loop, [&](int) { child_ready = true; });
     ready_watch.start(ready[0], EV_READ);
-    run_until(loop, [&] { return child_ready; }, 120);
+    run_until(
+        loop, [&] { return child_ready; }, 120);
     ready_watch.stop();
     const auto held = listener.connections();
     const long rss_after = rss_kib();
     ::close(hold[1]);
     int status = 0;
     ::waitpid(child, &status, 0);
-    run_until(loop, [&] { return listener.connections() == 0; }, 30);
-    fmt::print("listener RSS with {} idle TLS connections: {} MiB -> {} MiB, +{:.1f} KiB per connection\n", held,
-               rss_before / 1024, rss_after / 1024, static_cast<double>(rss_after - rss_before) / static_cast<double>(held));
+    run_until(
+        loop, [&] { return listener.connections() == 0; }, 30);
+    fmt::print("listener RSS with {} idle TLS connections: {} MiB -> {} MiB, +{:.1f} KiB per connection\n",
+               held, rss_before / 1024, rss_after / 1024,
+               static_cast<double>(rss_after - rss_before) / static_cast<double>(held));
     std::filesystem::remove_all(dir);
     return 0;
 } catch (const std::exception& e) {

@@ -77,7 +77,8 @@ void signatures(double seconds, const char* name, gnutls_pk_algorithm_t pk, unsi
                 gnutls_sign_algorithm_t sign) {
     const KeyPair keys = generate(pk, bits);
     auto do_sign = [&](const gnutls_datum_t& data, OwnedDatum& sig) {
-        if (int rc = gnutls_privkey_sign_data2(keys.priv.get(), sign, 0, &data, sig.out()); rc < 0) fail("sign", rc);
+        if (int rc = gnutls_privkey_sign_data2(keys.priv.get(), sign, 0, &data, sig.out()); rc < 0)
+            fail("sign", rc);
     };
     auto do_verify = [&](const gnutls_datum_t& data, const OwnedDatum& sig) {
         if (int rc = gnutls_pubkey_verify_data2(keys.pub.get(), sign, 0, &data, &sig.get()); rc < 0)
@@ -101,7 +102,8 @@ void signatures(double seconds, const char* name, gnutls_pk_algorithm_t pk, unsi
     });
     fmt::print("limit {}_sign {:.0f} ops/s\n", name, signs);
     fmt::print("limit {}_verify {:.0f} ops/s\n", name, verifies);
-    fmt::print("limit {}_10mib_sign_verify {:.1f} MB/s\n", name, large_per_s * static_cast<double>(large.size()) / 1e6);
+    fmt::print("limit {}_10mib_sign_verify {:.1f} MB/s\n", name,
+               large_per_s * static_cast<double>(large.size()) / 1e6);
 }
 
 void sha512(double seconds) {

@@ -61,7 +61,7 @@ struct ServerHello {
     friend bool operator==(const ServerHello&, const ServerHello&) = default;
 };
 
-using Certificate = Bytes;                      // DER
+using Certificate = Bytes;                          // DER
 using CertificateChain = std::vector<Certificate>;  // leaf first
 
 struct ClientHello {
@@ -88,7 +88,7 @@ struct Email {
     Bytes signature;  // exactly signature_length(algorithm) bytes
     std::vector<Header> trace_headers;
     std::vector<std::string> recipients;  // bare addr-spec local@domain
-    Bytes message;  // IMF with CRLF, the signed bytes
+    Bytes message;                        // IMF with CRLF, the signed bytes
     friend bool operator==(const Email&, const Email&) = default;
 };
 

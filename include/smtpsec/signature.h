@@ -43,8 +43,7 @@ public:
     SignatureAlgorithm algorithm() const { return algorithm_; }
 
     // The signature over exactly `message`: signature_length(algorithm()) bytes.
-    Expected<std::vector<std::uint8_t>, std::string> sign(
-        std::span<const std::uint8_t> message) const;
+    Expected<std::vector<std::uint8_t>, std::string> sign(std::span<const std::uint8_t> message) const;
     // The same, appended to `out` (which grows by exactly that many bytes, or
     // not at all on failure), for callers that build a buffer in place.
     Expected<std::size_t, std::string> sign_append(std::span<const std::uint8_t> message,
@@ -79,8 +78,7 @@ std::string_view name_of(VerifyStatus status);
 // algorithm_mismatch, which the protocol treats like any other mismatch.
 class VerifyingKey {
 public:
-    static Expected<VerifyingKey, std::string> from_certificate_der(
-        std::span<const std::uint8_t> der);
+    static Expected<VerifyingKey, std::string> from_certificate_der(std::span<const std::uint8_t> der);
 
     VerifyingKey(VerifyingKey&&) noexcept;
     VerifyingKey& operator=(VerifyingKey&&) noexcept;
@@ -99,8 +97,7 @@ private:
     struct Deleter {
         void operator()(gnutls_pubkey_st* key) const;
     };
-    VerifyingKey(std::unique_ptr<gnutls_pubkey_st, Deleter> key,
-                 std::optional<SignatureAlgorithm> algorithm);
+    VerifyingKey(std::unique_ptr<gnutls_pubkey_st, Deleter> key, std::optional<SignatureAlgorithm> algorithm);
 
     std::unique_ptr<gnutls_pubkey_st, Deleter> key_;
     std::optional<SignatureAlgorithm> algorithm_;
@@ -122,8 +119,7 @@ struct SigningIdentity {
     static Expected<SigningIdentity, std::string> load(const std::string& chain_pem_path,
                                                        const std::string& key_pem_path);
     // The same check for chain and key already in memory.
-    static Expected<SigningIdentity, std::string> from_parts(CertificateChain chain,
-                                                             SigningKey key);
+    static Expected<SigningIdentity, std::string> from_parts(CertificateChain chain, SigningKey key);
 };
 
 }  // namespace smtpsec

@@ -34,8 +34,7 @@ Expected<CertificateChain, std::string> load_certificate_chain_pem(std::string_v
     const gnutls_datum_t data = crypto::datum_of(pem);
     // A misordered chain is a configuration error best caught at start-up,
     // not by every receiving gateway.
-    if (int rc = gnutls_x509_crt_list_import2(list.array_out(), list.size_out(), &data,
-                                              GNUTLS_X509_FMT_PEM,
+    if (int rc = gnutls_x509_crt_list_import2(list.array_out(), list.size_out(), &data, GNUTLS_X509_FMT_PEM,
                                               GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
         rc < 0)
         return Unexpected{crypto::gnutls_error("certificate chain", rc)};

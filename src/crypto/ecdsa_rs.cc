@@ -19,8 +19,7 @@ std::span<const std::uint8_t> minimal(std::span<const std::uint8_t> integer) {
 
 }  // namespace
 
-bool append_padded(std::span<const std::uint8_t> integer, std::size_t width,
-                   std::vector<std::uint8_t>& out) {
+bool append_padded(std::span<const std::uint8_t> integer, std::size_t width, std::vector<std::uint8_t>& out) {
     const auto value = minimal(integer);
     const bool is_zero = value.size() == 1 && value[0] == 0;
     const std::size_t length = is_zero ? 0 : value.size();
@@ -36,8 +35,7 @@ bool append_fixed_from_der(const gnutls_datum_t& der, std::size_t scalar_size,
     OwnedDatum s;
     if (gnutls_decode_rs_value(&der, r.out(), s.out()) < 0) return false;
     const std::size_t before = out.size();
-    if (append_padded(r.span(), scalar_size, out) && append_padded(s.span(), scalar_size, out))
-        return true;
+    if (append_padded(r.span(), scalar_size, out) && append_padded(s.span(), scalar_size, out)) return true;
     out.resize(before);
     return false;
 }

@@ -21,8 +21,7 @@ namespace smtpsec::crypto {
 
 // Appends `integer` (big-endian, any leading zeros) left-padded to exactly
 // `width` bytes. False, with `out` unchanged, if its value needs more bytes.
-bool append_padded(std::span<const std::uint8_t> integer, std::size_t width,
-                   std::vector<std::uint8_t>& out);
+bool append_padded(std::span<const std::uint8_t> integer, std::size_t width, std::vector<std::uint8_t>& out);
 
 // Appends the 2 * scalar_size bytes of r || s decoded from a DER signature.
 // False, with `out` unchanged, if the DER is malformed or a value is too wide.

@@ -17,8 +17,6 @@ Expected<std::string, std::string> read_file(const std::string& path) {
     return contents.str();
 }
 
-std::string in_file(const std::string& path, const std::string& message) {
-    return path + ": " + message;
-}
+std::string in_file(const std::string& path, const std::string& message) { return path + ": " + message; }
 
 }  // namespace smtpsec::crypto

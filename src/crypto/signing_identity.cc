@@ -34,8 +34,7 @@ Expected<std::vector<std::uint8_t>, std::string> leaf_public_key_der(const Certi
 
 }  // namespace
 
-Expected<SigningIdentity, std::string> SigningIdentity::from_parts(CertificateChain chain,
-                                                                   SigningKey key) {
+Expected<SigningIdentity, std::string> SigningIdentity::from_parts(CertificateChain chain, SigningKey key) {
     if (chain.empty()) return Unexpected{std::string("certificate chain: no certificate")};
     // Both sides go through GnuTLS's SubjectPublicKeyInfo export, so equal keys
     // give equal bytes whatever encoding the certificate used.
@@ -44,8 +43,8 @@ Expected<SigningIdentity, std::string> SigningIdentity::from_parts(CertificateCh
     auto own_key = key.public_key_der();
     if (!own_key) return Unexpected{own_key.error()};
     if (*leaf_key != *own_key)
-        return Unexpected{std::string(
-            "the private key does not match the public key of the chain's leaf certificate")};
+        return Unexpected{
+            std::string("the private key does not match the public key of the chain's leaf certificate")};
     return SigningIdentity{std::move(chain), std::move(key)};
 }
 
@@ -57,8 +56,7 @@ Expected<SigningIdentity, std::string> SigningIdentity::load(const std::string& 
     if (!key) return Unexpected{key.error()};
     auto identity = from_parts(std::move(*chain), std::move(*key));
     if (!identity)
-        return Unexpected{identity.error() + " (chain " + chain_pem_path + ", key " +
-                          key_pem_path + ")"};
+        return Unexpected{identity.error() + " (chain " + chain_pem_path + ", key " + key_pem_path + ")"};
     return identity;
 }
 

@@ -11,8 +11,7 @@ namespace smtpsec {
 
 void SigningKey::Deleter::operator()(gnutls_privkey_st* key) const { gnutls_privkey_deinit(key); }
 
-SigningKey::SigningKey(std::unique_ptr<gnutls_privkey_st, Deleter> key,
-                       SignatureAlgorithm algorithm)
+SigningKey::SigningKey(std::unique_ptr<gnutls_privkey_st, Deleter> key, SignatureAlgorithm algorithm)
     : key_(std::move(key)), algorithm_(algorithm) {}
 SigningKey::SigningKey(SigningKey&&) noexcept = default;
 SigningKey& SigningKey::operator=(SigningKey&&) noexcept = default;
@@ -26,8 +25,7 @@ Expected<SigningKey, std::string> SigningKey::from_pem(std::string_view pem) {
 
     const gnutls_datum_t data = crypto::datum_of(pem);
     // Accepts unencrypted PKCS#8 and SEC1; no password, so an encrypted key fails here.
-    if (int rc = gnutls_privkey_import_x509_raw(key.get(), &data, GNUTLS_X509_FMT_PEM, nullptr, 0);
-        rc < 0)
+    if (int rc = gnutls_privkey_import_x509_raw(key.get(), &data, GNUTLS_X509_FMT_PEM, nullptr, 0); rc < 0)
         return Unexpected{crypto::gnutls_error("private key", rc)};
 
     const auto algorithm = crypto::algorithm_of(key.get());
@@ -53,8 +51,8 @@ Expected<std::size_t, std::string> SigningKey::sign_append(std::span<const std::
     if (message.size() > UINT_MAX) return Unexpected{std::string("message too large to sign")};
     const gnutls_datum_t data = crypto::datum_of(message);
     crypto::OwnedDatum signature;
-    if (int rc = gnutls_privkey_sign_data2(key_.get(), crypto::gnutls_sign_of(algorithm_), 0,
-                                           &data, signature.out());
+    if (int rc = gnutls_privkey_sign_data2(key_.get(), crypto::gnutls_sign_of(algorithm_), 0, &data,
+                                           signature.out());
         rc < 0)
         return Unexpected{crypto::gnutls_error("signing", rc)};
 

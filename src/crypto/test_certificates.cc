@@ -31,8 +31,7 @@ X509Privkey new_x509_privkey() {
 X509Privkey import_key(const std::string& pem) {
     auto key = new_x509_privkey();
     const gnutls_datum_t data = crypto::datum_of(pem);
-    check(gnutls_x509_privkey_import2(key.get(), &data, GNUTLS_X509_FMT_PEM, nullptr, 0),
-          "import test key");
+    check(gnutls_x509_privkey_import2(key.get(), &data, GNUTLS_X509_FMT_PEM, nullptr, 0), "import test key");
     return key;
 }
 
@@ -54,8 +53,7 @@ crypto::X509Crt new_crt() {
 
 std::string pkcs8_pem(gnutls_x509_privkey_t key) {
     crypto::OwnedDatum pem;
-    check(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN,
-                                            pem.out()),
+    check(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN, pem.out()),
           "export test key");
     return std::string(reinterpret_cast<const char*>(pem.get().data), pem.get().size);
 }
@@ -106,38 +104,34 @@ TestCertificate make_test_certificate_for_key(std::string key_pem, std::string_v
           "set subject");
     check(gnutls_x509_crt_set_key(crt.get(), key.get()), "set key");
     check(gnutls_x509_crt_set_basic_constraints(crt.get(), ca ? 1 : 0, -1), "basic constraints");
-    check(gnutls_x509_crt_set_key_usage(
-              crt.get(), ca ? GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN
-                            : GNUTLS_KEY_DIGITAL_SIGNATURE),
-          "key usage");
+    check(
+        gnutls_x509_crt_set_key_usage(crt.get(), ca ? GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_CERT_SIGN
+                                                    : GNUTLS_KEY_DIGITAL_SIGNATURE),
+        "key usage");
 
     std::array<unsigned char, 64> key_id{};
     std::size_t key_id_size = key_id.size();
     check(gnutls_x509_crt_get_key_id(crt.get(), 0, key_id.data(), &key_id_size), "key id");
-    check(gnutls_x509_crt_set_subject_key_id(crt.get(), key_id.data(), key_id_size),
-          "subject key id");
+    check(gnutls_x509_crt_set_subject_key_id(crt.get(), key_id.data(), key_id_size), "subject key id");
 
     if (issuer) {
         auto issuer_crt = new_crt();
         const gnutls_datum_t issuer_der = crypto::datum_of(issuer->der.span());
-        check(gnutls_x509_crt_import(issuer_crt.get(), &issuer_der, GNUTLS_X509_FMT_DER),
-              "import issuer");
+        check(gnutls_x509_crt_import(issuer_crt.get(), &issuer_der, GNUTLS_X509_FMT_DER), "import issuer");
         std::array<unsigned char, 64> issuer_id{};
         std::size_t issuer_id_size = issuer_id.size();
         unsigned critical = 0;
-        if (gnutls_x509_crt_get_subject_key_id(issuer_crt.get(), issuer_id.data(),
-                                               &issuer_id_size, &critical) >= 0)
-            check(gnutls_x509_crt_set_authority_key_id(crt.get(), issuer_id.data(),
-                                                       issuer_id_size),
+        if (gnutls_x509_crt_get_subject_key_id(issuer_crt.get(), issuer_id.data(), &issuer_id_size,
+                                               &critical) >= 0)
+            check(gnutls_x509_crt_set_authority_key_id(crt.get(), issuer_id.data(), issuer_id_size),
                   "authority key id");
         auto issuer_key = abstract_key(issuer->key_pem);
-        check(gnutls_x509_crt_privkey_sign(crt.get(), issuer_crt.get(), issuer_key.get(),
-                                           GNUTLS_DIG_UNKNOWN, 0),
+        check(gnutls_x509_crt_privkey_sign(crt.get(), issuer_crt.get(), issuer_key.get(), GNUTLS_DIG_UNKNOWN,
+                                           0),
               "sign certificate");
     } else {
         auto own_key = abstract_key(key_pem);
-        check(gnutls_x509_crt_privkey_sign(crt.get(), crt.get(), own_key.get(),
-                                           GNUTLS_DIG_UNKNOWN, 0),
+        check(gnutls_x509_crt_privkey_sign(crt.get(), crt.get(), own_key.get(), GNUTLS_DIG_UNKNOWN, 0),
               "self-sign certificate");
     }
 

@@ -30,8 +30,7 @@ std::string make_test_rsa_key_pem(unsigned bits = 2048);
 // ago for a year: self-signed when `issuer` is null, else issued by it. `ca`
 // makes it able to issue others (basicConstraints CA, keyCertSign).
 TestCertificate make_test_certificate_for_key(std::string key_pem, std::string_view common_name,
-                                              const TestCertificate* issuer = nullptr,
-                                              bool ca = false);
+                                              const TestCertificate* issuer = nullptr, bool ca = false);
 
 // The same with a fresh key for `algorithm`.
 TestCertificate make_test_certificate(SignatureAlgorithm algorithm, std::string_view common_name,

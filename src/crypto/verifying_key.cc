@@ -14,9 +14,7 @@ namespace {
 // 3.8 (Debian 12) reads only 56 of S's 57 bytes and would accept any value
 // there: 255 other valid-looking signatures per signature, and a verdict that
 // differs from OpenSSL's. Checked here so every implementation agrees.
-bool ed448_s_in_range(std::span<const std::uint8_t> signature) {
-    return signature.back() == 0;
-}
+bool ed448_s_in_range(std::span<const std::uint8_t> signature) { return signature.back() == 0; }
 
 }  // namespace
 
@@ -29,8 +27,7 @@ VerifyingKey::VerifyingKey(VerifyingKey&&) noexcept = default;
 VerifyingKey& VerifyingKey::operator=(VerifyingKey&&) noexcept = default;
 VerifyingKey::~VerifyingKey() = default;
 
-Expected<VerifyingKey, std::string> VerifyingKey::from_certificate_der(
-    std::span<const std::uint8_t> der) {
+Expected<VerifyingKey, std::string> VerifyingKey::from_certificate_der(std::span<const std::uint8_t> der) {
     crypto::X509Crt crt;
     {
         gnutls_x509_crt_t raw = nullptr;
@@ -43,8 +40,7 @@ Expected<VerifyingKey, std::string> VerifyingKey::from_certificate_der(
         return Unexpected{crypto::gnutls_error("certificate", rc)};
 
     gnutls_pubkey_t raw = nullptr;
-    if (int rc = gnutls_pubkey_init(&raw); rc < 0)
-        return Unexpected{crypto::gnutls_error("public key", rc)};
+    if (int rc = gnutls_pubkey_init(&raw); rc < 0) return Unexpected{crypto::gnutls_error("public key", rc)};
     std::unique_ptr<gnutls_pubkey_st, Deleter> key(raw);
     if (int rc = gnutls_pubkey_import_x509(key.get(), crt.get(), 0); rc < 0)
         return Unexpected{crypto::gnutls_error("certificate public key", rc)};
@@ -53,8 +49,7 @@ Expected<VerifyingKey, std::string> VerifyingKey::from_certificate_der(
     return VerifyingKey(std::move(key), algorithm);
 }
 
-VerifyStatus VerifyingKey::verify(SignatureAlgorithm algorithm,
-                                  std::span<const std::uint8_t> message,
+VerifyStatus VerifyingKey::verify(SignatureAlgorithm algorithm, std::span<const std::uint8_t> message,
                                   std::span<const std::uint8_t> signature) const {
     if (!fits(algorithm)) return VerifyStatus::algorithm_mismatch;
     if (signature.size() != signature_length(algorithm)) return VerifyStatus::wrong_length;
@@ -80,14 +75,10 @@ VerifyStatus VerifyingKey::verify(SignatureAlgorithm algorithm,
 
 std::string_view name_of(VerifyStatus status) {
     switch (status) {
-    case VerifyStatus::valid:
-        return "valid";
-    case VerifyStatus::bad_signature:
-        return "bad_signature";
-    case VerifyStatus::algorithm_mismatch:
-        return "algorithm_mismatch";
-    case VerifyStatus::wrong_length:
-        return "wrong_length";
+    case VerifyStatus::valid: return "valid";
+    case VerifyStatus::bad_signature: return "bad_signature";
+    case VerifyStatus::algorithm_mismatch: return "algorithm_mismatch";
+    case VerifyStatus::wrong_length: return "wrong_length";
     }
     return "unknown";
 }

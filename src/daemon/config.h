@@ -66,8 +66,8 @@ struct MilterConfig {
     MilterMode mode = MilterMode::enforce;
     MilterSocket socket{MilterSocket::Kind::local, "/run/smtpsecd/milter.sock", "", 0,
                         "local:/run/smtpsecd/milter.sock"};
-    unsigned socket_mode = 0660;          // of a local socket
-    std::string socket_group = "postfix"; // of a local socket; empty: the daemon's group
+    unsigned socket_mode = 0660;           // of a local socket
+    std::string socket_group = "postfix";  // of a local socket; empty: the daemon's group
     // Recipient domains never taken over: "example.org" matches exactly that
     // domain, ".example.org" every subdomain of it. Lowercase, no final dot.
     std::vector<std::string> never_takeover_domains;
@@ -142,19 +142,19 @@ struct ReinjectConfig {
     // goes back to the MTA for recipients without SMTPsec: an smtpd whose
     // transport delivers only over verified TLS (contrib/postfix/master.cf.snippet).
     HostPort secure_address{"127.0.0.1", 10029};
-    std::string helo_name;                 // load_config fills in the host name
-    Duration connect_timeout = std::chrono::seconds(30);  // Postfix smtp_connect_timeout
-    Duration command_timeout = std::chrono::seconds(300); // smtp_helo/mail/rcpt_timeout
-    Duration data_timeout = std::chrono::seconds(600);    // smtp_data_done_timeout
+    std::string helo_name;                                 // load_config fills in the host name
+    Duration connect_timeout = std::chrono::seconds(30);   // Postfix smtp_connect_timeout
+    Duration command_timeout = std::chrono::seconds(300);  // smtp_helo/mail/rcpt_timeout
+    Duration data_timeout = std::chrono::seconds(600);     // smtp_data_done_timeout
 };
 
 struct QueueConfig {
     std::string directory = "/var/spool/smtpsec";
-    Duration retry_min = std::chrono::seconds(300);      // Postfix minimal_backoff_time
-    Duration retry_max = std::chrono::seconds(4000);     // maximal_backoff_time
-    Duration lifetime = std::chrono::hours(24 * 5);      // maximal_queue_lifetime
-    Duration delay_warning = std::chrono::hours(4);      // 0: no delay warnings
-    std::uint32_t destination_concurrency = 20;          // default_destination_concurrency_limit
+    Duration retry_min = std::chrono::seconds(300);           // Postfix minimal_backoff_time
+    Duration retry_max = std::chrono::seconds(4000);          // maximal_backoff_time
+    Duration lifetime = std::chrono::hours(24 * 5);           // maximal_queue_lifetime
+    Duration delay_warning = std::chrono::hours(4);           // 0: no delay warnings
+    std::uint32_t destination_concurrency = 20;               // default_destination_concurrency_limit
     std::uint64_t delivery_memory = std::uint64_t{64} << 20;  // message bytes in flight, all domains
     // From: of delivery status notifications; load_config fills in
     // "MAILER-DAEMON@<host name>".
@@ -204,17 +204,17 @@ struct ControlConfig {
     // systemd (RuntimeDirectory); when it is missing and the key was not
     // written, smtpsecd starts without the socket and says so.
     std::string socket = "/run/smtpsecd/control.sock";
-    bool socket_set = false;          // written in the file: failing to bind it stops the start
-    unsigned socket_mode = 0660;      // root and the group only, like unbound-control's
-    std::string socket_group;         // empty: the daemon's group
+    bool socket_set = false;      // written in the file: failing to bind it stops the start
+    unsigned socket_mode = 0660;  // root and the group only, like unbound-control's
+    std::string socket_group;     // empty: the daemon's group
     // Plain HTTP GET /metrics (Prometheus text format); port 0: off.
     HostPort metrics_address{"", 0};
     std::uint32_t metrics_max_connections = 8;
 };
 
 struct DaemonConfig {
-    std::string user = "smtpsec";   // empty: keep the user smtpsecd was started as
-    std::string group = "smtpsec";  // empty: the user's primary group
+    std::string user = "smtpsec";                         // empty: keep the user smtpsecd was started as
+    std::string group = "smtpsec";                        // empty: the user's primary group
     std::string pid_file = "/run/smtpsecd/smtpsecd.pid";  // empty: none
 };
 

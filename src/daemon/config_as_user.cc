@@ -88,7 +88,8 @@ std::vector<ConfigProblem> problems_as_daemon_user(const std::string& path, cons
     }
     std::vector<ConfigProblem> problems;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        problems.push_back({path, 0, fmt::format("cannot check the files as {}: the check ended abnormally", who)});
+        problems.push_back(
+            {path, 0, fmt::format("cannot check the files as {}: the check ended abnormally", who)});
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {
         const auto tab1 = line.find('\t');
@@ -96,7 +97,8 @@ std::vector<ConfigProblem> problems_as_daemon_user(const std::string& path, cons
         if (tab2 == std::string::npos) continue;
         ConfigProblem p;
         p.file = line.substr(0, tab1);
-        p.line = static_cast<std::uint32_t>(std::strtoul(line.substr(tab1 + 1, tab2 - tab1 - 1).c_str(), nullptr, 10));
+        p.line = static_cast<std::uint32_t>(
+            std::strtoul(line.substr(tab1 + 1, tab2 - tab1 - 1).c_str(), nullptr, 10));
         p.reason = line.substr(tab2 + 1) + note;
         problems.push_back(std::move(p));
     }

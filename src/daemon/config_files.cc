@@ -3,9 +3,9 @@
 
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <grp.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -66,7 +66,7 @@ private:
 FileProblem check_readable_file(const std::string& path) {
     net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (!fd) return fmt::format("cannot read \"{}\": {}", path, std::strerror(errno));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return fmt::format("cannot read \"{}\": {}", path, std::strerror(errno));
     if (S_ISDIR(st.st_mode)) return fmt::format("\"{}\" is a directory, not a file", path);
     if (!S_ISREG(st.st_mode)) return fmt::format("\"{}\" is not a regular file", path);
@@ -74,30 +74,32 @@ FileProblem check_readable_file(const std::string& path) {
 }
 
 FileProblem private_key_exposed(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || (st.st_mode & (S_IROTH | S_IWOTH)) == 0) return std::nullopt;
-    return fmt::format("\"{}\" is {} by every user of this host (mode {:04o}): anyone here can sign or serve "
-                       "TLS as this gateway; make it readable by the daemon's group only (chmod 0640, "
-                       "chgrp smtpsec) and consider the key compromised",
-                       path, (st.st_mode & S_IWOTH) ? "writable" : "readable", st.st_mode & 07777);
+    return fmt::format(
+        "\"{}\" is {} by every user of this host (mode {:04o}): anyone here can sign or serve "
+        "TLS as this gateway; make it readable by the daemon's group only (chmod 0640, "
+        "chgrp smtpsec) and consider the key compromised",
+        path, (st.st_mode & S_IWOTH) ? "writable" : "readable", st.st_mode & 07777);
 }
 
 FileProblem check_socket_directory(const std::string& socket_path) {
     const std::filesystem::path dir = std::filesystem::path(socket_path).parent_path();
-    struct stat st{};
+    struct stat st {};
     if (::stat(dir.c_str(), &st) == 0) {
         if (!S_ISDIR(st.st_mode)) return fmt::format("\"{}\" is not a directory", dir.string());
         return std::nullopt;
     }
     if (errno != ENOENT) return fmt::format("cannot access \"{}\": {}", dir.string(), std::strerror(errno));
     if (dir.parent_path() == "/run" || dir.parent_path() == "/var/run") return std::nullopt;
-    return fmt::format("the socket's directory \"{}\" does not exist (smtpsecd does not create it; for "
-                       "Postfix's chroot: install -d -o smtpsec -g postfix -m 0750 {})",
-                       dir.string(), dir.string());
+    return fmt::format(
+        "the socket's directory \"{}\" does not exist (smtpsecd does not create it; for "
+        "Postfix's chroot: install -d -o smtpsec -g postfix -m 0750 {})",
+        dir.string(), dir.string());
 }
 
 FileProblem check_directory_or_parent(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         if (!S_ISDIR(st.st_mode)) return fmt::format("\"{}\" is not a directory", path);
         return std::nullopt;
@@ -142,8 +144,8 @@ FileProblem check_tls_certificate(const std::string& chain_path) {
     if (!pem) return fmt::format("cannot read \"{}\": {}", chain_path, without_path(pem.error(), chain_path));
     CertificateList list;
     gnutls_datum_t data{reinterpret_cast<unsigned char*>(pem->data()), static_cast<unsigned>(pem->size())};
-    const int rc = gnutls_x509_crt_list_import2(list.array_out(), list.size_out(), &data,
-                                                GNUTLS_X509_FMT_PEM, 0);
+    const int rc = gnutls_x509_crt_list_import2(list.array_out(), list.size_out(), &data, GNUTLS_X509_FMT_PEM,
+                                                0);
     if (rc < 0)
         return fmt::format("\"{}\" is not a usable certificate chain: {}", chain_path, gnutls_strerror(rc));
     if (list.size() == 0) return fmt::format("\"{}\" holds no certificate", chain_path);
@@ -155,7 +157,8 @@ namespace {
 FileProblem check_loaded_pair_matches(gnutls_certificate_credentials_t creds, const std::string& chain_path,
                                       const std::string& key_path) {
     const auto cannot = [&](int rc) {
-        return fmt::format("cannot check \"{}\" against \"{}\": {}", key_path, chain_path, gnutls_strerror(rc));
+        return fmt::format("cannot check \"{}\" against \"{}\": {}", key_path, chain_path,
+                           gnutls_strerror(rc));
     };
     gnutls_x509_privkey_t raw_key = nullptr;
     if (int rc = gnutls_certificate_get_x509_key(creds, 0, &raw_key); rc < 0) return cannot(rc);
@@ -167,7 +170,8 @@ FileProblem check_loaded_pair_matches(gnutls_certificate_credentials_t creds, co
 
     unsigned char key_id[64];
     std::size_t key_id_size = sizeof key_id;
-    if (int rc = gnutls_x509_privkey_get_key_id(key.get(), GNUTLS_KEYID_USE_SHA256, key_id, &key_id_size); rc < 0)
+    if (int rc = gnutls_x509_privkey_get_key_id(key.get(), GNUTLS_KEYID_USE_SHA256, key_id, &key_id_size);
+        rc < 0)
         return cannot(rc);
     unsigned char cert_id[64];
     std::size_t cert_id_size = sizeof cert_id;
@@ -226,8 +230,10 @@ FileProblem check_ct_log_list(const std::string& path) {
         return fmt::format("\"{}\" is not JSON: {}", path, why);
     }
     if (!list.is_object() || !list.contains("operators") || !list["operators"].is_array())
-        return fmt::format("\"{}\" has no \"operators\" array (expected a CT log list in the "
-                           "log_list.json v3 format)", path);
+        return fmt::format(
+            "\"{}\" has no \"operators\" array (expected a CT log list in the "
+            "log_list.json v3 format)",
+            path);
     // The tls layer's full check (tls::parse_ct_log_list: every log's key and
     // id) belongs here once the daemon links it.
     return std::nullopt;

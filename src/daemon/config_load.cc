@@ -3,20 +3,20 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <fmt/core.h>
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <filesystem>
-#include <fmt/core.h>
-#include <fmt/format.h>
 #include <map>
 
 #include "crypto/read_file.h"
 #include "daemon/config.h"
 #include "daemon/config_reader.h"
 #include "daemon/config_sections.h"
-#include "daemon/trust_age.h"
 #include "daemon/config_values.h"
+#include "daemon/trust_age.h"
 
 namespace smtpsec::daemon {
 namespace {
@@ -45,8 +45,9 @@ void read_signing_array(const toml::node* node, Config& config, const std::strin
     if (!node) return;
     const auto* array = node->as_array();
     if (!array) {
-        problems.add(line_of(*node), fmt::format("\"signing\" must be an array of tables ([[signing]]), not {}",
-                                                 type_phrase(node->type())));
+        problems.add(line_of(*node),
+                     fmt::format("\"signing\" must be an array of tables ([[signing]]), not {}",
+                                 type_phrase(node->type())));
         return;
     }
     std::map<std::string, std::uint32_t> first_line;  // domain -> line of its [[signing]]
@@ -122,8 +123,9 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
         std::string why(e.description());
         // "socket_mode = 0660": TOML has no leading-zero integers; the mode is a string.
         if (why.find("leading zero") != std::string::npos)
-            why += " (a number cannot start with 0 in TOML: write a file mode as a string, e.g. "
-                   "socket_mode = \"0660\")";
+            why +=
+                " (a number cannot start with 0 in TOML: write a file mode as a string, e.g. "
+                "socket_mode = \"0660\")";
         problems.add(e.source().begin.line, why);
         return Unexpected{problems.take()};
     }
@@ -157,10 +159,14 @@ Expected<Config, std::vector<ConfigProblem>> load_config(const std::string& path
 
     if (!problems.empty()) return Unexpected{problems.take()};
     if (config.signing.empty())
-        warnings.add(0, "no [[signing]] identity: the milter can sign nothing and leaves all mail to the MTA");
-    if (config.signing.empty() && config.listener.accept_domains.empty() && !config.listener.addresses.empty())
-        warnings.add(0, "the listener accepts no recipient: no [[signing]] domain and no [listener] accept_domains, "
-                        "so every recipient is answered unknown_address");
+        warnings.add(0,
+                     "no [[signing]] identity: the milter can sign nothing and leaves all mail to the MTA");
+    if (config.signing.empty() && config.listener.accept_domains.empty() &&
+        !config.listener.addresses.empty())
+        warnings.add(
+            0,
+            "the listener accepts no recipient: no [[signing]] domain and no [listener] accept_domains, "
+            "so every recipient is answered unknown_address");
     config.warnings = warnings.take();
     // Trust material growing old (daemon/trust_age.h): at start-up, reload and -n.
     for (auto& w : trust_material_warnings(config, std::chrono::system_clock::now()))

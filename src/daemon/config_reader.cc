@@ -64,9 +64,7 @@ void SectionReader::problem(std::string_view key, const std::string& reason) {
     problems_.add(line(key), fmt::format("{} {}: {}", label_, key, reason));
 }
 
-void SectionReader::problem_at(std::uint32_t line, const std::string& reason) {
-    problems_.add(line, reason);
-}
+void SectionReader::problem_at(std::uint32_t line, const std::string& reason) { problems_.add(line, reason); }
 
 void SectionReader::wrong_type(std::string_view key, const toml::node& node, std::string_view expected) {
     problem(key, fmt::format("expected {}, not {}", expected, type_phrase(node.type())));
@@ -168,8 +166,7 @@ bool SectionReader::get_duration(std::string_view key, Duration& out, Duration m
     return true;
 }
 
-bool SectionReader::get_size(std::string_view key, std::uint64_t& out, std::uint64_t min,
-                             std::uint64_t max) {
+bool SectionReader::get_size(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max) {
     const toml::node* node = find(key);
     if (!node) return false;
     std::uint64_t value = 0;
@@ -195,8 +192,8 @@ bool SectionReader::get_size(std::string_view key, std::uint64_t& out, std::uint
         return false;
     }
     if (value < min || value > max) {
-        problem(key, fmt::format("{} is out of range ({} to {})", written, format_size(min),
-                                 format_size(max)));
+        problem(key,
+                fmt::format("{} is out of range ({} to {})", written, format_size(min), format_size(max)));
         return false;
     }
     out = value;

@@ -47,8 +47,7 @@ public:
     // `table` may be null (section absent: every getter leaves its default).
     // `label` names it in messages: "[milter]", "[[signing]]".
     // Relative paths are resolved against `base_dir`.
-    SectionReader(const toml::table* table, std::string label, std::string base_dir,
-                  Problems& problems);
+    SectionReader(const toml::table* table, std::string label, std::string base_dir, Problems& problems);
 
     using Parser = std::function<Expected<std::string, std::string>(std::string_view)>;
 

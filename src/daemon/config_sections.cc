@@ -62,8 +62,7 @@ Expected<std::string, std::string> parse_authserv_id(std::string_view text) {
         const auto u = static_cast<unsigned char>(c);
         return u <= 32 || u >= 127 || c == ';' || c == '"' || c == '(' || c == ')';
     });
-    if (!ok)
-        return Unexpected{fmt::format("\"{}\" is not a valid authserv-id (use the host name)", text)};
+    if (!ok) return Unexpected{fmt::format("\"{}\" is not a valid authserv-id (use the host name)", text)};
     return std::string(text);
 }
 
@@ -76,8 +75,8 @@ Expected<std::string, std::string> parse_sender_pattern(std::string_view text) {
                         return u <= 32 || u >= 127 || c == '<' || c == '>';
                     });
     if (!ok)
-        return Unexpected{fmt::format("\"{}\" is neither an address (user@example.org) nor a domain (@example.org)",
-                                      text)};
+        return Unexpected{
+            fmt::format("\"{}\" is neither an address (user@example.org) nor a domain (@example.org)", text)};
     return wire::ascii_lower(text);
 }
 
@@ -101,11 +100,11 @@ bool is_loopback_address(const std::string& host) {
 void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
     if (r.get_choice("mode", c.mode, {{"enforce", MilterMode::enforce}, {"monitor", MilterMode::monitor}}) &&
         c.mode == MilterMode::monitor)
-        warnings.add(r.line("mode"), "[milter] mode is \"monitor\": nothing is taken over, held or refused; "
-                                     "the MTA delivers all mail by SMTP and smtpsecd only logs and counts what it "
-                                     "would do");
-    if (r.get_parsed("socket", c.socket, parse_milter_socket) &&
-        c.socket.kind != MilterSocket::Kind::local)
+        warnings.add(r.line("mode"),
+                     "[milter] mode is \"monitor\": nothing is taken over, held or refused; "
+                     "the MTA delivers all mail by SMTP and smtpsecd only logs and counts what it "
+                     "would do");
+    if (r.get_parsed("socket", c.socket, parse_milter_socket) && c.socket.kind != MilterSocket::Kind::local)
         warnings.add(r.line("socket"),
                      "[milter] socket is TCP: Postfix and Sendmail then wait for a 40 ms delayed ACK per "
                      "message or command (Nagle's algorithm); a local: socket does not");
@@ -116,16 +115,16 @@ void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
     if (r.get_string("socket_group", c.socket_group) && !c.socket_group.empty())
         check_file(r, "socket_group", c.socket_group, check_group);
     r.get_string_list("never_takeover_domains", c.never_takeover_domains, parse_domain_pattern);
-    if (r.get_string_list("takeover_mailers", c.takeover_mailers, parse_mailer) &&
-        c.takeover_mailers.empty())
+    if (r.get_string_list("takeover_mailers", c.takeover_mailers, parse_mailer) && c.takeover_mailers.empty())
         warnings.add(r.line("takeover_mailers"),
                      "[milter] takeover_mailers is empty: no recipient will ever be taken over");
     r.get_string("require_smtpsec_header", c.require_smtpsec_header, parse_optional_header);
     r.get_string_list("require_smtpsec_daemons", c.require_smtpsec_daemons, parse_mailer);
-    r.get_string("forward_daemon", c.forward_daemon, [](std::string_view text) -> Expected<std::string, std::string> {
-        if (text.empty()) return std::string();  // off
-        return parse_mailer(text);
-    });
+    r.get_string("forward_daemon", c.forward_daemon,
+                 [](std::string_view text) -> Expected<std::string, std::string> {
+                     if (text.empty()) return std::string();  // off
+                     return parse_mailer(text);
+                 });
     r.get_string_list("require_smtpsec_senders", c.require_smtpsec_senders, parse_sender_pattern);
     r.get_choice("unauthenticated_senders", c.unauthenticated_senders,
                  {{"allow", UnauthenticatedRule::allow}, {"reject", UnauthenticatedRule::reject}});
@@ -136,15 +135,18 @@ void read_milter(SectionReader& r, MilterConfig& c, Problems& warnings) {
                                 : std::string_view(key) == "on_queue_error"  ? c.on_queue_error
                                                                              : c.on_dns_error;
         r.get_choice(key, action,
-                     {{"tempfail", FailureAction::tempfail}, {"accept", FailureAction::accept},
+                     {{"tempfail", FailureAction::tempfail},
+                      {"accept", FailureAction::accept},
                       {"reject", FailureAction::reject}});
     }
     const bool timeout_ok = r.get_duration("timeout", c.timeout, 1s, kDay) || !r.has("timeout");
-    const bool wait_ok = r.get_duration("verdict_wait", c.verdict_wait, 1s, hours(1)) || !r.has("verdict_wait");
+    const bool wait_ok = r.get_duration("verdict_wait", c.verdict_wait, 1s, hours(1)) ||
+                         !r.has("verdict_wait");
     if (timeout_ok && wait_ok && c.verdict_wait >= c.timeout) {
         if (r.has("verdict_wait"))
-            r.problem("verdict_wait", fmt::format("\"{}\" must be below timeout (\"{}\")",
-                                                  format_duration(c.verdict_wait), format_duration(c.timeout)));
+            r.problem("verdict_wait",
+                      fmt::format("\"{}\" must be below timeout (\"{}\")", format_duration(c.verdict_wait),
+                                  format_duration(c.timeout)));
         else
             r.problem("timeout", fmt::format("\"{}\" must be above verdict_wait (\"{}\")",
                                              format_duration(c.timeout), format_duration(c.verdict_wait)));
@@ -166,7 +168,8 @@ bool read_signing(SectionReader& r, SigningConfig& c, Problems& warnings) {
     const bool have_key = r.get_path("key", c.key) && check_readable(r, "key", c.key) &&
                           check_file(r, "key", c.key, check_signing_key);
     if (have_key)
-        if (auto exposed = private_key_exposed(c.key)) warnings.add(r.line("key"), "[[signing]] key: " + *exposed);
+        if (auto exposed = private_key_exposed(c.key))
+            warnings.add(r.line("key"), "[[signing]] key: " + *exposed);
     if (have_chain && have_key)
         return check_file(r, "key", c.key,
                           [&](const std::string& key) { return check_signing_pair(c.certificate, key); }) &&
@@ -177,11 +180,12 @@ bool read_signing(SectionReader& r, SigningConfig& c, Problems& warnings) {
 void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, Problems& warnings) {
     std::vector<std::string> addresses;
     bool addresses_ok = true;
-    if (r.get_string_list("addresses", addresses, [](std::string_view text) -> Expected<std::string, std::string> {
-            auto hp = parse_host_port(text);
-            if (!hp) return Unexpected{hp.error()};
-            return hp->to_string();
-        })) {
+    if (r.get_string_list("addresses", addresses,
+                          [](std::string_view text) -> Expected<std::string, std::string> {
+                              auto hp = parse_host_port(text);
+                              if (!hp) return Unexpected{hp.error()};
+                              return hp->to_string();
+                          })) {
         c.addresses.clear();
         for (const auto& text : addresses) {
             HostPort hp = *parse_host_port(text);
@@ -198,7 +202,8 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
     const bool key_read = r.get_path("key", c.key);
     if (addresses_ok && !c.addresses.empty()) {
         const std::uint32_t line = r.has("addresses") ? r.line("addresses") : r.table_line();
-        constexpr const char* why = "required when addresses is not empty (addresses = [] disables the listener)";
+        constexpr const char* why =
+            "required when addresses is not empty (addresses = [] disables the listener)";
         if (!r.has("certificate")) require(r, "certificate", line, why);
         if (chain_read && c.certificate.empty()) r.problem("certificate", why);
         if (!r.has("key")) require(r, "key", line, why);
@@ -211,13 +216,16 @@ void read_listener(SectionReader& r, ListenerConfig& c, const ReadContext& ctx, 
                           check_file(r, "certificate", c.certificate, check_tls_certificate);
     const bool key_ok = have_key && check_readable(r, "key", c.key);
     if (key_ok)
-        if (auto exposed = private_key_exposed(c.key)) warnings.add(r.line("key"), "[listener] key: " + *exposed);
+        if (auto exposed = private_key_exposed(c.key))
+            warnings.add(r.line("key"), "[listener] key: " + *exposed);
     if (chain_ok && key_ok)
-        check_file(r, "key", c.key, [&](const std::string& key) { return check_tls_pair(c.certificate, key); });
+        check_file(r, "key", c.key,
+                   [&](const std::string& key) { return check_tls_pair(c.certificate, key); });
     r.get_size("max_message_size", c.max_message_size, 1024, std::uint64_t{4} << 30);
     r.get_int("max_connections", c.max_connections, 1, 1'000'000);
     r.get_int("max_connections_per_source", c.max_connections_per_source, 0, 1'000'000);
-    r.get_size("max_connection_memory", c.max_connection_memory, std::uint64_t{1} << 20, std::uint64_t{16} << 30);
+    r.get_size("max_connection_memory", c.max_connection_memory, std::uint64_t{1} << 20,
+               std::uint64_t{16} << 30);
     r.get_int("max_emails_per_connection", c.max_emails_per_connection, 1, 1'000'000);
     r.get_duration("handshake_timeout", c.handshake_timeout, kTimeoutMin, kTimeoutMax);
     r.get_duration("read_timeout", c.read_timeout, kTimeoutMin, kTimeoutMax);
@@ -284,8 +292,9 @@ void read_dns(SectionReader& r, DnsConfig& c) {
     if (anchor_read && !c.trust_anchor.empty()) check_readable(r, "trust_anchor", c.trust_anchor);
     if (unbound_read && !c.unbound_config.empty()) check_readable(r, "unbound_config", c.unbound_config);
     if (c.trust_anchor.empty() && c.unbound_config.empty())
-        r.problem("trust_anchor", "empty, and no unbound_config to provide one: "
-                                  "DNSSEC validation needs a trust anchor");
+        r.problem("trust_anchor",
+                  "empty, and no unbound_config to provide one: "
+                  "DNSSEC validation needs a trust anchor");
 }
 
 void read_tls(SectionReader& r, TlsConfig& c, Problems& warnings) {
@@ -295,11 +304,13 @@ void read_tls(SectionReader& r, TlsConfig& c, Problems& warnings) {
         check_readable(r, "ct_log_list", c.ct_log_list))
         check_file(r, "ct_log_list", c.ct_log_list, check_ct_log_list);
     if (c.ct_log_list.empty() && !r.has("ct_log_list"))
-        warnings.add(r.table_line(), "[tls] ct_log_list is not set: only peers whose certificates match "
-                                     "DANE-EE (TLSA 3 x x) records can be authenticated");
+        warnings.add(r.table_line(),
+                     "[tls] ct_log_list is not set: only peers whose certificates match "
+                     "DANE-EE (TLSA 3 x x) records can be authenticated");
     else if (c.ct_log_list.empty())
-        warnings.add(r.line("ct_log_list"), "[tls] ct_log_list is empty: only peers whose certificates "
-                                            "match DANE-EE (TLSA 3 x x) records can be authenticated");
+        warnings.add(r.line("ct_log_list"),
+                     "[tls] ct_log_list is empty: only peers whose certificates "
+                     "match DANE-EE (TLSA 3 x x) records can be authenticated");
     r.get_int("ct_min_scts", c.ct_min_scts, 1, 10);
     r.get_duration("ct_log_list_warn_age", c.ct_log_list_warn_age, kDay, 3650 * kDay);
     r.get_duration("connect_timeout", c.connect_timeout, kTimeoutMin, kTimeoutMax);
@@ -309,16 +320,24 @@ void read_tls(SectionReader& r, TlsConfig& c, Problems& warnings) {
 
 void read_log(SectionReader& r, LogConfig& c) {
     r.get_choice("level", c.level,
-                 {{"debug", log::Level::debug}, {"info", log::Level::info}, {"notice", log::Level::notice},
-                  {"warning", log::Level::warning}, {"error", log::Level::error}});
+                 {{"debug", log::Level::debug},
+                  {"info", log::Level::info},
+                  {"notice", log::Level::notice},
+                  {"warning", log::Level::warning},
+                  {"error", log::Level::error}});
     // The facilities log::use_syslog knows.
     std::string facility;
     if (r.get_choice("syslog_facility", facility,
-                     {{"mail", std::string("mail")}, {"daemon", std::string("daemon")},
-                      {"user", std::string("user")}, {"local0", std::string("local0")},
-                      {"local1", std::string("local1")}, {"local2", std::string("local2")},
-                      {"local3", std::string("local3")}, {"local4", std::string("local4")},
-                      {"local5", std::string("local5")}, {"local6", std::string("local6")},
+                     {{"mail", std::string("mail")},
+                      {"daemon", std::string("daemon")},
+                      {"user", std::string("user")},
+                      {"local0", std::string("local0")},
+                      {"local1", std::string("local1")},
+                      {"local2", std::string("local2")},
+                      {"local3", std::string("local3")},
+                      {"local4", std::string("local4")},
+                      {"local5", std::string("local5")},
+                      {"local6", std::string("local6")},
                       {"local7", std::string("local7")}}))
         c.syslog_facility = facility;
     r.get_choice("foreground", c.foreground,
@@ -345,10 +364,11 @@ void read_control(SectionReader& r, ControlConfig& c, Problems& warnings) {
     if (r.get_parsed("metrics_address", c.metrics_address, parse_host_port) && c.metrics_address.port == 0)
         r.problem("metrics_address", "port 0: leave metrics_address out to turn the endpoint off");
     else if (c.metrics_address.port != 0 && !is_loopback_address(c.metrics_address.host))
-        warnings.add(r.line("metrics_address"),
-                     fmt::format("[control] metrics_address {} is not a loopback address: anyone who can reach "
-                                 "it reads the gateway's counters (restrict it with a firewall)",
-                                 c.metrics_address.to_string()));
+        warnings.add(
+            r.line("metrics_address"),
+            fmt::format("[control] metrics_address {} is not a loopback address: anyone who can reach "
+                        "it reads the gateway's counters (restrict it with a firewall)",
+                        c.metrics_address.to_string()));
     r.get_int("metrics_max_connections", c.metrics_max_connections, 1, 1000);
 }
 

@@ -68,8 +68,7 @@ constexpr const char* kDurationHint =
     "expected a number and a unit: ms, s, m, h, d or w, e.g. \"30s\", \"5m\", \"4h\", \"5d\"";
 constexpr const char* kSizeHint =
     "expected a number of bytes, optionally with K, M or G (powers of 1024), e.g. \"64M\"";
-constexpr const char* kSocketHint =
-    "expected local:/path, unix:/path, inet:PORT@HOST or inet6:PORT@HOST";
+constexpr const char* kSocketHint = "expected local:/path, unix:/path, inet:PORT@HOST or inet6:PORT@HOST";
 
 }  // namespace
 
@@ -78,9 +77,13 @@ Expected<Duration, std::string> parse_duration(std::string_view text) {
     std::size_t used = 0;
     auto n = leading_number(text, used);
     if (!n) return bad();
-    static constexpr std::array<std::pair<std::string_view, std::int64_t>, 7> units = {{
-        {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000},
-        {"d", 86'400'000}, {"w", 604'800'000}}};
+    static constexpr std::array<std::pair<std::string_view, std::int64_t>, 7> units = {{{"", 1000},
+                                                                                        {"ms", 1},
+                                                                                        {"s", 1000},
+                                                                                        {"m", 60'000},
+                                                                                        {"h", 3'600'000},
+                                                                                        {"d", 86'400'000},
+                                                                                        {"w", 604'800'000}}};
     const std::string_view unit = text.substr(used);
     for (auto [name, ms] : units) {
         if (unit != name) continue;
@@ -95,8 +98,8 @@ Expected<Duration, std::string> parse_duration(std::string_view text) {
 std::string format_duration(Duration d) {
     const std::int64_t ms = d.count();
     if (ms == 0) return "0s";
-    static constexpr std::array<std::pair<const char*, std::int64_t>, 6> units = {{
-        {"w", 604'800'000}, {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
+    static constexpr std::array<std::pair<const char*, std::int64_t>, 6> units = {
+        {{"w", 604'800'000}, {"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
     for (auto [name, size] : units)
         if (ms % size == 0) return fmt::format("{}{}", ms / size, name);
     return fmt::format("{}ms", ms);
@@ -108,9 +111,17 @@ Expected<std::uint64_t, std::string> parse_size(std::string_view text) {
     auto n = leading_number(text, used);
     if (!n) return bad();
     const std::string unit = wire::ascii_lower(text.substr(used));
-    static constexpr std::array<std::pair<std::string_view, unsigned>, 11> units = {{
-        {"", 0}, {"b", 0}, {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20}, {"mb", 20}, {"mib", 20},
-        {"g", 30}, {"gb", 30}, {"gib", 30}}};
+    static constexpr std::array<std::pair<std::string_view, unsigned>, 11> units = {{{"", 0},
+                                                                                     {"b", 0},
+                                                                                     {"k", 10},
+                                                                                     {"kb", 10},
+                                                                                     {"kib", 10},
+                                                                                     {"m", 20},
+                                                                                     {"mb", 20},
+                                                                                     {"mib", 20},
+                                                                                     {"g", 30},
+                                                                                     {"gb", 30},
+                                                                                     {"gib", 30}}};
     for (auto [name, shift] : units) {
         if (unit != name) continue;
         if (*n > (std::numeric_limits<std::uint64_t>::max() >> shift)) return bad();
@@ -142,8 +153,8 @@ Expected<MilterSocket, std::string> parse_milter_socket(std::string_view text) {
         s.path = std::string(rest);
         if (s.path.empty() || s.path.front() != '/') return bad("the socket path must be absolute");
         if (s.path.size() >= sizeof(sockaddr_un{}.sun_path))
-            return bad(fmt::format("a Unix socket path has at most {} bytes",
-                                   sizeof(sockaddr_un{}.sun_path) - 1));
+            return bad(
+                fmt::format("a Unix socket path has at most {} bytes", sizeof(sockaddr_un{}.sun_path) - 1));
         s.spec = "local:" + s.path;
         return s;
     }
@@ -153,9 +164,10 @@ Expected<MilterSocket, std::string> parse_milter_socket(std::string_view text) {
     const std::string_view port_text = rest.substr(0, at);
     // Postfix writes the other end as inet:HOST:PORT; milters take PORT@HOST.
     if (at == std::string_view::npos && port_text.find(':') != std::string_view::npos)
-        return bad(fmt::format("a milter listens on {}:PORT@HOST, e.g. {}:8891@{}; "
-                               "HOST:PORT is how Postfix names it", kind, kind,
-                               kind == "inet" ? "127.0.0.1" : "::1"));
+        return bad(
+            fmt::format("a milter listens on {}:PORT@HOST, e.g. {}:8891@{}; "
+                        "HOST:PORT is how Postfix names it",
+                        kind, kind, kind == "inet" ? "127.0.0.1" : "::1"));
     auto port = parse_port(port_text);
     if (!port) return bad("the port must be a number from 1 to 65535");
     s.port = *port;
@@ -196,8 +208,7 @@ Expected<HostPort, std::string> parse_host_port(std::string_view text) {
         if (hp.host.find(':') != std::string::npos)
             return bad("write an IPv6 address in brackets: [IPv6]:PORT");
         if (!is_ipv4(hp.host))
-            return bad(fmt::format("\"{}\" is not an IP address; host names are not resolved here",
-                                   hp.host));
+            return bad(fmt::format("\"{}\" is not an IP address; host names are not resolved here", hp.host));
         port_text = text.substr(colon + 1);
     }
     auto port = parse_port(port_text);
@@ -210,11 +221,13 @@ Expected<std::string, std::string> parse_forwarder(std::string_view text) {
     const auto at = text.find('@');
     const std::string ip(text.substr(0, at));
     if (!is_ipv4(ip) && !is_ipv6(ip))
-        return Unexpected{fmt::format("bad forwarder \"{}\" (expected IP or IP@PORT, e.g. "
-                                      "\"192.0.2.53\" or \"::1@5353\")", text)};
+        return Unexpected{
+            fmt::format("bad forwarder \"{}\" (expected IP or IP@PORT, e.g. "
+                        "\"192.0.2.53\" or \"::1@5353\")",
+                        text)};
     if (at != std::string_view::npos && !parse_port(text.substr(at + 1)))
-        return Unexpected{fmt::format("bad forwarder \"{}\" (the port must be a number from 1 to 65535)",
-                                      text)};
+        return Unexpected{
+            fmt::format("bad forwarder \"{}\" (the port must be a number from 1 to 65535)", text)};
     return std::string(text);
 }
 
@@ -222,7 +235,8 @@ Expected<std::string, std::string> parse_domain(std::string_view text) {
     auto bad = [&] {
         return Unexpected{fmt::format("\"{}\" is not a valid domain name{}", text,
                                       has_non_ascii(text) ? " (write international names in their "
-                                                            "xn-- form)" : "")};
+                                                            "xn-- form)"
+                                                          : "")};
     };
     std::string name = wire::ascii_lower(text);
     if (!name.empty() && name.back() == '.') name.pop_back();
@@ -231,8 +245,7 @@ Expected<std::string, std::string> parse_domain(std::string_view text) {
     while (start <= name.size()) {
         const auto dot = std::min(name.find('.', start), name.size());
         const std::string_view label = std::string_view(name).substr(start, dot - start);
-        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
-            return bad();
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return bad();
         for (char c : label)
             if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return bad();
         if (dot == name.size() &&
@@ -285,8 +298,8 @@ Expected<unsigned, std::string> parse_octal_mode(std::string_view text) {
     unsigned mode = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), mode, 8);
     if (ec != std::errc() || end != text.data() + text.size() || mode > 0777)
-        return Unexpected{fmt::format("bad mode \"{}\" (expected octal permission bits, e.g. \"0660\")",
-                                      text)};
+        return Unexpected{
+            fmt::format("bad mode \"{}\" (expected octal permission bits, e.g. \"0660\")", text)};
     return mode;
 }
 

@@ -33,15 +33,15 @@ HttpRequest bad_http(int status) {
 
 std::string_view reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 400: return "Bad Request";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 414: return "URI Too Long";
-        case 431: return "Request Header Fields Too Large";
-        case 503: return "Service Unavailable";
-        case 505: return "HTTP Version Not Supported";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     }
     return "Error";
 }
@@ -65,7 +65,8 @@ ControlRequest parse_control_request(std::string_view received) {
             if (c != '\r' && !visible_ascii(c)) return bad_control("the request is not a command line");
         return {};
     }
-    if (end >= kMaxControlRequest) return bad_control(fmt::format("request longer than {} bytes", kMaxControlRequest));
+    if (end >= kMaxControlRequest)
+        return bad_control(fmt::format("request longer than {} bytes", kMaxControlRequest));
     std::string_view line = received.substr(0, end);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (end + 1 != received.size()) return bad_control("one command per connection");
@@ -80,8 +81,8 @@ ControlRequest parse_control_request(std::string_view received) {
         }
     }
     // Only known words are echoed; the rest is named by its length.
-    return bad_control(fmt::format("unknown command ({} bytes); known: status, stats, reload, flush, queue",
-                                   line.size()));
+    return bad_control(
+        fmt::format("unknown command ({} bytes); known: status, stats, reload, flush, queue", line.size()));
 }
 
 HttpRequest parse_http_request(std::string_view received) {
@@ -96,17 +97,20 @@ HttpRequest parse_http_request(std::string_view received) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const auto sp1 = line.find(' ');
     const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-    if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos) return bad_http(400);
+    if (sp2 == std::string_view::npos || line.find(' ', sp2 + 1) != std::string_view::npos)
+        return bad_http(400);
     const auto method = line.substr(0, sp1);
     const auto target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     const auto version = line.substr(sp2 + 1);
     for (char c : line)
         if (c != ' ' && !visible_ascii(c)) return bad_http(400);
-    if (version != "HTTP/1.1" && version != "HTTP/1.0") return bad_http(version.rfind("HTTP/", 0) == 0 ? 505 : 400);
+    if (version != "HTTP/1.1" && version != "HTTP/1.0")
+        return bad_http(version.rfind("HTTP/", 0) == 0 ? 505 : 400);
     // The end of the header section: an empty line (CRLF, or a bare LF).
     const std::string_view rest = received.substr(line_end + 1);
     const bool ended = rest.rfind("\r\n", 0) == 0 || rest.rfind("\n", 0) == 0 ||
-                       rest.find("\n\r\n") != std::string_view::npos || rest.find("\n\n") != std::string_view::npos;
+                       rest.find("\n\r\n") != std::string_view::npos ||
+                       rest.find("\n\n") != std::string_view::npos;
     if (!ended) {
         if (received.size() >= kMaxHttpRequest) return bad_http(431);
         return {};

@@ -27,7 +27,9 @@ void ControlSide::bind_metrics(const ControlConfig& config) {
     auto at = net::Endpoint::parse(config.metrics_address.host, config.metrics_address.port);
     if (!at) throw std::runtime_error(fmt::format("[control] metrics_address: {}", at.error()));
     auto fd = net::listen_on(*at, 16);
-    if (!fd) throw std::runtime_error(fmt::format("[control] metrics_address {}: {}", at->to_string(), fd.error()));
+    if (!fd)
+        throw std::runtime_error(
+            fmt::format("[control] metrics_address {}: {}", at->to_string(), fd.error()));
     RequestServer::Limits limits;
     limits.max_connections = config.metrics_max_connections;
     limits.max_request = kMaxHttpRequest;
@@ -38,8 +40,9 @@ void ControlSide::bind_metrics(const ControlConfig& config) {
             const auto request = parse_http_request(received);
             if (request.state == HttpRequest::State::incomplete) return std::nullopt;
             if (request.state == HttpRequest::State::bad)
-                return http_response(request.status, "text/plain; charset=utf-8",
-                                     fmt::format("{}\n", request.status == 404 ? "try /metrics" : "bad request"));
+                return http_response(
+                    request.status, "text/plain; charset=utf-8",
+                    fmt::format("{}\n", request.status == 404 ? "try /metrics" : "bad request"));
             actions_.refresh_gauges();
             return http_response(200, kPrometheusContentType, metrics::prometheus_text());
         },
@@ -50,11 +53,12 @@ void ControlSide::bind_metrics(const ControlConfig& config) {
 void ControlSide::bind_control(const ControlConfig& config) {
     if (config.socket.empty()) return;
     const auto dir = std::filesystem::path(config.socket).parent_path();
-    struct stat st{};
+    struct stat st {};
     if (!config.socket_set && ::stat(dir.c_str(), &st) != 0) {
-        log::warning("no control socket: {} does not exist (systemd makes it for the unit; set [control] socket "
-                     "to another path, or to \"\" to say none)",
-                     dir.string());
+        log::warning(
+            "no control socket: {} does not exist (systemd makes it for the unit; set [control] socket "
+            "to another path, or to \"\" to say none)",
+            dir.string());
         return;
     }
     net::UniqueFd fd;
@@ -92,11 +96,11 @@ std::string ControlSide::answer(std::string_view received, bool& complete) {
     if (request.state == ControlRequest::State::incomplete) return {};
     if (request.state == ControlRequest::State::bad) return request.error;
     switch (request.command) {
-        case ControlCommand::status: return actions_.status();
-        case ControlCommand::stats: actions_.refresh_gauges(); return metrics::stats_text();
-        case ControlCommand::reload: return actions_.reload();
-        case ControlCommand::flush: return actions_.flush();
-        case ControlCommand::queue: return actions_.queue();
+    case ControlCommand::status: return actions_.status();
+    case ControlCommand::stats: actions_.refresh_gauges(); return metrics::stats_text();
+    case ControlCommand::reload: return actions_.reload();
+    case ControlCommand::flush: return actions_.flush();
+    case ControlCommand::queue: return actions_.queue();
     }
     return "error: unknown command\n";
 }

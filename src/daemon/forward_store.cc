@@ -61,13 +61,15 @@ std::string load_or_make_key(const std::string& path) {
     }
     if (errno != EEXIST) throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
+    if (::stat(path.c_str(), &st) != 0)
+        throw std::runtime_error(fmt::format("{}: {}", path, std::strerror(errno)));
     if (st.st_mode & 077)
-        throw std::runtime_error(fmt::format("{}: readable by others (mode {:o}); it must be 0600", path,
-                                             st.st_mode & 0777));
+        throw std::runtime_error(
+            fmt::format("{}: readable by others (mode {:o}); it must be 0600", path, st.st_mode & 0777));
     auto key = queue::read_whole_file(path);
     if (!key) throw std::runtime_error(key.error());
-    if (key->size() != kKeySize) throw std::runtime_error(fmt::format("{}: not a {}-byte key", path, kKeySize));
+    if (key->size() != kKeySize)
+        throw std::runtime_error(fmt::format("{}: not a {}-byte key", path, kKeySize));
     return *key;
 }
 
@@ -76,7 +78,8 @@ Expected<Message, std::string> next_frame(const Bytes& data, std::size_t& at) {
     if (data.size() - at < kSizeFieldLength) return Unexpected<std::string>{"truncated record"};
     std::uint64_t size = 0;
     for (std::size_t i = 0; i < kSizeFieldLength; ++i) size = size << 8 | data.data()[at + i];
-    if (size < kMinFrameableSize || size > data.size() - at) return Unexpected<std::string>{"truncated record"};
+    if (size < kMinFrameableSize || size > data.size() - at)
+        return Unexpected<std::string>{"truncated record"};
     DecodeLimits limits;
     limits.max_trace_headers += 1;  // our Received on top of what the sender may send
     auto decoded = decode(data.slice(at, size), limits);
@@ -116,8 +119,9 @@ Expected<std::string, std::string> ForwardStore::record(const Message& message, 
 
     Message hello{{}, ClientHello{0, {chain}}};
     Message kept;
-    if (auto r = require_security(message)) kept.extensions.push_back(
-        {static_cast<std::uint8_t>(ExtensionType::require_security), Bytes(std::vector<std::uint8_t>{*r})});
+    if (auto r = require_security(message))
+        kept.extensions.push_back({static_cast<std::uint8_t>(ExtensionType::require_security),
+                                   Bytes(std::vector<std::uint8_t>{*r})});
     Email e;
     e.certificate_chain = 0;
     e.signature_method = email->signature_method;
@@ -141,8 +145,8 @@ Expected<std::string, std::string> ForwardStore::record(const Message& message, 
     encode_to(hello, out);
     encode_to(kept, out);
     if (bytes_ + out.size() > limits_.max_bytes)
-        return Unexpected<std::string>{fmt::format("forward store full ({} of {} bytes)", bytes_.load(),
-                                                   limits_.max_bytes)};
+        return Unexpected<std::string>{
+            fmt::format("forward store full ({} of {} bytes)", bytes_.load(), limits_.max_bytes)};
     const std::string tmp = directory_ + "/tmp-" + token;
     const std::string final_path = directory_ + "/" + token + ".fwd";
     auto written = queue::write_new_file_synced(

@@ -13,12 +13,12 @@
 #include <stdexcept>
 
 #include "daemon/control_side.h"
-#include "daemon/trust_age.h"
 #include "daemon/layer_settings.h"
 #include "daemon/milter_side.h"
 #include "daemon/privileges.h"
 #include "daemon/queue_side.h"
 #include "daemon/service_notify.h"
+#include "daemon/trust_age.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
 
@@ -40,7 +40,8 @@ std::vector<std::string> needs_restart(const Config& old, const Config& now) {
     if (old.dns.trust_anchor != now.dns.trust_anchor || old.dns.forwarders != now.dns.forwarders ||
         old.dns.unbound_config != now.dns.unbound_config || old.dns.timeout != now.dns.timeout)
         out.push_back("[dns]");
-    if (old.reinject.address != now.reinject.address || old.reinject.inbound_address != now.reinject.inbound_address ||
+    if (old.reinject.address != now.reinject.address ||
+        old.reinject.inbound_address != now.reinject.inbound_address ||
         old.reinject.secure_address != now.reinject.secure_address ||
         old.reinject.helo_name != now.reinject.helo_name)
         out.push_back("[reinject]");
@@ -62,21 +63,27 @@ Gateway::Gateway(Config config)
       on_hup_(loop_, SIGHUP, [this] { reload(); }),
       on_term_(loop_, SIGTERM, [this] { drain(); }),
       on_int_(loop_, SIGINT, [this] { drain(); }),
-      on_usr1_(loop_, SIGUSR1, [this] { if (queue_) queue_->rescan(); }),
+      on_usr1_(loop_, SIGUSR1,
+               [this] {
+                   if (queue_) queue_->rescan();
+               }),
       drain_check_(loop_, [this] { check_drained(); }) {
     log_warnings(config_);
     resolver_ = std::make_unique<dns::Resolver>(loop_, config_.dns.resolver_config());
     policy_ = auth_policy(config_);
     if (!policy_->has_ct_logs())
-        log::warning("no CT log list: only peers authenticated by DANE-EE (TLSA 3 x x) can be "
-                     "accepted, in both directions");
-    signers_ = std::make_unique<Signers>(loop_, *resolver_, config_.signing, policy_, outbound_timeouts(config_));
+        log::warning(
+            "no CT log list: only peers authenticated by DANE-EE (TLSA 3 x x) can be "
+            "accepted, in both directions");
+    signers_ = std::make_unique<Signers>(loop_, *resolver_, config_.signing, policy_,
+                                         outbound_timeouts(config_));
     // A few connections to the MTA, so that Emails arriving on different
     // SMTPsec connections are re-injected in parallel (the MTA's fsync per
     // message would otherwise serialise every peer behind one connection).
     constexpr int kInjectors = 4;
     for (int i = 0; i < kInjectors; ++i)
-        injectors_.push_back(std::make_unique<mta::Injector>(loop_, injector_config(config_, config_.reinject.inbound_address)));
+        injectors_.push_back(std::make_unique<mta::Injector>(
+            loop_, injector_config(config_, config_.reinject.inbound_address)));
     build_inbound();
     started_at_ = std::time(nullptr);
     control_ = std::make_unique<ControlSide>(
@@ -154,7 +161,8 @@ int Gateway::run(const std::function<void()>& ready) {
     milter_->start();
     control_->start();
     log::info("smtpsecd started: signing for {}, milter on {}",
-              signers_->domains().empty() ? std::string("no domain") : fmt::format("{}", fmt::join(signers_->domains(), ", ")),
+              signers_->domains().empty() ? std::string("no domain")
+                                          : fmt::format("{}", fmt::join(signers_->domains(), ", ")),
               config_.milter.socket.spec);
     ready();
     loop_.run();
@@ -181,8 +189,9 @@ std::string Gateway::reload() {
         log::error("reload refused: {} has {} problem(s); the running configuration is kept", config_.file,
                    loaded.error().size());
         metrics::count(metrics::Reload::refused);
-        std::string out = fmt::format("reload refused: {} has {} problem(s); the running configuration is kept",
-                                      config_.file, loaded.error().size());
+        std::string out = fmt::format(
+            "reload refused: {} has {} problem(s); the running configuration is kept", config_.file,
+            loaded.error().size());
         for (const auto& p : loaded.error()) out += "\n" + p.to_string();
         last_reload_ = "refused";
         last_reload_at_ = std::time(nullptr);
@@ -195,7 +204,8 @@ std::string Gateway::reload() {
     try {
         // Build everything new first: a failure leaves the old objects in place.
         auto policy = auth_policy(next);
-        auto signers = std::make_unique<Signers>(loop_, *resolver_, next.signing, policy, outbound_timeouts(next));
+        auto signers = std::make_unique<Signers>(loop_, *resolver_, next.signing, policy,
+                                                 outbound_timeouts(next));
         auto settings = inbound_settings(next);
         if (next.listener.addresses.empty() != config_.listener.addresses.empty())
             settings.credentials = inbound_settings_.credentials;
@@ -260,7 +270,8 @@ void Gateway::check_drained() {
     // beyond the limit; nothing is lost: an Email not yet answered is sent
     // again by its client, and the queue's entries stay on disk.
     if (busy && loop_.now() - drain_started_ < kDrainLimitSeconds) return;
-    if (busy) log::warning("drain: stopping after {} s with work in flight (it stays queued)", kDrainLimitSeconds);
+    if (busy)
+        log::warning("drain: stopping after {} s with work in flight (it stays queued)", kDrainLimitSeconds);
     drain_check_.stop();
     for (auto* w : {&on_hup_, &on_term_, &on_int_, &on_usr1_}) w->stop();
     loop_.break_loop();
@@ -281,8 +292,9 @@ std::string utc(std::int64_t t) {
 void Gateway::refresh_gauges() const {
     const auto q = queue_->summary(false);
     metrics::gauge_set(metrics::Gauge::queue_entries, static_cast<std::int64_t>(q.entries));
-    metrics::gauge_set(metrics::Gauge::queue_oldest_age,
-                       q.oldest_arrival == 0 ? 0 : std::max<std::int64_t>(0, std::time(nullptr) - q.oldest_arrival));
+    metrics::gauge_set(
+        metrics::Gauge::queue_oldest_age,
+        q.oldest_arrival == 0 ? 0 : std::max<std::int64_t>(0, std::time(nullptr) - q.oldest_arrival));
     metrics::gauge_set(metrics::Gauge::connections_inbound,
                        listener_ ? static_cast<std::int64_t>(listener_->connections()) : 0);
 }
@@ -302,7 +314,8 @@ std::string Gateway::status_text() const {
                      ? "monitor (nothing taken over, held or refused; the MTA delivers all mail by SMTP)"
                      : "enforce");
     line("config", config_.file);
-    line("last reload", last_reload_.empty() ? std::string("none") : last_reload_ + " at " + utc(last_reload_at_));
+    line("last reload",
+         last_reload_.empty() ? std::string("none") : last_reload_ + " at " + utc(last_reload_at_));
     line("signing", signers_->domains().empty() ? std::string("none")
                                                 : fmt::format("{}", fmt::join(signers_->domains(), ", ")));
     line("milter", config_.milter.socket.spec);
@@ -313,10 +326,11 @@ std::string Gateway::status_text() const {
                                                      listener_ ? listener_->connections() : 0));
     line("outbound connections", std::to_string(metrics::gauge(metrics::Gauge::connections_outbound)));
     line("control", control_->control_path().empty() ? "off" : control_->control_path());
-    line("metrics", control_->metrics_address().empty() ? "off"
-                                                         : "http://" + control_->metrics_address() + "/metrics");
-    line("queue", fmt::format("{} message(s), {} held, {} recipient(s) pending, oldest {} s", q.entries, q.held,
-                              q.pending_recipients, q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival));
+    line("metrics",
+         control_->metrics_address().empty() ? "off" : "http://" + control_->metrics_address() + "/metrics");
+    line("queue",
+         fmt::format("{} message(s), {} held, {} recipient(s) pending, oldest {} s", q.entries, q.held,
+                     q.pending_recipients, q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival));
     // Trust material that goes stale without failing at once (trust_age.h).
     const auto trust = trust_material_age(config_, std::chrono::system_clock::now());
     if (trust.ct_log_list)
@@ -326,8 +340,10 @@ std::string Gateway::status_text() const {
     else
         line("ct log list", "none (DANE only)");
     for (const auto& c : trust.certificates)
-        line("certificate", fmt::format("{} {}: {} day(s) left", c.role, c.file, c.remaining.count() / 86400));
-    line("trust anchor", trust.trust_anchor_stale ? "stale: " + *trust.trust_anchor_stale : std::string("current"));
+        line("certificate",
+             fmt::format("{} {}: {} day(s) left", c.role, c.file, c.remaining.count() / 86400));
+    line("trust anchor",
+         trust.trust_anchor_stale ? "stale: " + *trust.trust_anchor_stale : std::string("current"));
     return out;
 }
 
@@ -335,7 +351,8 @@ std::string Gateway::queue_text() const {
     const auto now = std::time(nullptr);
     const auto q = queue_->summary(true);
     std::string out = fmt::format("messages: {}\nheld: {}\nrecipients pending: {}\noldest: {} s\n", q.entries,
-                                  q.held, q.pending_recipients, q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival);
+                                  q.held, q.pending_recipients,
+                                  q.oldest_arrival == 0 ? 0 : now - q.oldest_arrival);
     // The domains with the most recipients waiting; `smtpsec-queue list` shows every entry.
     std::vector<std::pair<std::size_t, std::string>> domains;
     for (const auto& [domain, n] : q.pending_by_domain) domains.emplace_back(n, domain);
@@ -344,8 +361,10 @@ std::string Gateway::queue_text() const {
     });
     constexpr std::size_t kShown = 20;
     for (std::size_t i = 0; i < domains.size() && i < kShown; ++i)
-        fmt::format_to(std::back_inserter(out), "domain {}: {} pending\n", domains[i].second, domains[i].first);
-    if (domains.size() > kShown) fmt::format_to(std::back_inserter(out), "({} more domains)\n", domains.size() - kShown);
+        fmt::format_to(std::back_inserter(out), "domain {}: {} pending\n", domains[i].second,
+                       domains[i].first);
+    if (domains.size() > kShown)
+        fmt::format_to(std::back_inserter(out), "({} more domains)\n", domains.size() - kShown);
     return out;
 }
 

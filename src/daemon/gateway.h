@@ -26,8 +26,8 @@
 #include "event/signal_watcher.h"
 #include "event/timer.h"
 #include "inbound/listener.h"
-#include "mta/injector.h"
 #include "inbound/smtp_local_delivery.h"
+#include "mta/injector.h"
 
 namespace smtpsec::daemon {
 
@@ -84,8 +84,8 @@ private:
     std::unique_ptr<QueueSide> queue_;
     std::unique_ptr<MilterSide> milter_;
     std::unique_ptr<ControlSide> control_;
-    std::int64_t started_at_ = 0;      // unix seconds
-    std::string last_reload_;          // "done", "refused"; "" none yet (status)
+    std::int64_t started_at_ = 0;  // unix seconds
+    std::string last_reload_;      // "done", "refused"; "" none yet (status)
     std::int64_t last_reload_at_ = 0;
 
     event::SignalWatcher on_hup_;

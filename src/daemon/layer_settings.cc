@@ -51,8 +51,8 @@ inbound::InboundSettings inbound_settings(const Config& config) {
     return s;
 }
 
-Expected<std::shared_ptr<const inbound::SenderAuthorisation>, std::vector<ConfigProblem>> inbound_authorisation(
-    const Config& config) {
+Expected<std::shared_ptr<const inbound::SenderAuthorisation>, std::vector<ConfigProblem>>
+inbound_authorisation(const Config& config) {
     const auto& path = config.listener.authorisation_file;
     if (path.empty()) return std::shared_ptr<const inbound::SenderAuthorisation>();
     auto loaded = inbound::load_sender_authorisation(path);

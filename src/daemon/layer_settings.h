@@ -28,8 +28,8 @@ std::shared_ptr<const tls::AuthPolicy> auth_policy(const Config& config);
 // [listener] authorisation_file read and checked: null when none is set;
 // the problems as "FILE:LINE: reason" when it does not parse (smtpsecd -n
 // lists them; a start or reload is refused).
-Expected<std::shared_ptr<const inbound::SenderAuthorisation>, std::vector<ConfigProblem>> inbound_authorisation(
-    const Config& config);
+Expected<std::shared_ptr<const inbound::SenderAuthorisation>, std::vector<ConfigProblem>>
+inbound_authorisation(const Config& config);
 
 // "X-*" -> prefix "X-", anything else an exact name.
 imf::TraceWhitelist trace_whitelist(const std::vector<std::string>& patterns);

@@ -6,11 +6,11 @@
 // Exit status: 0 clean stop or config OK, 1 config problems, 64 usage,
 // 78 start-up failure (EX_CONFIG: the config loads but cannot be put to
 // work, e.g. a port in use).
-#include <malloc.h>
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -19,10 +19,10 @@
 #include "daemon/config.h"
 #include "daemon/config_as_user.h"
 #include "daemon/detach.h"
-#include "daemon/service_notify.h"
 #include "daemon/gateway.h"
 #include "daemon/layer_settings.h"
 #include "daemon/milter_side.h"
+#include "daemon/service_notify.h"
 #include "log/log.h"
 
 using namespace smtpsec;

@@ -15,19 +15,19 @@ namespace {
 
 milter::FailureAction action_of(FailureAction a) {
     switch (a) {
-        case FailureAction::accept: return milter::FailureAction::accept;
-        case FailureAction::reject: return milter::FailureAction::reject;
-        case FailureAction::tempfail: break;
+    case FailureAction::accept: return milter::FailureAction::accept;
+    case FailureAction::reject: return milter::FailureAction::reject;
+    case FailureAction::tempfail: break;
     }
     return milter::FailureAction::tempfail;
 }
 
 milter::DomainVerdict verdict_of(dns::Verdict v) {
     switch (v) {
-        case dns::Verdict::smtpsec: return milter::DomainVerdict::smtpsec;
-        case dns::Verdict::none_secure: return milter::DomainVerdict::none_secure;
-        case dns::Verdict::none_insecure: return milter::DomainVerdict::none_insecure;
-        case dns::Verdict::defer: break;
+    case dns::Verdict::smtpsec: return milter::DomainVerdict::smtpsec;
+    case dns::Verdict::none_secure: return milter::DomainVerdict::none_secure;
+    case dns::Verdict::none_insecure: return milter::DomainVerdict::none_insecure;
+    case dns::Verdict::defer: break;
     }
     return milter::DomainVerdict::defer;
 }
@@ -66,15 +66,17 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
     return s;
 }
 
-MilterSide::MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver, milter::Intake& intake,
-                       std::shared_ptr<const milter::ForwardLookup> forward)
+MilterSide::MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver,
+                       milter::Intake& intake, std::shared_ptr<const milter::ForwardLookup> forward)
     : loop_(loop),
       resolver_(resolver),
       milter_(*this, intake),
       notifier_(loop, [this] { start_lookups(); }),
       forward_(std::move(forward)) {
     auto opened = milter_.open(with_forward(milter_settings(config)));
-    if (!opened) throw std::runtime_error(fmt::format("[milter] socket {}: {}", config.milter.socket.spec, opened.error()));
+    if (!opened)
+        throw std::runtime_error(
+            fmt::format("[milter] socket {}: {}", config.milter.socket.spec, opened.error()));
     const std::string& spec = config.milter.socket.spec;
     for (std::string prefix : {"local:", "unix:"})
         if (spec.starts_with(prefix)) socket_path_ = spec.substr(prefix.size());
@@ -114,7 +116,7 @@ void MilterSide::join() {
     thread_.join();
     // A stale socket file would make the MTA's next connect fail with
     // "connection refused" instead of "no such file" while we are down.
-    struct stat st{};
+    struct stat st {};
     if (!socket_path_.empty() && ::lstat(socket_path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
         ::unlink(socket_path_.c_str());
 }

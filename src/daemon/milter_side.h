@@ -61,7 +61,8 @@ private:
     std::deque<std::pair<std::string, std::shared_ptr<milter::PendingVerdict>>> requests_;
     event::AsyncNotifier notifier_;
     std::shared_ptr<const milter::ForwardLookup> forward_;
-    std::shared_ptr<const milter::MilterSettings> with_forward(std::shared_ptr<const milter::MilterSettings> s) const;
+    std::shared_ptr<const milter::MilterSettings> with_forward(
+        std::shared_ptr<const milter::MilterSettings> s) const;
 };
 
 }  // namespace smtpsec::daemon

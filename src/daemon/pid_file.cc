@@ -19,10 +19,12 @@ PidFile::PidFile(std::string path) : path_(std::move(path)) {
         std::ofstream out(tmp, std::ios::trunc);
         out << ::getpid() << '\n';
         if (!out.flush())
-            throw std::runtime_error(fmt::format("{}: cannot write the pid file: {}", tmp, std::strerror(errno)));
+            throw std::runtime_error(
+                fmt::format("{}: cannot write the pid file: {}", tmp, std::strerror(errno)));
     }
     if (std::rename(tmp.c_str(), path_.c_str()) != 0)
-        throw std::runtime_error(fmt::format("{}: cannot write the pid file: {}", path_, std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("{}: cannot write the pid file: {}", path_, std::strerror(errno)));
 }
 
 PidFile::~PidFile() {

@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 #include <grp.h>
-#include <sys/stat.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,8 +36,8 @@ void give_to(const std::string& directory, const Account& account) {
     if (geteuid() != 0) return;
     auto own = [&](const std::filesystem::path& p) {
         if (::lchown(p.c_str(), account.uid, account.gid) != 0)
-            throw std::runtime_error(fmt::format("{}: cannot give it to {}: {}", p.string(), account.name,
-                                                 std::strerror(errno)));
+            throw std::runtime_error(
+                fmt::format("{}: cannot give it to {}: {}", p.string(), account.name, std::strerror(errno)));
     };
     // A spool already owned by the account is left alone: a root held by a
     // capability bounding set without CAP_DAC_READ_SEARCH (a systemd unit's
@@ -66,7 +66,8 @@ void drop_privileges(const Account& account) {
     if (initgroups(account.name.c_str(), account.gid) != 0) fail("initgroups");
     if (setresgid(account.gid, account.gid, account.gid) != 0) fail("setresgid");
     if (setresuid(account.uid, account.uid, account.uid) != 0) fail("setresuid");
-    if (account.uid != 0 && setuid(0) == 0) throw std::runtime_error("dropping privileges: root could be regained");
+    if (account.uid != 0 && setuid(0) == 0)
+        throw std::runtime_error("dropping privileges: root could be regained");
 }
 
 }  // namespace smtpsec::daemon

@@ -6,8 +6,8 @@
 // the uid; afterwards regaining root must fail, which is checked.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 namespace smtpsec::daemon {
 

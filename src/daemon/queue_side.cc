@@ -35,17 +35,18 @@ QueueSide::QueueSide(event::Loop& loop, const Config& config, Signers& signers)
       injector_(loop, injector_config(config, config.reinject.address)),
       secure_injector_(loop, injector_config(config, config.reinject.secure_address)),
       runner_(std::make_unique<queue::QueueRunner>(loop, spool_, queue_settings(config),
-                                                     static_cast<queue::Transport&>(*this),
-                                                     static_cast<queue::MailSubmitter&>(*this))) {}
+                                                   static_cast<queue::Transport&>(*this),
+                                                   static_cast<queue::MailSubmitter&>(*this))) {}
 
 QueueSide::~QueueSide() = default;
 
 void QueueSide::start() {
     auto report = spool_.recover();
     if (report.removed_tmp + report.removed_orphans + report.moved_corrupt > 0)
-        log::warning("queue {}: after an unclean stop removed {} half-written file(s), {} unacknowledged "
-                     "message(s); {} unreadable entr(y/ies) moved to corrupt/",
-                     spool_.directory(), report.removed_tmp, report.removed_orphans, report.moved_corrupt);
+        log::warning(
+            "queue {}: after an unclean stop removed {} half-written file(s), {} unacknowledged "
+            "message(s); {} unreadable entr(y/ies) moved to corrupt/",
+            spool_.directory(), report.removed_tmp, report.removed_orphans, report.moved_corrupt);
     runner_->start();
 }
 
@@ -102,10 +103,10 @@ outbound::OutboundEmail to_outbound(queue::Delivery d) {
 
 queue::DeliveryStatus to_queue(outbound::RecipientStatus status) {
     switch (status) {
-        case outbound::RecipientStatus::delivered: return queue::DeliveryStatus::delivered;
-        case outbound::RecipientStatus::permanent: return queue::DeliveryStatus::permanent;
-        case outbound::RecipientStatus::temporary: return queue::DeliveryStatus::temporary;
-        case outbound::RecipientStatus::use_smtp: return queue::DeliveryStatus::use_smtp;
+    case outbound::RecipientStatus::delivered: return queue::DeliveryStatus::delivered;
+    case outbound::RecipientStatus::permanent: return queue::DeliveryStatus::permanent;
+    case outbound::RecipientStatus::temporary: return queue::DeliveryStatus::temporary;
+    case outbound::RecipientStatus::use_smtp: return queue::DeliveryStatus::use_smtp;
     }
     return queue::DeliveryStatus::temporary;
 }
@@ -137,7 +138,8 @@ void QueueSide::deliver(const std::string& from_domain, queue::Delivery delivery
     // operator may put the identity back.
     queue::DeliveryReport report;
     const std::string reason = fmt::format("no signing identity for {} in the configuration", from_domain);
-    for (auto& r : delivery.recipients) report.recipients.push_back({r, queue::DeliveryStatus::temporary, reason});
+    for (auto& r : delivery.recipients)
+        report.recipients.push_back({r, queue::DeliveryStatus::temporary, reason});
     done(std::move(report));
 }
 

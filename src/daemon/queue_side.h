@@ -12,8 +12,8 @@
 
 #include "daemon/config.h"
 #include "daemon/signers.h"
-#include "mta/injector.h"
 #include "milter/intake.h"
+#include "mta/injector.h"
 #include "queue/ports.h"
 #include "queue/runner.h"
 #include "queue/spool.h"

@@ -21,7 +21,7 @@ struct RequestServer::Connection {
     std::string out;
     std::size_t sent = 0;
     bool answering = false;
-    bool lingering = false;     // answer sent: reading what is left until EOF
+    bool lingering = false;  // answer sent: reading what is left until EOF
     std::size_t discarded = 0;
     event::IoWatcher io;
     event::Timer timer;
@@ -39,7 +39,8 @@ RequestServer::RequestServer(event::Loop& loop, net::UniqueFd listening, Limits 
 RequestServer::~RequestServer() = default;
 
 void RequestServer::start() {
-    if (listening_ && open_.size() < limits_.max_connections) accept_watcher_.start(listening_.get(), EV_READ);
+    if (listening_ && open_.size() < limits_.max_connections)
+        accept_watcher_.start(listening_.get(), EV_READ);
 }
 
 void RequestServer::on_accept() {
@@ -160,15 +161,17 @@ net::UniqueFd listen_unix(const std::string& path, unsigned mode, const std::str
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (path.size() >= sizeof address.sun_path)
-        throw std::runtime_error(fmt::format("{}: path longer than {} bytes", path, sizeof address.sun_path - 1));
+        throw std::runtime_error(
+            fmt::format("{}: path longer than {} bytes", path, sizeof address.sun_path - 1));
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
     auto* sa = reinterpret_cast<const sockaddr*>(&address);
     net::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (!fd) throw std::runtime_error(fmt::format("{}: socket: {}", path, std::strerror(errno)));
 
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(fmt::format("{}: exists and is not a socket", path));
+        if (!S_ISSOCK(st.st_mode))
+            throw std::runtime_error(fmt::format("{}: exists and is not a socket", path));
         net::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
         if (probe && ::connect(probe.get(), sa, sizeof address) == 0)
             throw std::runtime_error(fmt::format("{}: in use by another process", path));
@@ -190,7 +193,8 @@ net::UniqueFd listen_unix(const std::string& path, unsigned mode, const std::str
     }
     if (::chmod(path.c_str(), mode) != 0)
         throw std::runtime_error(fmt::format("{}: chmod: {}", path, std::strerror(errno)));
-    if (::listen(fd.get(), 16) != 0) throw std::runtime_error(fmt::format("{}: listen: {}", path, std::strerror(errno)));
+    if (::listen(fd.get(), 16) != 0)
+        throw std::runtime_error(fmt::format("{}: listen: {}", path, std::strerror(errno)));
     return fd;
 }
 

@@ -18,7 +18,8 @@ Signers::Signers(event::Loop& loop, dns::Resolver& resolver, const std::vector<S
         if (!id) throw std::runtime_error(fmt::format("[[signing]] {}: {}", s.domain, id.error()));
         auto entry = std::make_unique<Entry>(Entry{std::move(*id), nullptr});
         outbound::ConnectionSettings settings{*creds, policy, entry->identity.chain, timeouts};
-        entry->deliverer = std::make_unique<outbound::Deliverer>(loop, resolver, entry->identity.key, settings);
+        entry->deliverer = std::make_unique<outbound::Deliverer>(loop, resolver, entry->identity.key,
+                                                                 settings);
         by_domain_[s.domain] = std::move(entry);
     }
 }
@@ -52,7 +53,8 @@ outbound::Deliverer* Signers::forwarder(const CertificateChain& chain) {
     if (auto it = forwarders_.find(key); it != forwarders_.end()) return it->second.get();
     constexpr std::size_t kMaxForwarders = 32;
     if (forwarders_.size() >= kMaxForwarders)
-        std::erase_if(forwarders_, [](const auto& f) { return f.second->pending() == 0 && f.second->connections() == 0; });
+        std::erase_if(forwarders_,
+                      [](const auto& f) { return f.second->pending() == 0 && f.second->connections() == 0; });
     outbound::ConnectionSettings settings{credentials_, policy_, chain, timeouts_};
     auto& any_key = by_domain_.begin()->second->identity.key;
     auto made = std::make_unique<outbound::Deliverer>(loop_, resolver_, any_key, settings);

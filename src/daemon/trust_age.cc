@@ -19,7 +19,7 @@ using std::chrono::duration_cast;
 using std::chrono::seconds;
 
 std::optional<SystemTime> mtime_of(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::nullopt;
     return SystemTime(duration_cast<SystemTime::duration>(seconds(st.st_mtim.tv_sec) +
                                                           std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
@@ -72,10 +72,13 @@ TrustMaterialAge trust_material_age(const Config& config, SystemTime now, const 
     auto certificate = [&](std::string role, const std::string& file) {
         if (file.empty()) return;
         if (auto not_after = leaf_not_after(file))
-            out.certificates.push_back({std::move(role), file, *not_after, duration_cast<seconds>(*not_after - now)});
+            out.certificates.push_back(
+                {std::move(role), file, *not_after, duration_cast<seconds>(*not_after - now)});
     };
-    if (!config.listener.addresses.empty()) certificate("[listener] certificate", config.listener.certificate);
-    for (const auto& s : config.signing) certificate(fmt::format("[[signing]] {} certificate", s.domain), s.certificate);
+    if (!config.listener.addresses.empty())
+        certificate("[listener] certificate", config.listener.certificate);
+    for (const auto& s : config.signing)
+        certificate(fmt::format("[[signing]] {} certificate", s.domain), s.certificate);
 
     const auto& anchor = config.dns.trust_anchor;
     if (!anchor.empty() && anchor != package_anchor) {
@@ -86,8 +89,10 @@ TrustMaterialAge trust_material_age(const Config& config, SystemTime now, const 
             auto b = crypto::read_file(package_anchor);
             if (a && b && *a != *b)
                 out.trust_anchor_stale = fmt::format(
-                    "[dns] trust_anchor \"{}\" differs from the package's \"{}\" (dns-root-data) and is older "
-                    "({} against {}): the root key may have rolled over since it was copied; copy the package's "
+                    "[dns] trust_anchor \"{}\" differs from the package's \"{}\" (dns-root-data) and is "
+                    "older "
+                    "({} against {}): the root key may have rolled over since it was copied; copy the "
+                    "package's "
                     "file again or point trust_anchor at it",
                     anchor, package_anchor, tls::rfc3339(*mine), tls::rfc3339(*package));
         }
@@ -101,16 +106,17 @@ std::vector<ConfigProblem> trust_material_warnings(const Config& config, SystemT
     auto warn = [&](std::string reason) { out.push_back({config.file, 0, std::move(reason)}); };
     const auto age = trust_material_age(config, now, package_anchor);
     if (age.ct_log_list && age.ct_log_list->age > config.tls.ct_log_list_warn_age)
-        warn(fmt::format("[tls] ct_log_list \"{}\" is {} old ({} {}), more than ct_log_list_warn_age (\"{}\"): "
-                         "is smtpsec-ctlog-update.timer running? (smtpsec-ctlog-update(8))",
-                         age.ct_log_list->file, days_text(age.ct_log_list->age),
-                         age.ct_log_list->published ? "published" : "modified",
-                         tls::rfc3339(age.ct_log_list->published.value_or(age.ct_log_list->modified)),
-                         format_duration(config.tls.ct_log_list_warn_age)));
+        warn(fmt::format(
+            "[tls] ct_log_list \"{}\" is {} old ({} {}), more than ct_log_list_warn_age (\"{}\"): "
+            "is smtpsec-ctlog-update.timer running? (smtpsec-ctlog-update(8))",
+            age.ct_log_list->file, days_text(age.ct_log_list->age),
+            age.ct_log_list->published ? "published" : "modified",
+            tls::rfc3339(age.ct_log_list->published.value_or(age.ct_log_list->modified)),
+            format_duration(config.tls.ct_log_list_warn_age)));
     for (const auto& c : age.certificates) {
         if (c.remaining <= seconds(0))
-            warn(fmt::format("{} \"{}\" expired on {}: peers cannot authenticate this gateway", c.role, c.file,
-                             tls::rfc3339(c.not_after)));
+            warn(fmt::format("{} \"{}\" expired on {}: peers cannot authenticate this gateway", c.role,
+                             c.file, tls::rfc3339(c.not_after)));
         else if (c.remaining < kCertificateWarning)
             warn(fmt::format("{} \"{}\" expires in {} ({}): renew it", c.role, c.file, days_text(c.remaining),
                              tls::rfc3339(c.not_after)));

@@ -36,10 +36,10 @@ struct TrustMaterialAge {
     // The CT log list ([tls] ct_log_list), when one is configured and readable.
     struct CtLogList {
         std::string file;
-        std::string version;                // its "version", may be empty
+        std::string version;                  // its "version", may be empty
         std::optional<SystemTime> published;  // its "log_list_timestamp"
-        SystemTime modified{};              // the file's mtime
-        std::chrono::seconds age{0};        // now - published, or now - modified without a timestamp
+        SystemTime modified{};                // the file's mtime
+        std::chrono::seconds age{0};          // now - published, or now - modified without a timestamp
     };
     std::optional<CtLogList> ct_log_list;
 

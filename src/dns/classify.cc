@@ -11,23 +11,23 @@ namespace smtpsec::dns {
 
 std::string_view name_of(Security security) {
     switch (security) {
-        case Security::secure: return "secure";
-        case Security::insecure: return "insecure";
-        case Security::bogus: return "bogus";
-        case Security::error: return "error";
+    case Security::secure: return "secure";
+    case Security::insecure: return "insecure";
+    case Security::bogus: return "bogus";
+    case Security::error: return "error";
     }
     return "error";
 }
 
 std::string rcode_name(int rcode) {
     switch (rcode) {
-        case 0: return "NOERROR";
-        case 1: return "FORMERR";
-        case 2: return "SERVFAIL";
-        case 3: return "NXDOMAIN";
-        case 4: return "NOTIMP";
-        case 5: return "REFUSED";
-        default: return "rcode " + std::to_string(rcode);
+    case 0: return "NOERROR";
+    case 1: return "FORMERR";
+    case 2: return "SERVFAIL";
+    case 3: return "NXDOMAIN";
+    case 4: return "NOTIMP";
+    case 5: return "REFUSED";
+    default: return "rcode " + std::to_string(rcode);
     }
 }
 

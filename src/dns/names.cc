@@ -12,8 +12,7 @@ constexpr std::size_t max_name_length = 253;  // text form, without the final do
 constexpr std::size_t max_label_length = 63;
 
 bool host_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 }  // namespace
@@ -37,9 +36,7 @@ std::optional<std::string> normalize_name(std::string_view name) {
     return out;
 }
 
-std::string srv_query_name(std::string_view domain) {
-    return "_smtpsec._tcp." + std::string(domain);
-}
+std::string srv_query_name(std::string_view domain) { return "_smtpsec._tcp." + std::string(domain); }
 
 std::string tlsa_query_name(std::uint16_t port, std::string_view host) {
     return "_" + std::to_string(port) + "._tcp." + std::string(host);

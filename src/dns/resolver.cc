@@ -148,7 +148,7 @@ void Resolver::Impl::complete(Pending* query, int err, ub_result* result) {
     }
     auto it = pending.find(query->key);
     if (it == pending.end() || it->second.get() != query) return;
-    Answer answer = err != 0          ? failure(std::string("libunbound: ") + ub_strerror(err))
+    Answer answer = err != 0            ? failure(std::string("libunbound: ") + ub_strerror(err))
                     : result == nullptr ? failure("libunbound returned no result")
                                         : classify(*result);
     auto owned = std::move(it->second);
@@ -196,7 +196,8 @@ void Resolver::Impl::on_readable() {
         // The result pipe is gone (libunbound's thread died): nothing more
         // will come back. Everything waiting fails now instead of timing out.
         io.stop();
-        auto answer = std::make_shared<const Answer>(failure(std::string("libunbound: ") + ub_strerror(status)));
+        auto answer = std::make_shared<const Answer>(
+            failure(std::string("libunbound: ") + ub_strerror(status)));
         for (auto& [key, query] : pending) deliver_all(*query, answer);
         pending.clear();
         deadlines.clear();
@@ -294,7 +295,8 @@ void Resolver::discover(std::string_view domain, DiscoveryCallback callback, eve
     discover(domain, std::move(call));
 }
 
-void Resolver::tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback, event::Request& request) {
+void Resolver::tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback,
+                    event::Request& request) {
     auto [call, handle] = event::cancellable<const TlsaResult&>(std::move(callback));
     request = std::move(handle);
     tlsa(port, host, std::move(call));
@@ -306,7 +308,8 @@ void Resolver::addresses(std::string_view host, AddressCallback callback, event:
     addresses(host, std::move(call));
 }
 
-void Resolver::lookup(std::string_view name, std::uint16_t type, AnswerCallback callback, event::Request& request) {
+void Resolver::lookup(std::string_view name, std::uint16_t type, AnswerCallback callback,
+                      event::Request& request) {
     auto [call, handle] = event::cancellable<const Answer&>(std::move(callback));
     request = std::move(handle);
     lookup(name, type, std::move(call));

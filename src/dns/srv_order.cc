@@ -9,9 +9,8 @@ namespace smtpsec::dns {
 
 UniformRandom default_random() {
     auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
-    return [engine](std::uint64_t max) {
-        return std::uniform_int_distribution<std::uint64_t>(0, max)(*engine);
-    };
+    return
+        [engine](std::uint64_t max) { return std::uniform_int_distribution<std::uint64_t>(0, max)(*engine); };
 }
 
 std::vector<SrvTarget> order_srv_targets(std::vector<SrvTarget> targets, const UniformRandom& random) {
@@ -25,9 +24,8 @@ std::vector<SrvTarget> order_srv_targets(std::vector<SrvTarget> targets, const U
     ordered.reserve(targets.size());
     auto group = targets.begin();
     while (group != targets.end()) {
-        auto group_end = std::find_if(group, targets.end(), [&](const SrvTarget& t) {
-            return t.priority != group->priority;
-        });
+        auto group_end = std::find_if(group, targets.end(),
+                                      [&](const SrvTarget& t) { return t.priority != group->priority; });
         std::vector<SrvTarget> remaining(std::make_move_iterator(group), std::make_move_iterator(group_end));
         while (!remaining.empty()) {
             std::uint64_t sum = 0;

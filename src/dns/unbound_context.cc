@@ -41,7 +41,8 @@ UbContext make_unbound_context(const ResolverConfig& config) {
 
     if (!config.unbound_config.empty()) {
         require_readable(config.unbound_config, "unbound config");
-        check(ub_ctx_config(ctx.get(), config.unbound_config.c_str()), "unbound config " + config.unbound_config);
+        check(ub_ctx_config(ctx.get(), config.unbound_config.c_str()),
+              "unbound config " + config.unbound_config);
     }
     if (!config.trust_anchor_file.empty()) {
         require_readable(config.trust_anchor_file, "trust anchor file");
@@ -63,7 +64,8 @@ UbContext make_unbound_context(const ResolverConfig& config) {
     if (get_option(ctx.get(), "val-permissive-mode") == "yes") {
         throw ConfigError("val-permissive-mode would turn bogus answers into insecure ones");
     }
-    if (!has_text(get_option(ctx.get(), "trust-anchor-file")) && !has_text(get_option(ctx.get(), "trust-anchor")) &&
+    if (!has_text(get_option(ctx.get(), "trust-anchor-file")) &&
+        !has_text(get_option(ctx.get(), "trust-anchor")) &&
         !has_text(get_option(ctx.get(), "auto-trust-anchor-file")) &&
         !has_text(get_option(ctx.get(), "trusted-keys-file"))) {
         throw ConfigError("no DNSSEC trust anchor configured: every answer would look insecure");

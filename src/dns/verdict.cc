@@ -20,20 +20,20 @@ std::string absence(const Answer& answer) { return answer.nxdomain() ? "NXDOMAIN
 
 std::string_view name_of(Verdict verdict) {
     switch (verdict) {
-        case Verdict::smtpsec: return "smtpsec";
-        case Verdict::none_secure: return "none_secure";
-        case Verdict::none_insecure: return "none_insecure";
-        case Verdict::defer: return "defer";
+    case Verdict::smtpsec: return "smtpsec";
+    case Verdict::none_secure: return "none_secure";
+    case Verdict::none_insecure: return "none_insecure";
+    case Verdict::defer: return "defer";
     }
     return "defer";
 }
 
 std::string_view name_of(TlsaVerdict verdict) {
     switch (verdict) {
-        case TlsaVerdict::secure: return "secure";
-        case TlsaVerdict::none_secure: return "none_secure";
-        case TlsaVerdict::insecure: return "insecure";
-        case TlsaVerdict::defer: return "defer";
+    case TlsaVerdict::secure: return "secure";
+    case TlsaVerdict::none_secure: return "none_secure";
+    case TlsaVerdict::insecure: return "insecure";
+    case TlsaVerdict::defer: return "defer";
     }
     return "defer";
 }
@@ -63,8 +63,9 @@ Discovery decide_discovery_once(std::string query, const Answer& answer, const U
     if (answer.security == Security::insecure) {
         d.verdict = Verdict::none_insecure;
         d.reason = "the zone is provably unsigned (DNSSEC insecure), " +
-                   (answer.records.empty() ? absence(answer)
-                                           : std::to_string(answer.records.size()) + " SRV record(s) not trusted");
+                   (answer.records.empty()
+                        ? absence(answer)
+                        : std::to_string(answer.records.size()) + " SRV record(s) not trusted");
         return d;
     }
     // Secure from here on.
@@ -106,17 +107,16 @@ TlsaResult decide_tlsa(std::string query, const Answer& answer) {
     TlsaResult t;
     t.query = std::move(query);
     switch (answer.security) {
-        case Security::bogus:
-        case Security::error:
-            t.verdict = TlsaVerdict::defer;
-            t.reason = failure_reason(answer);
-            return t;
-        case Security::insecure:
-            t.verdict = TlsaVerdict::insecure;
-            t.reason = "the zone is provably unsigned (DNSSEC insecure): no DANE";
-            return t;
-        case Security::secure:
-            break;
+    case Security::bogus:
+    case Security::error:
+        t.verdict = TlsaVerdict::defer;
+        t.reason = failure_reason(answer);
+        return t;
+    case Security::insecure:
+        t.verdict = TlsaVerdict::insecure;
+        t.reason = "the zone is provably unsigned (DNSSEC insecure): no DANE";
+        return t;
+    case Security::secure: break;
     }
     if (answer.records.empty()) {
         t.verdict = TlsaVerdict::none_secure;

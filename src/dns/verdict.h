@@ -39,8 +39,8 @@ struct Discovery {
     // also filled for an insecure answer, for display only.
     std::vector<SrvTarget> records;
     Security security = Security::error;  // of the SRV answer
-    std::string query;   // the name asked: _smtpsec._tcp.<domain>
-    std::string reason;  // why this verdict, for people and logs
+    std::string query;                    // the name asked: _smtpsec._tcp.<domain>
+    std::string reason;                   // why this verdict, for people and logs
 };
 
 // Decides from the classified answer for `query` (SRV).

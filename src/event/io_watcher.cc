@@ -3,8 +3,7 @@
 
 namespace smtpsec::event {
 
-IoWatcher::IoWatcher(Loop& loop, Callback callback)
-    : loop_(loop.get()), callback_(std::move(callback)) {
+IoWatcher::IoWatcher(Loop& loop, Callback callback) : loop_(loop.get()), callback_(std::move(callback)) {
     ev_init(&watcher_, &IoWatcher::trampoline);
     watcher_.data = this;
     watcher_.fd = -1;

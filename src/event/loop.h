@@ -24,7 +24,9 @@ public:
     Loop(const Loop&) = delete;
     Loop& operator=(const Loop&) = delete;
 
-    struct ev_loop* get() const { return loop_; }
+    struct ev_loop* get() const {
+        return loop_;
+    }
 
     // Runs until no active watcher is left or break_loop() is called.
     // Rethrows the first exception a watcher callback threw (the loop stops

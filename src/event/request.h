@@ -112,7 +112,8 @@ private:
 // owns the PendingCall; if it is called after the Request was destroyed or
 // cancelled, it does nothing.
 template <class... Args>
-std::pair<std::function<void(Args...)>, Request> cancellable(std::type_identity_t<std::function<void(Args...)>> callback) {
+std::pair<std::function<void(Args...)>, Request> cancellable(
+    std::type_identity_t<std::function<void(Args...)>> callback) {
     auto call = std::make_shared<PendingCall<Args...>>(std::move(callback));
     Request request = call->link();
     return {[call](Args... args) { call->run(std::forward<Args>(args)...); }, std::move(request)};

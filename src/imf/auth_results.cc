@@ -42,13 +42,15 @@ std::string mime_value(std::string_view s) {
     return out;
 }
 
-Unexpected<ImfError> bad_input(std::string what) { return Unexpected<ImfError>{ImfError{std::move(what), 0}}; }
+Unexpected<ImfError> bad_input(std::string what) {
+    return Unexpected<ImfError>{ImfError{std::move(what), 0}};
+}
 
 }  // namespace
 
 Expected<std::string, ImfError> format_authentication_results(const SmtpsecAuthResult& r) {
-    for (std::string_view s : {std::string_view(r.authserv_id), std::string_view(r.from_domain),
-                               std::string_view(r.cert_name)}) {
+    for (std::string_view s :
+         {std::string_view(r.authserv_id), std::string_view(r.from_domain), std::string_view(r.cert_name)}) {
         if (s.empty()) return bad_input("Authentication-Results: empty value");
         if (has_control(s) || !is_valid_utf8(s))
             return bad_input("Authentication-Results: control character or invalid UTF-8 in a value");

@@ -32,7 +32,8 @@ void DotStuffer::feed(std::string_view in, std::string& out) {
         at_line_start_ = false;
         const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
         const char* line_end = lf ? lf : end;
-        const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(line_end - p)));
+        const auto* cr = static_cast<const char*>(
+            std::memchr(p, '\r', static_cast<std::size_t>(line_end - p)));
         if (cr && cr + 1 == lf) {  // CRLF (cr is the first CR of the line): unchanged
             p = lf + 1;
             at_line_start_ = true;

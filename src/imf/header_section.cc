@@ -23,7 +23,8 @@ Unexpected<ImfError> fail(std::size_t offset, std::string reason) {
 bool same_address(std::string_view a, std::string_view b) {
     const auto at_a = a.rfind('@'), at_b = b.rfind('@');
     if (at_a == std::string_view::npos || at_b == std::string_view::npos) return a == b;
-    return a.substr(0, at_a) == b.substr(0, at_b) && equals_ignore_case(a.substr(at_a + 1), b.substr(at_b + 1));
+    return a.substr(0, at_a) == b.substr(0, at_b) &&
+           equals_ignore_case(a.substr(at_a + 1), b.substr(at_b + 1));
 }
 
 std::string address_key(std::string_view address) {
@@ -93,8 +94,8 @@ Expected<ParsedMessage, ImfError> parse_message(std::string_view m) {
                 std::size_t k = j + 2;
                 while (k < n && is_wsp(m[k])) ++k;
                 if (k >= n || m[k] == '\r' || m[k] == '\n')
-                    return fail(j + 2, fmt::format("white-space-only continuation line in field '{}'",
-                                                   field.name));
+                    return fail(j + 2,
+                                fmt::format("white-space-only continuation line in field '{}'", field.name));
                 j = k;
                 continue;
             }

@@ -28,10 +28,10 @@
 namespace smtpsec::imf {
 
 struct HeaderField {
-    std::string_view name;   // field name; white space before the colon excluded
-    std::string_view value;  // raw field body after the colon, folding kept, no final CRLF
-    std::size_t offset = 0;  // first byte of the field in the message
-    std::size_t length = 0;  // the whole field, including its final CRLF when present
+    std::string_view name;            // field name; white space before the colon excluded
+    std::string_view value;           // raw field body after the colon, folding kept, no final CRLF
+    std::size_t offset = 0;           // first byte of the field in the message
+    std::size_t length = 0;           // the whole field, including its final CRLF when present
     bool space_before_colon = false;  // obsolete "Name :" syntax (RFC 5322 4.5)
     bool terminated = true;           // false only for a last field cut at end of input
 };

@@ -29,7 +29,8 @@ Expected<std::string, ImfError> domain_to_a_label(std::string_view domain) {
     const int rc = idn2_to_ascii_8z(input.c_str(), &raw, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
     std::unique_ptr<char, Idn2Free> output(raw);
     if (rc != IDN2_OK || !output)
-        return Unexpected(ImfError{std::string("not a valid internationalised domain name: ") + idn2_strerror(rc), 0});
+        return Unexpected(
+            ImfError{std::string("not a valid internationalised domain name: ") + idn2_strerror(rc), 0});
     return ascii_lower(output.get());
 }
 

@@ -23,8 +23,7 @@ public:
     bool parse() {
         while (true) {
             if (!lx_.skip_cfws()) return false;
-            if (lx_.at_end())
-                return lx_.fail(count_ == 0 ? "no address" : "empty element after ','");
+            if (lx_.at_end()) return lx_.fail(count_ == 0 ? "no address" : "empty element after ','");
             if (lx_.peek() == ',') return lx_.fail("empty list element");
             Mailbox mb;
             if (!address(mb)) return false;
@@ -67,8 +66,8 @@ private:
             return true;
         }
         if (lx_.peek() != '<')
-            return lx_.fail(fmt::format("unexpected {} (expected '<' after a display name)",
-                                        lx_.describe_here()));
+            return lx_.fail(
+                fmt::format("unexpected {} (expected '<' after a display name)", lx_.describe_here()));
         lx_.advance();
         if (!lx_.skip_cfws()) return false;
         if (!lx_.at_end() && lx_.peek() == '@') {
@@ -162,11 +161,20 @@ Unexpected<FromError> from_error(FromFailure failure, std::string reason) {
 
 bool is_special(char c) {
     switch (c) {
-    case '(': case ')': case '<': case '>': case '@': case ',': case ';': case ':': case '\\': case '"':
-    case '.': case '[': case ']':
-        return true;
-    default:
-        return false;
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '@':
+    case ',':
+    case ';':
+    case ':':
+    case '\\':
+    case '"':
+    case '.':
+    case '[':
+    case ']': return true;
+    default: return false;
     }
 }
 
@@ -203,7 +211,8 @@ std::size_t count_address_tokens(std::string_view field_value) {
         } else if (is_special(c)) {
             ++i;
         } else {
-            while (i < v.size() && !is_special(v[i]) && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' && v[i] != '\n')
+            while (i < v.size() && !is_special(v[i]) && v[i] != ' ' && v[i] != '\t' && v[i] != '\r' &&
+                   v[i] != '\n')
                 ++i;
         }
     }
@@ -214,8 +223,8 @@ Expected<Mailbox, FromError> parse_single_mailbox(std::string_view value) {
     if (!is_valid_utf8(value)) return from_error(FromFailure::unparseable, "unparseable From: invalid UTF-8");
     if (const auto tokens = count_address_tokens(value); tokens > kMaxFromTokens)
         return from_error(FromFailure::too_many_tokens,
-                          fmt::format("From has {} address tokens (more than {}: the MTA may truncate it)", tokens,
-                                      kMaxFromTokens));
+                          fmt::format("From has {} address tokens (more than {}: the MTA may truncate it)",
+                                      tokens, kMaxFromTokens));
     MailboxListParser p(value);
     if (!p.parse()) return from_error(FromFailure::unparseable, "unparseable From: " + p.error());
     if (p.group()) return from_error(FromFailure::group, "From is a group");
@@ -240,8 +249,10 @@ Expected<Mailbox, FromError> origin_mailbox(const ParsedMessage& message) {
     if (count == 0) return from_error(FromFailure::no_from, "no From field");
     if (count > 1) return from_error(FromFailure::several_from_fields, fmt::format("{} From fields", count));
     if (const auto size = from->name.size() + 1 + from->value.size(); size > kMaxFromFieldBytes)
-        return from_error(FromFailure::too_long, fmt::format("From field is {} bytes (more than {}: the MTA may "
-                                                             "truncate it)", size, kMaxFromFieldBytes));
+        return from_error(FromFailure::too_long,
+                          fmt::format("From field is {} bytes (more than {}: the MTA may "
+                                      "truncate it)",
+                                      size, kMaxFromFieldBytes));
     if (from->space_before_colon)
         return from_error(FromFailure::unparseable, "unparseable From: white space before the colon");
     return parse_single_mailbox(from->value);
@@ -249,7 +260,8 @@ Expected<Mailbox, FromError> origin_mailbox(const ParsedMessage& message) {
 
 Expected<Mailbox, FromError> origin_mailbox(std::string_view message) {
     auto parsed = parse_message(message);
-    if (!parsed) return from_error(FromFailure::unparseable, "unparseable header section: " + parsed.error().reason);
+    if (!parsed)
+        return from_error(FromFailure::unparseable, "unparseable header section: " + parsed.error().reason);
     return origin_mailbox(*parsed);
 }
 

@@ -38,10 +38,10 @@
 namespace smtpsec::imf {
 
 struct Mailbox {
-    std::string address;        // addr-spec "local@domain", comments and folding removed
-    std::string local_part;     // as written (a quoted local part keeps its quotes)
-    std::string domain;         // as written
-    std::string domain_lower;   // ASCII letters lowercased, for comparisons and DNS
+    std::string address;       // addr-spec "local@domain", comments and folding removed
+    std::string local_part;    // as written (a quoted local part keeps its quotes)
+    std::string domain;        // as written
+    std::string domain_lower;  // ASCII letters lowercased, for comparisons and DNS
 };
 
 inline constexpr std::size_t kMaxFromFieldBytes = 2048;  // "From:" and the value, folding included

@@ -29,7 +29,8 @@ bool is_domain(const std::string& s) {
 bool is_ip_text(const std::string& s) {
     if (s.empty()) return false;
     for (char c : s)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' || c == ':'))
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
+              c == ':'))
             return false;
     return true;
 }
@@ -58,8 +59,8 @@ std::string rfc5322_date(std::chrono::system_clock::time_point time) {
     std::time_t t = std::chrono::system_clock::to_time_t(time);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    return fmt::format("{}, {} {} {} {:02}:{:02}:{:02} +0000", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
-                       tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return fmt::format("{}, {} {} {} {:02}:{:02}:{:02} +0000", days[tm.tm_wday], tm.tm_mday,
+                       months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 Expected<std::string, ImfError> format_received(const ReceivedInfo& info) {

@@ -31,7 +31,8 @@ Expected<RestoredMessage, ImfError> restore_for_smtp(const Email& email, const T
     out.head.append(own_received);
     out.head.append(auth_results);
     for (const auto& h : email.trace_headers) {
-        bool forged = equals_ignore_case(h.name, auth_results_name) && is_forged_auth_results(h.value, authserv_id);
+        bool forged = equals_ignore_case(h.name, auth_results_name) &&
+                      is_forged_auth_results(h.value, authserv_id);
         // A From among the trace headers would give the MTA a second From
         // above the one authenticated (docs/decisions.md point 22): never
         // restored, even when the whitelist allows every name.

@@ -32,8 +32,8 @@
 namespace smtpsec::imf {
 
 struct RestoredMessage {
-    std::string head;  // fields 1-4 above and the empty line when the message has one
-    Bytes body;        // a slice of Email.message
+    std::string head;                       // fields 1-4 above and the empty line when the message has one
+    Bytes body;                             // a slice of Email.message
     std::size_t dropped_trace_headers = 0;  // not whitelisted, forged A-R, From, or unsafe to restore
     std::size_t removed_auth_results = 0;   // forged A-R removed from the message
 

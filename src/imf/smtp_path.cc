@@ -57,8 +57,8 @@ bool is_domain(std::string_view d) {
         const auto label = d.substr(start, dot - start);
         if (label.empty() || label.size() > 63) return false;
         for (char c : label)
-            if (!(is_utf8_byte(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-'))
+            if (!(is_utf8_byte(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '-'))
                 return false;
         start = dot + 1;
     }
@@ -73,7 +73,8 @@ bool is_smtp_mailbox(std::string_view address) {
     if (at == std::string_view::npos) return false;
     const auto local = address.substr(0, at);
     const auto domain = address.substr(at + 1);
-    const bool local_ok = !local.empty() && local.front() == '"' ? is_quoted_string(local) : is_dot_string(local);
+    const bool local_ok = !local.empty() && local.front() == '"' ? is_quoted_string(local)
+                                                                 : is_dot_string(local);
     return local_ok && is_domain(domain);
 }
 

@@ -7,7 +7,9 @@
 
 namespace smtpsec::imf {
 
-bool is_smtpsec_used(std::string_view field_name) { return equals_ignore_case(field_name, smtpsec_used_name); }
+bool is_smtpsec_used(std::string_view field_name) {
+    return equals_ignore_case(field_name, smtpsec_used_name);
+}
 
 Expected<Stripped, ImfError> remove_smtpsec_used(std::string_view message) {
     auto parsed = parse_message(message);

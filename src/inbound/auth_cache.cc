@@ -99,7 +99,8 @@ void AuthCache::store(std::string key, tls::AuthResult result, tls::TimePoint no
         drop_front();
     const std::size_t charge = charge_of(key, result);
     if (charge > max_bytes_ || max_entries_ == 0) return;
-    while (!entries_.empty() && (entries_.size() >= max_entries_ || bytes_ + charge > max_bytes_)) drop_front();
+    while (!entries_.empty() && (entries_.size() >= max_entries_ || bytes_ + charge > max_bytes_))
+        drop_front();
     entries_.push_back(Entry{key, std::move(result), now, charge});
     index_.emplace(std::move(key), std::prev(entries_.end()));
     bytes_ += charge;

@@ -51,7 +51,8 @@ public:
     static constexpr std::size_t kMaxChainForCache = 16;
 
     AuthCache() = default;
-    AuthCache(std::size_t max_entries, std::size_t max_bytes) : max_entries_(max_entries), max_bytes_(max_bytes) {}
+    AuthCache(std::size_t max_entries, std::size_t max_bytes)
+        : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
     // The key for these inputs: SHA-256 over the length-prefixed chain DER,
     // target host and port, its TLSA records and F (32 bytes).

@@ -37,8 +37,7 @@ session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& emai
         // SMTPsec has no "message refused" code: every recipient is listed as
         // refused, which the sender bounces (docs/protocol.md).
         return session::EmailOutcome::unknown_addresses(email.recipients);
-    case LocalDeliveryResult::Kind::temporary:
-        break;
+    case LocalDeliveryResult::Kind::temporary: break;
     }
     return session::EmailOutcome::failed(ErrorCode::service_unavailable);
 }
@@ -46,7 +45,8 @@ session::EmailOutcome outcome_of(const LocalDeliveryResult& r, const Email& emai
 // The recipients refused in the end, in the Email's order: those that were
 // not ours (recipient_policy.h) and those the MTA refused. A set, not a
 // search per recipient: an Email may list very many (only its size bounds them).
-std::vector<std::string> refused_in_order(const std::vector<std::string>& all, const std::vector<std::string>& a,
+std::vector<std::string> refused_in_order(const std::vector<std::string>& all,
+                                          const std::vector<std::string>& a,
                                           const std::vector<std::string>& b) {
     std::set<std::string_view> refused(a.begin(), a.end());
     refused.insert(b.begin(), b.end());
@@ -78,7 +78,8 @@ constexpr std::uint64_t kOtherMessageLimit = 64 * 1024;
 // extensions).
 std::uint64_t client_hello_limit(const DecodeLimits& d) {
     const std::uint64_t structure = 64 * 1024 + d.max_chains * (2 + 3 * d.max_chain_certificates);
-    return d.max_chain_bytes > (~std::uint64_t{0} - structure) ? ~std::uint64_t{0} : d.max_chain_bytes + structure;
+    return d.max_chain_bytes > (~std::uint64_t{0} - structure) ? ~std::uint64_t{0}
+                                                               : d.max_chain_bytes + structure;
 }
 
 std::string address_only(const std::string& endpoint) {
@@ -287,14 +288,15 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     // would relay the others (recipient_policy.h, decision D1).
     auto split = split_recipients(email.recipients, ctx_.settings.accept_domains);
     if (!split.unusable.empty()) {
-        log::info("{}: {}: Email #{} from {}: illegal_parameter: recipient {} cannot be written in SMTP", id_, peer_,
-                  number, verdict.from.address, printable(split.unusable.front()));
+        log::info("{}: {}: Email #{} from {}: illegal_parameter: recipient {} cannot be written in SMTP", id_,
+                  peer_, number, verdict.from.address, printable(split.unusable.front()));
         complete(number, session::EmailOutcome::failed(ErrorCode::illegal_parameter));
         return;
     }
     if (!split.not_ours.empty())
-        log::info("{}: {}: Email #{} from {}: unknown_address for {} recipient(s) not in our domains, first {}", id_,
-                  peer_, number, verdict.from.address, split.not_ours.size(), split.not_ours.front());
+        log::info(
+            "{}: {}: Email #{} from {}: unknown_address for {} recipient(s) not in our domains, first {}",
+            id_, peer_, number, verdict.from.address, split.not_ours.size(), split.not_ours.front());
     authorise_recipients(split, email.recipients, verdict.from.address, ctx_.settings.authorisation.get(),
                          ctx_.on_authorisation, {id_, peer_, number});
     if (split.ours.empty()) {
@@ -306,8 +308,8 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     // _smtpsec.<domain> that domain (an underscore is no host name).
     std::string from_name = verdict.server_name;
     if (from_name.starts_with("_smtpsec.")) from_name.erase(0, 9);
-    auto received = imf::format_received({from_name, address_only(peer_), ctx_.settings.authserv_id, delivery_id,
-                                          split.ours.size() == 1 ? split.ours[0] : "",
+    auto received = imf::format_received({from_name, address_only(peer_), ctx_.settings.authserv_id,
+                                          delivery_id, split.ours.size() == 1 ? split.ours[0] : "",
                                           stream_ ? stream_->connection().version() : "",
                                           std::chrono::system_clock::now()});
     auto auth_results = imf::format_authentication_results(
@@ -318,7 +320,8 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
         complete(number, session::EmailOutcome::failed(ErrorCode::internal_error));
         return;
     }
-    auto restored = imf::restore_for_smtp(email, ctx_.settings.trace_whitelist, *received, *auth_results, ctx_.settings.authserv_id);
+    auto restored = imf::restore_for_smtp(email, ctx_.settings.trace_whitelist, *received, *auth_results,
+                                          ctx_.settings.authserv_id);
     if (!restored) {
         log::info("{}: Email #{}: message cannot be restored: {}", id_, number, restored.error().reason);
         complete(number, session::EmailOutcome::failed(ErrorCode::illegal_parameter));
@@ -331,22 +334,21 @@ void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict
     LocalDeliveryRequest request{delivery_id, verdict.from.address, split.ours, std::move(head),
                                  restored->body};
     auto [on_delivered, handle] = event::cancellable<LocalDeliveryResult>(
-                          [this, number, delivery_id, all = email.recipients,
-                           split](LocalDeliveryResult result) {
-                              if (finished_) return;
-                              guard_.run([&] {
-                                  Email shape;
-                                  shape.recipients = split.ours;
-                                  auto outcome = outcome_of(result, shape);
-                                  if (!split.not_ours.empty() &&
-                                      (!outcome.error || *outcome.error == ErrorCode::unknown_address))
-                                      outcome = session::EmailOutcome::unknown_addresses(
-                                          refused_in_order(all, split.not_ours, outcome.unknown));
-                                  log::info("{}: Email #{}: {}: {}", delivery_id, number,
-                                            outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
-                                  complete(number, outcome);
-                              });
-                          });
+        [this, number, delivery_id, all = email.recipients, split](LocalDeliveryResult result) {
+            if (finished_) return;
+            guard_.run([&] {
+                Email shape;
+                shape.recipients = split.ours;
+                auto outcome = outcome_of(result, shape);
+                if (!split.not_ours.empty() &&
+                    (!outcome.error || *outcome.error == ErrorCode::unknown_address))
+                    outcome = session::EmailOutcome::unknown_addresses(
+                        refused_in_order(all, split.not_ours, outcome.unknown));
+                log::info("{}: Email #{}: {}: {}", delivery_id, number,
+                          outcome.error ? name_of(*outcome.error) : "delivered", result.reason);
+                complete(number, outcome);
+            });
+        });
     requests_.add(std::move(handle));
     ctx_.delivery.deliver(std::move(request), std::move(on_delivered));
 }
@@ -358,8 +360,9 @@ void InboundConnection::forward_marker(const session::IncomingEmail& incoming, c
     // only costs forwarded copies their signature, never the mail.
     auto marker = ctx_.forward->record(incoming.message, *incoming.chain, from_domain, received);
     if (!marker) {
-        log::warning("{}: Email #{}: not recorded for forwarding, a forwarded copy cannot keep its signature: {}",
-                     delivery_id, incoming.number, marker.error());
+        log::warning(
+            "{}: Email #{}: not recorded for forwarding, a forwarded copy cannot keep its signature: {}",
+            delivery_id, incoming.number, marker.error());
         return;
     }
     head.insert(0, "SMTPsec-Forward: " + *marker + "\r\n");

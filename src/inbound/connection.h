@@ -48,7 +48,7 @@ struct InboundSettings {
     // Answers owed to a client that does not read them: input stops above
     // this (D8 back-pressure), so junk cannot grow the output queue.
     std::uint64_t max_output_owed = 256 * 1024;
-    std::string authserv_id;    // also our name in Received
+    std::string authserv_id;  // also our name in Received
     imf::TraceWhitelist trace_whitelist = imf::TraceWhitelist::defaults();
     // The recipient domains this listener is the destination for
     // (recipient_policy.h); empty: every recipient is unknown_address.
@@ -62,7 +62,7 @@ struct InboundContext {
     const InboundSettings& settings;
     OriginAuthenticator& authenticator;
     LocalDelivery& delivery;
-    std::function<std::string()> next_id;  // our ids for log lines and Received
+    std::function<std::string()> next_id;         // our ids for log lines and Received
     AuthorisationObserver on_authorisation = {};  // each recipient the policy decided (metrics)
     // Records what a forwarded copy needs and names it by a marker
     // (forward_recorder.h); null: forwarding keeps no signature.

@@ -12,18 +12,18 @@
 namespace smtpsec::inbound {
 
 struct LocalDeliveryRequest {
-    std::string id;                       // our id, for logs
-    std::string mail_from;                // the authenticated From address (the Email has no envelope sender)
+    std::string id;         // our id, for logs
+    std::string mail_from;  // the authenticated From address (the Email has no envelope sender)
     std::vector<std::string> recipients;
-    std::string head;                     // restored header section (imf::restore_for_smtp)
-    Bytes body;                           // a view into the Email
+    std::string head;  // restored header section (imf::restore_for_smtp)
+    Bytes body;        // a view into the Email
 };
 
 struct LocalDeliveryResult {
     enum class Kind {
-        delivered,   // the MTA took the message for every recipient not in `refused`
-        refused,     // the MTA refused the whole message permanently
-        temporary,   // try again later; nothing was delivered
+        delivered,  // the MTA took the message for every recipient not in `refused`
+        refused,    // the MTA refused the whole message permanently
+        temporary,  // try again later; nothing was delivered
     };
     Kind kind = Kind::temporary;
     std::vector<std::string> refused;  // recipients refused permanently (5xx to RCPT)

@@ -96,8 +96,8 @@ std::shared_ptr<void> OriginAuthenticator::check(const Email& email, const Certi
         case dns::Verdict::none_secure:
         case dns::Verdict::none_insecure:
             c->finish(OriginVerdict::Kind::refused,
-                      fmt::format("From domain {} has no DNSSEC-secure SMTPsec SRV records ({}: {})",
-                                  domain, dns::name_of(found.verdict), found.reason),
+                      fmt::format("From domain {} has no DNSSEC-secure SMTPsec SRV records ({}: {})", domain,
+                                  dns::name_of(found.verdict), found.reason),
                       metrics::OriginAuth::no_smtpsec_domain);
             return;
         case dns::Verdict::defer:
@@ -127,13 +127,15 @@ void OriginAuthenticator::next_target(const std::shared_ptr<Check>& c) {
         if (!c) return;
         if (tlsa.verdict == dns::TlsaVerdict::defer) {
             c->deferred = true;
-            c->failures.push_back(fmt::format("{}:{}: TLSA deferred: {}", target.host, target.port, tlsa.reason));
+            c->failures.push_back(
+                fmt::format("{}:{}: TLSA deferred: {}", target.host, target.port, tlsa.reason));
             next_target(c);
             return;
         }
         std::vector<tls::TlsaRecord> records;
         if (tlsa.verdict == dns::TlsaVerdict::secure)
-            for (const auto& r : tlsa.records) records.push_back({r.usage, r.selector, r.matching_type, r.data});
+            for (const auto& r : tlsa.records)
+                records.push_back({r.usage, r.selector, r.matching_type, r.data});
         const tls::AuthTarget auth_target{target.host, target.port, std::move(records)};
         const auto& domain = c->verdict.from.domain_lower;
         const auto now = c->policy->now();
@@ -142,7 +144,8 @@ void OriginAuthenticator::next_target(const std::shared_ptr<Check>& c) {
         const bool cacheable = c->chain.size() <= AuthCache::kMaxChainForCache;
         auto key = cacheable ? AuthCache::key_of(c->chain, auth_target, domain) : std::string();
         auto cached = cacheable ? c->cache->find(key, now) : std::nullopt;
-        auto result = cached ? std::move(*cached) : tls::authenticate(*c->policy, c->chain, auth_target, domain);
+        auto result = cached ? std::move(*cached)
+                             : tls::authenticate(*c->policy, c->chain, auth_target, domain);
         if (!cached && cacheable) c->cache->store(std::move(key), result, now);
         if (!result.ok) {
             c->failures.push_back(fmt::format("{}:{}: {}", target.host, target.port, result.reason));

@@ -18,8 +18,8 @@
 #include <string>
 
 #include "dns/resolver.h"
-#include "inbound/auth_cache.h"
 #include "imf/origin_from.h"
+#include "inbound/auth_cache.h"
 #include "smtpsec/message.h"
 #include "tls/auth.h"
 

@@ -49,11 +49,12 @@ std::vector<std::string_view> tokens_of(std::string_view line) {
 std::string address_problem(std::string_view token, std::string_view what) {
     const auto at = token.rfind('@');
     if (at == std::string_view::npos)
-        return fmt::format("{} '{}' is neither an address (user@example.org) nor a domain (@example.org)", what,
-                           token);
+        return fmt::format("{} '{}' is neither an address (user@example.org) nor a domain (@example.org)",
+                           what, token);
     const auto domain = token.substr(at + 1);
     if (domain.empty()) return fmt::format("{} '{}' has no domain", what, token);
-    if (domain.front() == '[') return fmt::format("{} '{}': a domain literal names a host, not a mail domain", what, token);
+    if (domain.front() == '[')
+        return fmt::format("{} '{}': a domain literal names a host, not a mail domain", what, token);
     if (token.substr(0, at).find_first_of("\"\\") != std::string_view::npos)
         return fmt::format("{} '{}': quoted local parts are not supported", what, token);
     if (auto a = imf::host_a_label(domain); !a)
@@ -98,7 +99,8 @@ std::optional<std::uint32_t> SenderAuthorisation::set_default(const std::string&
     return std::nullopt;
 }
 
-RecipientAuthorisation SenderAuthorisation::decide(std::string_view recipient, std::string_view sender) const {
+RecipientAuthorisation SenderAuthorisation::decide(std::string_view recipient,
+                                                   std::string_view sender) const {
     std::string rcpt = normalise_policy_address(recipient);
     if (rcpt.empty()) rcpt = ascii_lower(recipient);
     std::string from = normalise_policy_address(sender);
@@ -106,9 +108,11 @@ RecipientAuthorisation SenderAuthorisation::decide(std::string_view recipient, s
     const auto rcpt_at = rcpt.rfind('@');
     const auto from_at = from.rfind('@');
     const std::array<std::string_view, 3> scope_keys = {
-        rcpt, rcpt_at == std::string::npos ? std::string_view{} : std::string_view(rcpt).substr(rcpt_at), "*"};
-    const std::string_view from_domain =
-        from_at == std::string::npos ? std::string_view{} : std::string_view(from).substr(from_at);
+        rcpt, rcpt_at == std::string::npos ? std::string_view{} : std::string_view(rcpt).substr(rcpt_at),
+        "*"};
+    const std::string_view from_domain = from_at == std::string::npos
+                                             ? std::string_view{}
+                                             : std::string_view(from).substr(from_at);
     std::optional<Entry> fallback;
     for (auto key : scope_keys) {
         if (key.empty()) continue;
@@ -196,14 +200,15 @@ Expected<SenderAuthorisation, std::vector<PolicyProblem>> load_sender_authorisat
     char buffer[65536];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
         text.append(buffer, static_cast<std::size_t>(in.gcount()));
-        if (text.size() > kMaxPolicyBytes) return fail(fmt::format("larger than {} MiB", kMaxPolicyBytes >> 20));
+        if (text.size() > kMaxPolicyBytes)
+            return fail(fmt::format("larger than {} MiB", kMaxPolicyBytes >> 20));
     }
     return parse_sender_authorisation(text, path);
 }
 
-std::size_t authorise_recipients(RecipientSplit& split, const std::vector<std::string>& all, std::string_view sender,
-                                 const SenderAuthorisation* policy, const AuthorisationObserver& observer,
-                                 const EmailReference& email) {
+std::size_t authorise_recipients(RecipientSplit& split, const std::vector<std::string>& all,
+                                 std::string_view sender, const SenderAuthorisation* policy,
+                                 const AuthorisationObserver& observer, const EmailReference& email) {
     // An unusable recipient refuses the whole Email: nothing to decide.
     if (!policy || split.ours.empty() || !split.unusable.empty()) return 0;
     std::set<std::string_view> refused;
@@ -217,10 +222,12 @@ std::size_t authorise_recipients(RecipientSplit& split, const std::vector<std::s
     }
     if (refused.empty()) return 0;
     // One line per Email, not per recipient: an Email may list 65535.
-    log::info("{}: {}: Email #{} from {}: unknown_address for {} recipient(s) the inbound policy refuses this sender, first {} "
-              "({}:{}: {})",
-              email.connection_id, email.peer, email.number, sender, refused.size(), first->first, policy->name(), first->second.line,
-              name_of(first->second.basis));
+    log::info(
+        "{}: {}: Email #{} from {}: unknown_address for {} recipient(s) the inbound policy refuses this "
+        "sender, first {} "
+        "({}:{}: {})",
+        email.connection_id, email.peer, email.number, sender, refused.size(), first->first, policy->name(),
+        first->second.line, name_of(first->second.basis));
     // Sets, not a search per recipient: an Email may list very many.
     std::set<std::string_view> not_ours(split.not_ours.begin(), split.not_ours.end());
     std::set<std::string_view> ours(split.ours.begin(), split.ours.end());

@@ -89,7 +89,8 @@ public:
     // An empty optional: added; else the line that already said it.
     std::optional<std::uint32_t> add(const std::string& recipient, const std::string& sender, SenderRule rule,
                                      std::uint32_t line);
-    std::optional<std::uint32_t> set_default(const std::string& recipient, SenderRule rule, std::uint32_t line);
+    std::optional<std::uint32_t> set_default(const std::string& recipient, SenderRule rule,
+                                             std::uint32_t line);
 
 private:
     struct Entry {
@@ -128,8 +129,8 @@ struct EmailReference {
 // split.not_ours, both kept in the order of `all` (the Email's), and logs
 // them. No policy: nothing changes (and nothing is formatted: this runs for
 // every Email). Returns how many it refused.
-std::size_t authorise_recipients(RecipientSplit& split, const std::vector<std::string>& all, std::string_view sender,
-                                 const SenderAuthorisation* policy, const AuthorisationObserver& observer,
-                                 const EmailReference& email);
+std::size_t authorise_recipients(RecipientSplit& split, const std::vector<std::string>& all,
+                                 std::string_view sender, const SenderAuthorisation* policy,
+                                 const AuthorisationObserver& observer, const EmailReference& email);
 
 }  // namespace smtpsec::inbound

@@ -8,7 +8,7 @@ namespace smtpsec::metrics {
 namespace {
 
 struct FamilyInfo {
-    std::string_view name;   // "smtpsec_taken_over_total"
+    std::string_view name;        // "smtpsec_taken_over_total"
     std::string_view short_name;  // "taken_over" (smtpsec-ctl stats)
     std::string_view help;
     std::string_view label;  // "reason"
@@ -17,34 +17,35 @@ struct FamilyInfo {
 template <class E>
 struct Table;
 
-#define SMTPSEC_FAMILY(E, NAME, SHORT, HELP, LABEL, ...)                                 \
-    template <>                                                                           \
-    struct Table<E> {                                                                     \
-        static constexpr FamilyInfo info{NAME, SHORT, HELP, LABEL};                       \
-        static constexpr std::array<std::string_view, size_of<E>> values{__VA_ARGS__};   \
+#define SMTPSEC_FAMILY(E, NAME, SHORT, HELP, LABEL, ...)                               \
+    template <>                                                                        \
+    struct Table<E> {                                                                  \
+        static constexpr FamilyInfo info{NAME, SHORT, HELP, LABEL};                    \
+        static constexpr std::array<std::string_view, size_of<E>> values{__VA_ARGS__}; \
     };
 
 SMTPSEC_FAMILY(TakenOver, "smtpsec_taken_over_total", "taken_over",
-               "Recipients the milter took over for delivery over SMTPsec.", "reason",
-               "smtpsec", "defer", "no_verdict", "discovery_failed")
+               "Recipients the milter took over for delivery over SMTPsec.", "reason", "smtpsec", "defer",
+               "no_verdict", "discovery_failed")
 SMTPSEC_FAMILY(LeftToSmtp, "smtpsec_left_to_smtp_total", "left_to_smtp",
-               "Recipients the milter left to the MTA's SMTP.", "reason",
-               "not_candidate", "none_secure", "none_insecure", "cannot_sign", "error_accepted")
+               "Recipients the milter left to the MTA's SMTP.", "reason", "not_candidate", "none_secure",
+               "none_insecure", "cannot_sign", "error_accepted")
 SMTPSEC_FAMILY(MilterAnswer, "smtpsec_milter_messages_total", "milter_messages",
-               "Messages by the milter's answer to the MTA.", "answer",
-               "continue", "discard", "reject", "tempfail")
-SMTPSEC_FAMILY(MonitorWould, "smtpsec_monitor_would_total", "monitor_would",
-               "Monitor mode: what enforce mode would have done (recipients taken over, messages held or refused).",
-               "action", "take_over", "hold", "refuse")
+               "Messages by the milter's answer to the MTA.", "answer", "continue", "discard", "reject",
+               "tempfail")
+SMTPSEC_FAMILY(
+    MonitorWould, "smtpsec_monitor_would_total", "monitor_would",
+    "Monitor mode: what enforce mode would have done (recipients taken over, messages held or refused).",
+    "action", "take_over", "hold", "refuse")
 SMTPSEC_FAMILY(Delivered, "smtpsec_delivered_total", "delivered",
-               "Recipients of the queue delivered, over SMTPsec or handed back to the MTA.", "via",
-               "smtpsec", "handed_back")
+               "Recipients of the queue delivered, over SMTPsec or handed back to the MTA.", "via", "smtpsec",
+               "handed_back")
 SMTPSEC_FAMILY(Deferred, "smtpsec_deferred_total", "deferred",
                "Delivery attempts of the queue that failed temporarily and will be retried.", "stage",
                "smtpsec", "handback")
 SMTPSEC_FAMILY(Bounced, "smtpsec_bounced_total", "bounced",
-               "Recipients of the queue given up on (the sender gets a DSN).", "reason",
-               "refused", "expired", "security_required", "mta_refused", "unsendable")
+               "Recipients of the queue given up on (the sender gets a DSN).", "reason", "refused", "expired",
+               "security_required", "mta_refused", "unsendable")
 SMTPSEC_FAMILY(InboundAccepted, "smtpsec_inbound_accepted_total", "inbound_accepted",
                "Emails the listener accepted and handed to the MTA.", "kind", "email")
 SMTPSEC_FAMILY(InboundRefused, "smtpsec_inbound_refused_total", "inbound_refused",
@@ -52,20 +53,18 @@ SMTPSEC_FAMILY(InboundRefused, "smtpsec_inbound_refused_total", "inbound_refused
                "internal_error", "service_unavailable", "illegal_message", "illegal_parameter", "too_large",
                "authentication_failed", "insufficient_security", "unknown_address")
 SMTPSEC_FAMILY(OriginAuth, "smtpsec_origin_auth_total", "origin_auth",
-               "Origin authentication of inbound Emails, by result.", "result",
-               "dane_ee", "dane_ta", "ca_ct", "no_from", "bad_signature", "no_smtpsec_domain",
-               "certificate_refused", "dns_deferred")
-SMTPSEC_FAMILY(DnsVerdict, "smtpsec_dns_verdicts_total", "dns_verdicts",
-               "SMTPsec discovery verdicts.", "verdict",
-               "smtpsec", "none_secure", "none_insecure", "defer")
+               "Origin authentication of inbound Emails, by result.", "result", "dane_ee", "dane_ta", "ca_ct",
+               "no_from", "bad_signature", "no_smtpsec_domain", "certificate_refused", "dns_deferred")
+SMTPSEC_FAMILY(DnsVerdict, "smtpsec_dns_verdicts_total", "dns_verdicts", "SMTPsec discovery verdicts.",
+               "verdict", "smtpsec", "none_secure", "none_insecure", "defer")
 SMTPSEC_FAMILY(TlsHandshakeFailed, "smtpsec_tls_handshake_failures_total", "tls_handshake_failures",
                "TLS handshakes that failed.", "side", "inbound", "outbound")
-SMTPSEC_FAMILY(Bytes, "smtpsec_bytes_total", "bytes",
-               "Bytes of TLS application data on SMTPsec connections.", "direction", "in", "out")
+SMTPSEC_FAMILY(Bytes, "smtpsec_bytes_total", "bytes", "Bytes of TLS application data on SMTPsec connections.",
+               "direction", "in", "out")
 SMTPSEC_FAMILY(InboundAuthorisation, "smtpsec_inbound_authorisation_total", "inbound_authorisation",
                "Recipients decided by the inbound authorisation file, by rule.", "rule", "allow", "refuse")
-SMTPSEC_FAMILY(Reload, "smtpsec_reloads_total", "reloads",
-               "Configuration reloads.", "outcome", "done", "refused")
+SMTPSEC_FAMILY(Reload, "smtpsec_reloads_total", "reloads", "Configuration reloads.", "outcome", "done",
+               "refused")
 #undef SMTPSEC_FAMILY
 
 struct GaugeInfo {
@@ -74,8 +73,7 @@ struct GaugeInfo {
     std::string_view help;
 };
 constexpr std::array<GaugeInfo, static_cast<std::size_t>(Gauge::kCount)> kGauges{{
-    {"smtpsec_connections_open{side=\"inbound\"}", "connections_open.inbound",
-     "SMTPsec connections open."},
+    {"smtpsec_connections_open{side=\"inbound\"}", "connections_open.inbound", "SMTPsec connections open."},
     {"smtpsec_connections_open{side=\"outbound\"}", "connections_open.outbound", ""},
     {"smtpsec_queue_entries", "queue_entries", "Messages in the queue."},
     {"smtpsec_queue_oldest_age_seconds", "queue_oldest_age_seconds",
@@ -85,10 +83,11 @@ constexpr std::array<GaugeInfo, static_cast<std::size_t>(Gauge::kCount)> kGauges
 template <class E>
 void prometheus_family(std::string& out) {
     const auto& info = Table<E>::info;
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n", info.name, info.help, info.name);
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} counter\n", info.name, info.help,
+                   info.name);
     for (std::size_t i = 0; i < size_of<E>; ++i)
-        fmt::format_to(std::back_inserter(out), "{}{{{}=\"{}\"}} {}\n", info.name, info.label, Table<E>::values[i],
-                       cells<E>[i].load(std::memory_order_relaxed));
+        fmt::format_to(std::back_inserter(out), "{}{{{}=\"{}\"}} {}\n", info.name, info.label,
+                       Table<E>::values[i], cells<E>[i].load(std::memory_order_relaxed));
 }
 
 template <class E>
@@ -109,9 +108,9 @@ struct All {
     static void stats(std::string& out) { (stats_family<E>(out), ...); }
     static void reset() { (reset_family<E>(), ...); }
 };
-using Families = All<TakenOver, LeftToSmtp, MilterAnswer, MonitorWould, Delivered, Deferred, Bounced, InboundAccepted,
-                     InboundRefused, OriginAuth, DnsVerdict, TlsHandshakeFailed, Bytes, InboundAuthorisation,
-                     Reload>;
+using Families =
+    All<TakenOver, LeftToSmtp, MilterAnswer, MonitorWould, Delivered, Deferred, Bounced, InboundAccepted,
+        InboundRefused, OriginAuth, DnsVerdict, TlsHandshakeFailed, Bytes, InboundAuthorisation, Reload>;
 
 }  // namespace
 

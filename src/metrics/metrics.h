@@ -31,11 +31,11 @@ namespace smtpsec::metrics {
 enum class TakenOver : std::uint8_t { smtpsec, defer, no_verdict, discovery_failed, kCount };
 // Recipients the milter left to the MTA's SMTP, by why.
 enum class LeftToSmtp : std::uint8_t {
-    not_candidate,    // local mailer, never-takeover domain, ...
-    none_secure,      // the domain securely publishes no SMTPsec
-    none_insecure,    // the domain's zone is unsigned
-    cannot_sign,      // no signing identity for the From domain, or no single From
-    error_accepted,   // a DNS, queue or internal error with on_*_error = accept
+    not_candidate,   // local mailer, never-takeover domain, ...
+    none_secure,     // the domain securely publishes no SMTPsec
+    none_insecure,   // the domain's zone is unsigned
+    cannot_sign,     // no signing identity for the From domain, or no single From
+    error_accepted,  // a DNS, queue or internal error with on_*_error = accept
     kCount
 };
 // Messages by the milter's answer to the MTA.
@@ -74,14 +74,14 @@ enum class InboundRefused : std::uint8_t {
 };
 // Origin authentication of inbound Emails (docs/decisions.md point 22).
 enum class OriginAuth : std::uint8_t {
-    dane_ee,             // accepted: a DANE-EE TLSA record matched
-    dane_ta,             // accepted: a DANE-TA record and the chain
-    ca_ct,               // accepted: a public CA and enough SCTs
-    no_from,             // refused: the From field names no single domain
-    bad_signature,       // refused: signature or certificate unusable
-    no_smtpsec_domain,   // refused: the From domain publishes no secure SRV
-    certificate_refused, // refused: the certificate matches no server of the domain
-    dns_deferred,        // temporary: DNS failed
+    dane_ee,              // accepted: a DANE-EE TLSA record matched
+    dane_ta,              // accepted: a DANE-TA record and the chain
+    ca_ct,                // accepted: a public CA and enough SCTs
+    no_from,              // refused: the From field names no single domain
+    bad_signature,        // refused: signature or certificate unusable
+    no_smtpsec_domain,    // refused: the From domain publishes no secure SRV
+    certificate_refused,  // refused: the certificate matches no server of the domain
+    dns_deferred,         // temporary: DNS failed
     kCount
 };
 // Discovery verdicts (dns::Verdict) the resolver gave the gateway.

@@ -49,11 +49,14 @@ std::optional<Decision> check_sender(const MessageFacts& facts, const MilterSett
     if (policy.find_login(facts.login).empty())
         return policy_reject(fmt::format("Login {} may not send mail", facts.login));
     if (!facts.sender.empty() && !policy.may_use(facts.login, facts.sender))
-        return policy_reject(fmt::format("Login {} may not use sender address <{}>", facts.login, facts.sender));
+        return policy_reject(
+            fmt::format("Login {} may not use sender address <{}>", facts.login, facts.sender));
     if (!facts.from.single_mailbox)
-        return policy_reject(fmt::format("From must hold exactly one address of yours ({})", facts.from.problem));
+        return policy_reject(
+            fmt::format("From must hold exactly one address of yours ({})", facts.from.problem));
     if (!policy.may_use(facts.login, facts.from.address))
-        return policy_reject(fmt::format("Login {} may not use From address {}", facts.login, facts.from.address));
+        return policy_reject(
+            fmt::format("Login {} may not use From address {}", facts.login, facts.from.address));
     return std::nullopt;
 }
 
@@ -64,8 +67,8 @@ std::string joined(const std::set<std::string>& items) {
 }
 
 // `what` goes to the log only; the client learns no more than `client`.
-Decision failure(FailureAction action, bool require_security, const std::string& what, const std::string& client,
-                 std::string temp_xcode, std::string perm_xcode) {
+Decision failure(FailureAction action, bool require_security, const std::string& what,
+                 const std::string& client, std::string temp_xcode, std::string perm_xcode) {
     if (action == FailureAction::accept && !require_security) {
         Decision d;
         d.log.push_back(what + "; left to the MTA (on-error action accept)");
@@ -73,17 +76,18 @@ Decision failure(FailureAction action, bool require_security, const std::string&
     }
     if (action == FailureAction::reject)
         return answer(Answer::reject, "550", std::move(perm_xcode), client, "rejected: " + what);
-    return answer(Answer::tempfail, "451", std::move(temp_xcode), client + ", try again later", "tempfail: " + what);
+    return answer(Answer::tempfail, "451", std::move(temp_xcode), client + ", try again later",
+                  "tempfail: " + what);
 }
 
 }  // namespace
 
 std::string_view name_of(Answer a) {
     switch (a) {
-        case Answer::proceed: return "continue";
-        case Answer::discard: return "discard";
-        case Answer::reject: return "reject";
-        case Answer::tempfail: return "tempfail";
+    case Answer::proceed: return "continue";
+    case Answer::discard: return "discard";
+    case Answer::reject: return "reject";
+    case Answer::tempfail: return "tempfail";
     }
     return "continue";
 }
@@ -105,7 +109,8 @@ bool domain_listed(const std::vector<std::string>& list, std::string_view domain
 
 std::string not_a_candidate(const RecipientFacts& r, const MilterSettings& settings) {
     if (r.domain.empty()) return "no domain";
-    if (!r.mailer.empty() && !listed(settings.takeover_mailers, r.mailer)) return fmt::format("mailer {}", r.mailer);
+    if (!r.mailer.empty() && !listed(settings.takeover_mailers, r.mailer))
+        return fmt::format("mailer {}", r.mailer);
     if (r.mailer.empty() && settings.signing_domains.count(r.domain))
         return "no {rcpt_mailer}, and a domain of ours";
     if (domain_listed(settings.never_takeover_domains, r.domain)) return "never-takeover domain";
@@ -135,7 +140,9 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
     auto discovery_only = [](const std::string& why) { return "SMTPsec discovery: " + why; };
     for (std::size_t i = 0; i < facts.recipients.size(); ++i) {
         const RecipientFacts& r = facts.recipients[i];
-        auto note = [&](std::string_view what) { d.log.push_back(fmt::format("to=<{}> {}", r.address, what)); };
+        auto note = [&](std::string_view what) {
+            d.log.push_back(fmt::format("to=<{}> {}", r.address, what));
+        };
         if (std::string why = not_a_candidate(r, settings); !why.empty()) {
             note("left to the MTA: " + why);
             // Mail that leaves by SMTP (not local delivery) counts against
@@ -156,7 +163,8 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
             take("discovery could not start, queued for retry");
         } else if (!r.verdict) {
             take("no discovery verdict in time, queued for retry");
-        } else if (r.verdict->verdict == DomainVerdict::smtpsec || r.verdict->verdict == DomainVerdict::defer) {
+        } else if (r.verdict->verdict == DomainVerdict::smtpsec ||
+                   r.verdict->verdict == DomainVerdict::defer) {
             take(fmt::format("{} ({})", name_of(r.verdict->verdict), r.verdict->reason));
         } else if (facts.require_security && facts.tls_suffices) {
             // require_security = 0 (docs/decisions.md point 19): the MTA would send
@@ -200,7 +208,8 @@ Decision decide(const MessageFacts& facts, const MilterSettings& settings) {
     }
     if (!d.take.empty() && !signing_problem.empty()) {
         finish_notes([&](const std::string& why) {
-            return fmt::format("left to the MTA: cannot sign: {} (SMTPsec discovery: {})", signing_problem, why);
+            return fmt::format("left to the MTA: cannot sign: {} (SMTPsec discovery: {})", signing_problem,
+                               why);
         });
         d.take.clear();
         return d;
@@ -223,15 +232,16 @@ Decision queue_failure(const MessageFacts& facts, const MilterSettings& settings
     for (const auto& [index, why] : attempted->taken_lines) {
         const auto cut = lines[index].find("taken: ");
         if (cut != std::string::npos)
-            lines[index] = lines[index].substr(0, cut) + "not taken, the queue failed (SMTPsec discovery: " + why + ")";
+            lines[index] = lines[index].substr(0, cut) +
+                           "not taken, the queue failed (SMTPsec discovery: " + why + ")";
     }
     f.log.insert(f.log.begin(), lines.begin(), lines.end());
     return f;
 }
 
 Decision internal_failure(const MilterSettings& settings, const std::string& reason) {
-    return failure(settings.on_internal_error, false, "internal error: " + reason, "Local error in the SMTPsec filter",
-                   "4.3.0", "5.3.0");
+    return failure(settings.on_internal_error, false, "internal error: " + reason,
+                   "Local error in the SMTPsec filter", "4.3.0", "5.3.0");
 }
 
 }  // namespace smtpsec::milter

@@ -47,9 +47,9 @@ std::string_view name_of(Answer answer);
 
 struct Decision {
     Answer answer = Answer::proceed;
-    std::string code;      // "550"; reject/tempfail only
-    std::string xcode;     // "5.7.1"
-    std::string text;      // for the client
+    std::string code;               // "550"; reject/tempfail only
+    std::string xcode;              // "5.7.1"
+    std::string text;               // for the client
     std::vector<std::size_t> take;  // indices into recipients, to queue and delrcpt
     std::string from_domain;        // the signing domain when take is not empty
     std::vector<std::string> log;   // one line each, without ids

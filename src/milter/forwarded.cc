@@ -7,9 +7,9 @@ namespace smtpsec::milter {
 
 std::string_view name_of(ForwardMatch match) {
     switch (match) {
-        case ForwardMatch::kept: return "signature kept";
-        case ForwardMatch::changed: return "message changed at this site";
-        case ForwardMatch::no_marker: return "no marker";
+    case ForwardMatch::kept: return "signature kept";
+    case ForwardMatch::changed: return "message changed at this site";
+    case ForwardMatch::no_marker: return "no marker";
     }
     return "?";
 }
@@ -17,10 +17,12 @@ std::string_view name_of(ForwardMatch match) {
 ForwardRecognition recognise_forward(const std::vector<SeenField>& fields, std::size_t marker_index,
                                      std::string_view body, std::string_view original) {
     ForwardRecognition out;
-    if (marker_index >= fields.size() || !imf::equals_ignore_case(fields[marker_index].name, forward_marker_name))
+    if (marker_index >= fields.size() ||
+        !imf::equals_ignore_case(fields[marker_index].name, forward_marker_name))
         return out;
     for (std::size_t i = 0; i < marker_index; ++i)
-        if (imf::equals_ignore_case(fields[i].name, "Received")) out.hops.push_back({fields[i].name, fields[i].value});
+        if (imf::equals_ignore_case(fields[i].name, "Received"))
+            out.hops.push_back({fields[i].name, fields[i].value});
     // The message below the marker, as the MTA will deliver it: our
     // restored trace block, then (when nothing changed) the original bytes.
     // Compared from the end, so that no copy of the body is made.

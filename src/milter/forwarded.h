@@ -53,9 +53,9 @@ struct SeenField {
 };
 
 enum class ForwardMatch {
-    kept,            // the original bytes end the message as seen: the signature holds
-    changed,         // they do not (footer, rewriting filter)
-    no_marker,       // the marker is not among the fields
+    kept,       // the original bytes end the message as seen: the signature holds
+    changed,    // they do not (footer, rewriting filter)
+    no_marker,  // the marker is not among the fields
 };
 std::string_view name_of(ForwardMatch match);
 

@@ -33,7 +33,8 @@ struct TakeOver {
     std::string head;
     std::string body;
     bool require_security = false;
-    bool tls_suffices = false;  // require_security = 0: SMTP over verified TLS is enough (milter/requirement.h)
+    bool tls_suffices =
+        false;          // require_security = 0: SMTP over verified TLS is enough (milter/requirement.h)
     std::string login;  // normalised SASL login or certificate subject; "" none
 
     // A forwarded copy of an Email our listener received (forwarded.h).

@@ -5,9 +5,9 @@
 #include <cctype>
 #include <utility>
 
+#include "imf/auth_results.h"
 #include "imf/header_section.h"
 #include "imf/received.h"
-#include "imf/auth_results.h"
 #include "imf/smtpsec_used.h"
 #include "wire/ascii.h"
 
@@ -44,9 +44,11 @@ void MessageBuilder::add_header(std::string_view name, std::string_view value, b
     if (is_require && imf::equals_ignore_case(trimmed(value), "yes")) require_requested_ = true;
     if (is_require) {
         if (auto r = requirement_of_header(value, require_header_); r.required)
-            header_requirement_.raise(r.tls_suffices ? RequirementLevel::tls : RequirementLevel::smtpsec, r.reason);
+            header_requirement_.raise(r.tls_suffices ? RequirementLevel::tls : RequirementLevel::smtpsec,
+                                      r.reason);
     }
-    const bool forged_results = !authserv_id_.empty() && imf::equals_ignore_case(name, imf::auth_results_name) &&
+    const bool forged_results = !authserv_id_.empty() &&
+                                imf::equals_ignore_case(name, imf::auth_results_name) &&
                                 imf::is_forged_auth_results(value, authserv_id_);
     {
         SeenField seen{std::string(name), "", std::string(name) + ":"};
@@ -109,7 +111,7 @@ std::vector<HeaderDeletion> MessageBuilder::deletions_of(std::string_view name) 
 }
 
 bool MessageBuilder::has_received_with_id(std::string_view queue_id) const {
-    if (queue_id.empty()) return true;  // nothing to recognise it by: add nothing
+    if (queue_id.empty()) return true;             // nothing to recognise it by: add nothing
     const std::string section = header_ + "\r\n";  // the views below point into it
     auto parsed = imf::parse_message(section);
     if (!parsed) return false;
@@ -119,8 +121,8 @@ bool MessageBuilder::has_received_with_id(std::string_view queue_id) const {
         std::string flat;
         for (char c : field.value) flat += (c == '\r' || c == '\n' || c == '\t') ? ' ' : c;
         auto at = flat.find(needle);
-        if (at != std::string::npos &&
-            (at + needle.size() == flat.size() || !std::isalnum(static_cast<unsigned char>(flat[at + needle.size()]))))
+        if (at != std::string::npos && (at + needle.size() == flat.size() ||
+                                        !std::isalnum(static_cast<unsigned char>(flat[at + needle.size()]))))
             return true;
     }
     return false;
@@ -171,8 +173,9 @@ std::string domain_of(std::string_view address) {
 }
 
 bool requests_smtpsec(const std::vector<std::string>& mail_args) {
-    return std::any_of(mail_args.begin(), mail_args.end(),
-                       [](const std::string& a) { return imf::equals_ignore_case(trimmed(a), "REQUIRESMTPSEC"); });
+    return std::any_of(mail_args.begin(), mail_args.end(), [](const std::string& a) {
+        return imf::equals_ignore_case(trimmed(a), "REQUIRESMTPSEC");
+    });
 }
 
 }  // namespace smtpsec::milter

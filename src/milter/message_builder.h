@@ -10,7 +10,6 @@
 // may say smtpsec=pass under that name; other hosts' fields stay).
 #pragma once
 
-
 #include <chrono>
 #include <string>
 #include <string_view>

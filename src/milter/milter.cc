@@ -2,21 +2,21 @@
 // try/catch, because no exception may unwind through libmilter.
 #include "milter/milter.h"
 
+#include <arpa/inet.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
-#include <memory>
-#include <optional>
-#include <utility>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "log/log.h"
 #include "milter/session.h"
@@ -77,7 +77,8 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
         return SMFIS_REJECT;
     }
     *pf0 = needed | (f0 & SMFIF_SETSYMLIST);
-    *pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY);
+    *pf1 = f1 &
+           (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY);
     *pf2 = 0;
     *pf3 = 0;
     if (f0 & SMFIF_SETSYMLIST) {
@@ -218,9 +219,12 @@ Expected<bool, std::string> Milter::open(std::shared_ptr<const MilterSettings> s
     timeout_ = static_cast<int>(settings->timeout.count());
     const std::string& spec = settings->socket;
     std::string path;
-    if (spec.starts_with("local:")) path = spec.substr(6);
-    else if (spec.starts_with("unix:")) path = spec.substr(5);
-    else if (!spec.empty() && spec.front() == '/') path = spec;
+    if (spec.starts_with("local:"))
+        path = spec.substr(6);
+    else if (spec.starts_with("unix:"))
+        path = spec.substr(5);
+    else if (!spec.empty() && spec.front() == '/')
+        path = spec;
     // libmilter says why only to syslog, and not always: the likely causes
     // of a local socket (its directory missing or not writable by the
     // daemon's user) are checked here so that the error names them.
@@ -229,9 +233,12 @@ Expected<bool, std::string> Milter::open(std::shared_ptr<const MilterSettings> s
         const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
         struct stat st {};
         int error = 0;
-        if (::stat(dir.c_str(), &st) != 0) error = errno;
-        else if (!S_ISDIR(st.st_mode)) error = ENOTDIR;
-        else if (::access(dir.c_str(), W_OK | X_OK) != 0) error = errno;
+        if (::stat(dir.c_str(), &st) != 0)
+            error = errno;
+        else if (!S_ISDIR(st.st_mode))
+            error = ENOTDIR;
+        else if (::access(dir.c_str(), W_OK | X_OK) != 0)
+            error = errno;
         if (error != 0)
             return Unexpected<std::string>{fmt::format("cannot listen: {}: {}", dir, std::strerror(error))};
     }
@@ -263,9 +270,7 @@ Expected<bool, std::string> Milter::open(std::shared_ptr<const MilterSettings> s
 // mfapi.h. The daemon owns the signals and calls stop().
 extern "C" int mi_listener(char* conn, int dbg, smfiDesc_ptr smfi, time_t timeout, int backlog);
 
-bool Milter::run() {
-    return mi_listener(conn_.data(), 0, &desc_, timeout_, SOMAXCONN) == MI_SUCCESS;
-}
+bool Milter::run() { return mi_listener(conn_.data(), 0, &desc_, timeout_, SOMAXCONN) == MI_SUCCESS; }
 
 void Milter::stop() { smfi_stop(); }
 

@@ -10,21 +10,26 @@
 namespace smtpsec::milter {
 namespace {
 
-bool taken(const Decision& d, std::size_t i) { return std::find(d.take.begin(), d.take.end(), i) != d.take.end(); }
+bool taken(const Decision& d, std::size_t i) {
+    return std::find(d.take.begin(), d.take.end(), i) != d.take.end();
+}
 
 bool acts_on_recipients(Answer a) { return a == Answer::proceed || a == Answer::discard; }
 
 metrics::TakenOver taken_reason(const RecipientFacts& r) {
     if (r.lookup_failed) return metrics::TakenOver::discovery_failed;
     if (!r.verdict) return metrics::TakenOver::no_verdict;
-    return r.verdict->verdict == DomainVerdict::smtpsec ? metrics::TakenOver::smtpsec : metrics::TakenOver::defer;
+    return r.verdict->verdict == DomainVerdict::smtpsec ? metrics::TakenOver::smtpsec
+                                                        : metrics::TakenOver::defer;
 }
 
 metrics::LeftToSmtp left_reason(const RecipientFacts& r, const MilterSettings& settings, bool queue_failed) {
     if (!not_a_candidate(r, settings).empty()) return metrics::LeftToSmtp::not_candidate;
     if (r.lookup_failed || queue_failed) return metrics::LeftToSmtp::error_accepted;
-    if (r.verdict && r.verdict->verdict == DomainVerdict::none_secure) return metrics::LeftToSmtp::none_secure;
-    if (r.verdict && r.verdict->verdict == DomainVerdict::none_insecure) return metrics::LeftToSmtp::none_insecure;
+    if (r.verdict && r.verdict->verdict == DomainVerdict::none_secure)
+        return metrics::LeftToSmtp::none_secure;
+    if (r.verdict && r.verdict->verdict == DomainVerdict::none_insecure)
+        return metrics::LeftToSmtp::none_insecure;
     // A domain with SMTPsec (or not known yet) left to the MTA: decide()
     // does that only when the message cannot be signed.
     return metrics::LeftToSmtp::cannot_sign;
@@ -32,10 +37,10 @@ metrics::LeftToSmtp left_reason(const RecipientFacts& r, const MilterSettings& s
 
 metrics::MilterAnswer answer_metric(Answer a) {
     switch (a) {
-        case Answer::proceed: return metrics::MilterAnswer::proceed;
-        case Answer::discard: return metrics::MilterAnswer::discard;
-        case Answer::reject: return metrics::MilterAnswer::reject;
-        case Answer::tempfail: return metrics::MilterAnswer::tempfail;
+    case Answer::proceed: return metrics::MilterAnswer::proceed;
+    case Answer::discard: return metrics::MilterAnswer::discard;
+    case Answer::reject: return metrics::MilterAnswer::reject;
+    case Answer::tempfail: return metrics::MilterAnswer::tempfail;
     }
     return metrics::MilterAnswer::proceed;
 }
@@ -53,9 +58,10 @@ Decision monitor_decision(const Decision& enforced) {
         line = fmt::format("monitor mode: would take over {} ({}); the MTA delivers it by SMTP", to, why);
     }
     if (enforced.answer == Answer::reject || enforced.answer == Answer::tempfail)
-        m.log.push_back(fmt::format("monitor mode: would {} the message with {} {} {}; the MTA delivers it by SMTP",
-                                    enforced.answer == Answer::reject ? "refuse" : "hold", enforced.code,
-                                    enforced.xcode, enforced.text));
+        m.log.push_back(
+            fmt::format("monitor mode: would {} the message with {} {} {}; the MTA delivers it by SMTP",
+                        enforced.answer == Answer::reject ? "refuse" : "hold", enforced.code, enforced.xcode,
+                        enforced.text));
     return m;
 }
 
@@ -66,7 +72,8 @@ void count_outcome(const MessageFacts& facts, const MilterSettings& settings, co
     if (monitor) {
         if (enforced.answer == Answer::reject) metrics::count(metrics::MonitorWould::refuse);
         if (enforced.answer == Answer::tempfail) metrics::count(metrics::MonitorWould::hold);
-        if (acts_on_recipients(enforced.answer)) metrics::count(metrics::MonitorWould::take_over, enforced.take.size());
+        if (acts_on_recipients(enforced.answer))
+            metrics::count(metrics::MonitorWould::take_over, enforced.take.size());
     }
     if (!acts_on_recipients(given.answer)) return;
     for (std::size_t i = 0; i < facts.recipients.size(); ++i) {

@@ -36,8 +36,9 @@ std::string SecurityRequirement::describe() const {
 }
 
 bool requests_tls(const std::vector<std::string>& mail_args) {
-    return std::any_of(mail_args.begin(), mail_args.end(),
-                       [](const std::string& a) { return imf::equals_ignore_case(trimmed(a), "REQUIRETLS"); });
+    return std::any_of(mail_args.begin(), mail_args.end(), [](const std::string& a) {
+        return imf::equals_ignore_case(trimmed(a), "REQUIRETLS");
+    });
 }
 
 SecurityRequirement requirement_of_header(std::string_view value, std::string_view field_name) {

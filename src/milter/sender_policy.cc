@@ -54,9 +54,8 @@ std::vector<std::string> tokens_of(std::string_view line, std::string& error) {
 bool valid_domain(std::string_view domain) {
     if (domain.empty() || domain.front() == '.' || domain.back() == '.') return false;
     if (domain.find("..") != std::string_view::npos) return false;
-    return std::all_of(domain.begin(), domain.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '-' || c == '.' || c >= 0x80;
-    });
+    return std::all_of(domain.begin(), domain.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c >= 0x80; });
 }
 
 // "" if `token` is a valid address or "@domain", else the reason.
@@ -182,7 +181,8 @@ Expected<SenderPolicy, std::vector<std::string>> parse_sender_policy(std::string
 Expected<SenderPolicy, std::vector<std::string>> load_sender_policy(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return Unexpected{std::vector<std::string>{fmt::format("{}: cannot read: {}", path, std::strerror(errno))}};
+        return Unexpected{
+            std::vector<std::string>{fmt::format("{}: cannot read: {}", path, std::strerror(errno))}};
     }
     std::ostringstream text;
     text << in.rdbuf();

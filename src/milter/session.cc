@@ -22,10 +22,10 @@ std::string macro(SMFICTX* ctx, const char* name) {
 
 sfsistat status_of(Answer answer) {
     switch (answer) {
-        case Answer::proceed: return SMFIS_CONTINUE;
-        case Answer::discard: return SMFIS_DISCARD;
-        case Answer::reject: return SMFIS_REJECT;
-        case Answer::tempfail: return SMFIS_TEMPFAIL;
+    case Answer::proceed: return SMFIS_CONTINUE;
+    case Answer::discard: return SMFIS_DISCARD;
+    case Answer::reject: return SMFIS_REJECT;
+    case Answer::tempfail: return SMFIS_TEMPFAIL;
     }
     return SMFIS_TEMPFAIL;
 }
@@ -64,7 +64,8 @@ bool sender_listed(const std::vector<std::string>& list, const std::string& send
 
 }  // namespace
 
-Session::Session(Milter& milter, bool leading_space_kept) : milter_(milter), leading_space_kept_(leading_space_kept) {}
+Session::Session(Milter& milter, bool leading_space_kept)
+    : milter_(milter), leading_space_kept_(leading_space_kept) {}
 
 std::string Session::ids() const {
     return message_ && !message_->queue_id.empty() ? message_->queue_id + ": " : std::string("NOQUEUE: ");
@@ -104,16 +105,17 @@ sfsistat Session::mail(SMFICTX* ctx, char** argv) {
             m.builder->reserve_body(std::min<std::size_t>(declared, 64u << 20));
     }
     const MilterSettings& s = *m.settings;
-    auto require = [&](std::string reason) { m.requirement.raise(RequirementLevel::smtpsec, std::move(reason)); };
+    auto require = [&](std::string reason) {
+        m.requirement.raise(RequirementLevel::smtpsec, std::move(reason));
+    };
     if (requests_smtpsec(args)) require("MAIL parameter REQUIRESMTPSEC");
     if (requests_tls(args)) m.requirement.raise(RequirementLevel::tls, "MAIL parameter REQUIRETLS");
-    if (!daemon_name_.empty() &&
-        std::find(s.require_smtpsec_daemons.begin(), s.require_smtpsec_daemons.end(), daemon_name_) !=
-            s.require_smtpsec_daemons.end())
+    if (!daemon_name_.empty() && std::find(s.require_smtpsec_daemons.begin(), s.require_smtpsec_daemons.end(),
+                                           daemon_name_) != s.require_smtpsec_daemons.end())
         require("listener " + daemon_name_);
     if (sender_listed(s.require_smtpsec_senders, m.sender)) require("sender policy");
-    log::debug("{}from=<{}> client={}[{}] daemon={} login={}{}", ids(), m.sender, client_name_, client_address_,
-               daemon_name_.empty() ? "-" : daemon_name_, m.login.empty() ? "-" : m.login,
+    log::debug("{}from=<{}> client={}[{}] daemon={} login={}{}", ids(), m.sender, client_name_,
+               client_address_, daemon_name_.empty() ? "-" : daemon_name_, m.login.empty() ? "-" : m.login,
                m.requirement.required ? ", " + m.requirement.describe() : std::string());
     return SMFIS_CONTINUE;
 }
@@ -131,7 +133,8 @@ sfsistat Session::rcpt(SMFICTX* ctx, char** argv) {
             if (other.facts.domain == r.facts.domain && other.pending) r.pending = other.pending;
         if (!r.pending) r.pending = milter_.verdicts().lookup(r.facts.domain);
         if (!r.pending) r.facts.lookup_failed = true;
-        log::debug("{}to=<{}> mailer={}: {}", ids(), r.facts.address, r.facts.mailer.empty() ? "-" : r.facts.mailer,
+        log::debug("{}to=<{}> mailer={}: {}", ids(), r.facts.address,
+                   r.facts.mailer.empty() ? "-" : r.facts.mailer,
                    r.facts.lookup_failed ? "SMTPsec discovery could not start"
                                          : "SMTPsec discovery of " + r.facts.domain + " under way");
     } else {
@@ -181,7 +184,8 @@ sfsistat Session::eom(SMFICTX* ctx) {
             log::debug("{}to=<{}> discovery verdict for {}: {} ({})", ids(), r.facts.address, r.facts.domain,
                        name_of(r.facts.verdict->verdict), r.facts.verdict->reason);
         else if (r.pending)
-            log::debug("{}to=<{}> no discovery verdict for {} within {} ms", ids(), r.facts.address, r.facts.domain,
+            log::debug("{}to=<{}> no discovery verdict for {} within {} ms", ids(), r.facts.address,
+                       r.facts.domain,
                        std::chrono::duration_cast<std::chrono::milliseconds>(s.verdict_wait).count());
         facts.recipients.push_back(r.facts);
     }
@@ -233,13 +237,15 @@ sfsistat Session::eom(SMFICTX* ctx) {
         const std::size_t total = facts.recipients.size();
         const std::string required = m.requirement.required ? " (" + m.requirement.describe() + ")" : "";
         if (decision.answer == Answer::discard)
-            log::info("{}taken over by smtpsecd as queue entry {} for {} recipient{}, from=<{}>{}; the MTA logs it "
-                      "as discarded (Postfix: milter-discard ... DISCARD): smtpsecd delivers it",
-                      ids(), our_id, n, n == 1 ? "" : "s", m.sender, required);
+            log::info(
+                "{}taken over by smtpsecd as queue entry {} for {} recipient{}, from=<{}>{}; the MTA logs it "
+                "as discarded (Postfix: milter-discard ... DISCARD): smtpsecd delivers it",
+                ids(), our_id, n, n == 1 ? "" : "s", m.sender, required);
         else
-            log::info("{}{} of {} recipients taken over by smtpsecd as queue entry {}, from=<{}>{}; the MTA "
-                      "delivers the other {}",
-                      ids(), n, total, our_id, m.sender, required, total - n);
+            log::info(
+                "{}{} of {} recipients taken over by smtpsecd as queue entry {}, from=<{}>{}; the MTA "
+                "delivers the other {}",
+                ids(), n, total, our_id, m.sender, required, total - n);
     }
     log::debug("{}answer to the MTA: {}", ids(), name_of(decision.answer));
     count_outcome(facts, s, s.mode == Mode::monitor ? enforced : decision, decision, queue_failed);
@@ -250,8 +256,8 @@ sfsistat Session::eom(SMFICTX* ctx) {
                 log::error("{}cannot delete header field {}[{}]", prefix, del.name, del.index);
         for (auto i : decision.take)
             if (smfi_delrcpt(ctx, const_cast<char*>(facts.recipients[i].as_given.c_str())) != MI_SUCCESS)
-                log::error("{}cannot remove recipient {} from the MTA's copy: it is also sent by SMTP", prefix,
-                           facts.recipients[i].as_given);
+                log::error("{}cannot remove recipient {} from the MTA's copy: it is also sent by SMTP",
+                           prefix, facts.recipients[i].as_given);
     }
     sfsistat status = answer(ctx, decision);
     message_.reset();
@@ -262,8 +268,8 @@ void Session::abort() { message_.reset(); }
 
 sfsistat Session::answer(SMFICTX* ctx, const Decision& decision) {
     if (!decision.code.empty())
-        smfi_setreply(ctx, const_cast<char*>(decision.code.c_str()), const_cast<char*>(decision.xcode.c_str()),
-                      const_cast<char*>(decision.text.c_str()));
+        smfi_setreply(ctx, const_cast<char*>(decision.code.c_str()),
+                      const_cast<char*>(decision.xcode.c_str()), const_cast<char*>(decision.text.c_str()));
     return status_of(decision.answer);
 }
 
@@ -275,7 +281,8 @@ sfsistat Session::internal_error(SMFICTX* ctx, const std::string& what) {
         // Monitor mode never stands between the MTA and its mail.
         log::info("{}monitor mode: would {} the message; the MTA delivers it by SMTP", ids(),
                   decision.answer == Answer::reject ? "refuse" : "hold");
-        metrics::count(decision.answer == Answer::reject ? metrics::MonitorWould::refuse : metrics::MonitorWould::hold);
+        metrics::count(decision.answer == Answer::reject ? metrics::MonitorWould::refuse
+                                                         : metrics::MonitorWould::hold);
         message_.reset();
         return SMFIS_ACCEPT;
     }

@@ -25,8 +25,8 @@ Header header_of_field(std::string_view field) {
 
 }  // namespace
 
-std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& facts, const std::string& received,
-                                             std::string& head) {
+std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& facts,
+                                             const std::string& received, std::string& head) {
     Message& m = *message_;
     const MilterSettings& s = *m.settings;
     const auto& markers = m.builder->markers();
@@ -41,8 +41,8 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
         log::warning("{}forward marker not believed: {}", ids(), original.error());
         return std::nullopt;
     }
-    auto recognised =
-        recognise_forward(m.builder->seen_fields(), markers[0], m.builder->body(), original->message);
+    auto recognised = recognise_forward(m.builder->seen_fields(), markers[0], m.builder->body(),
+                                        original->message);
 
     // Local recipients stay with the MTA; the others are forwarding targets.
     std::vector<std::size_t> take;
@@ -69,8 +69,9 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
     // 1 only SMTPsec, 0 SMTPsec or verified TLS (requirement.h).
     SecurityRequirement requirement = m.requirement;
     if (original->require_security)
-        requirement.raise(*original->require_security == 0 ? RequirementLevel::tls : RequirementLevel::smtpsec,
-                          "require_security of the Email received over SMTPsec");
+        requirement.raise(
+            *original->require_security == 0 ? RequirementLevel::tls : RequirementLevel::smtpsec,
+            "require_security of the Email received over SMTPsec");
     mail.require_security = requirement.required;
     mail.tls_suffices = requirement.tls_suffices;
     for (auto i : take) {
@@ -80,7 +81,8 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
     if (recognised.match == ForwardMatch::kept) {
         mail.forward = TakeOver::Forward::presigned;
         std::vector<Header> trace;
-        if (!received.empty()) trace.push_back(header_of_field(received));  // this hop (Postfix hides its own)
+        if (!received.empty())
+            trace.push_back(header_of_field(received));  // this hop (Postfix hides its own)
         for (auto& h : recognised.hops) trace.push_back(std::move(h));
         for (auto& h : original->trace_headers) trace.push_back(std::move(h));
         original->trace_headers = std::move(trace);
@@ -100,11 +102,11 @@ std::optional<sfsistat> Session::forward_eom(SMFICTX* ctx, const MessageFacts& f
     }
     const std::size_t n = take.size();
     if (mail.forward == TakeOver::Forward::presigned)
-        log::info("{}{}: forwarded copy from {} for {} recipient{}, from=<{}>: signature kept", ids(), *stored,
-                  mail.from_domain, n, n == 1 ? "" : "s", m.sender);
+        log::info("{}{}: forwarded copy from {} for {} recipient{}, from=<{}>: signature kept", ids(),
+                  *stored, mail.from_domain, n, n == 1 ? "" : "s", m.sender);
     else
-        log::info("{}{}: forwarded copy from {} for {} recipient{}, from=<{}>: signature not kept: {}{}", ids(),
-                  *stored, mail.from_domain, n, n == 1 ? "" : "s", m.sender, name_of(recognised.match),
+        log::info("{}{}: forwarded copy from {} for {} recipient{}, from=<{}>: signature not kept: {}{}",
+                  ids(), *stored, mail.from_domain, n, n == 1 ? "" : "s", m.sender, name_of(recognised.match),
                   !mail.require_security ? " (sent by SMTP without signature)"
                   : mail.tls_suffices    ? " (sent by SMTP over verified TLS only, without signature)"
                                          : " (SMTPsec required: a DSN goes to the sender)");

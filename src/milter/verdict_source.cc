@@ -5,10 +5,10 @@ namespace smtpsec::milter {
 
 std::string_view name_of(DomainVerdict verdict) {
     switch (verdict) {
-        case DomainVerdict::smtpsec: return "smtpsec";
-        case DomainVerdict::none_secure: return "none_secure";
-        case DomainVerdict::none_insecure: return "none_insecure";
-        case DomainVerdict::defer: return "defer";
+    case DomainVerdict::smtpsec: return "smtpsec";
+    case DomainVerdict::none_secure: return "none_secure";
+    case DomainVerdict::none_insecure: return "none_insecure";
+    case DomainVerdict::defer: return "defer";
     }
     return "defer";
 }

@@ -28,21 +28,21 @@ Outcome outcome_of(const SmtpReply& r) {
 
 std::string_view name_of(Outcome outcome) {
     switch (outcome) {
-        case Outcome::delivered: return "delivered";
-        case Outcome::refused: return "refused";
-        case Outcome::deferred: return "deferred";
+    case Outcome::delivered: return "delivered";
+    case Outcome::refused: return "refused";
+    case Outcome::deferred: return "deferred";
     }
     return "?";
 }
 
 std::string_view name_of(Step step) {
     switch (step) {
-        case Step::request: return "request";
-        case Step::connection: return "connection";
-        case Step::mail: return "MAIL";
-        case Step::recipients: return "RCPT";
-        case Step::data: return "DATA";
-        case Step::final_dot: return "final dot";
+    case Step::request: return "request";
+    case Step::connection: return "connection";
+    case Step::mail: return "MAIL";
+    case Step::recipients: return "RCPT";
+    case Step::data: return "DATA";
+    case Step::final_dot: return "final dot";
     }
     return "?";
 }
@@ -50,15 +50,15 @@ std::string_view name_of(Step step) {
 std::string_view name_of(ClientSession::State state) {
     using S = ClientSession::State;
     switch (state) {
-        case S::closed: return "closed";
-        case S::connecting: return "connecting";
-        case S::greeting: return "greeting";
-        case S::ehlo: return "ehlo";
-        case S::ready: return "ready";
-        case S::transaction: return "transaction";
-        case S::sending_body: return "sending_body";
-        case S::final_reply: return "final_reply";
-        case S::quitting: return "quitting";
+    case S::closed: return "closed";
+    case S::connecting: return "connecting";
+    case S::greeting: return "greeting";
+    case S::ehlo: return "ehlo";
+    case S::ready: return "ready";
+    case S::transaction: return "transaction";
+    case S::sending_body: return "sending_body";
+    case S::final_reply: return "final_reply";
+    case S::quitting: return "quitting";
     }
     return "?";
 }
@@ -68,8 +68,8 @@ ClientSession::ClientSession(std::string helo_name, std::string peer)
 
 std::string_view ClientSession::awaiting() const {
     if (awaiting_.empty()) return "a command";
-    static constexpr const char* names[] = {"the greeting", "EHLO", "RSET", "MAIL", "RCPT", "DATA",
-                                            "the final dot", "QUIT"};
+    static constexpr const char* names[] = {"the greeting", "EHLO", "RSET",          "MAIL",
+                                            "RCPT",         "DATA", "the final dot", "QUIT"};
     return names[static_cast<int>(awaiting_.front())];
 }
 
@@ -77,7 +77,9 @@ std::string_view ClientSession::awaiting() const {
 
 bool ClientSession::take_close() { return std::exchange(close_, false); }
 bool ClientSession::take_connect() { return std::exchange(connect_, false); }
-std::optional<ClientSession::Timeout> ClientSession::take_timer() { return std::exchange(timer_, std::nullopt); }
+std::optional<ClientSession::Timeout> ClientSession::take_timer() {
+    return std::exchange(timer_, std::nullopt);
+}
 std::vector<ClientSession::Finished> ClientSession::take_finished() { return std::exchange(finished_, {}); }
 
 // --- inputs ----------------------------------------------------------------
@@ -88,9 +90,12 @@ void ClientSession::submit(std::uint64_t id, Request request) {
         return;
     }
     if (!is_usable_path(request.mail_from, true)) {
-        Result r{Outcome::refused, Step::request,
-                 fmt::format("sender address unusable in SMTP: '{}'", request.mail_from), {}};
-        for (const auto& rcpt : request.recipients) r.recipients.push_back({rcpt, Outcome::refused, 0, r.reason});
+        Result r{Outcome::refused,
+                 Step::request,
+                 fmt::format("sender address unusable in SMTP: '{}'", request.mail_from),
+                 {}};
+        for (const auto& rcpt : request.recipients)
+            r.recipients.push_back({rcpt, Outcome::refused, 0, r.reason});
         finished_.push_back({id, std::move(r)});
         return;
     }
@@ -147,28 +152,21 @@ void ClientSession::end_connection(const std::string& reason) {
 
 void ClientSession::timed_out() {
     switch (state_) {
-        case State::closed:
-            break;
-        case State::ready:  // idle long enough
-            state_ = State::quitting;
-            send_command("QUIT\r\n", Command::quit);
-            pump_commands();
-            break;
-        case State::quitting:
-            close_connection();
-            break;
-        case State::connecting:
-            fail_connection(fmt::format("timeout connecting to {}", peer_));
-            break;
-        case State::sending_body:
-            fail_connection("timeout sending the message");
-            break;
-        case State::greeting:
-        case State::ehlo:
-        case State::transaction:
-        case State::final_reply:
-            fail_connection(fmt::format("timeout waiting for the reply to {}", awaiting()));
-            break;
+    case State::closed: break;
+    case State::ready:  // idle long enough
+        state_ = State::quitting;
+        send_command("QUIT\r\n", Command::quit);
+        pump_commands();
+        break;
+    case State::quitting: close_connection(); break;
+    case State::connecting: fail_connection(fmt::format("timeout connecting to {}", peer_)); break;
+    case State::sending_body: fail_connection("timeout sending the message"); break;
+    case State::greeting:
+    case State::ehlo:
+    case State::transaction:
+    case State::final_reply:
+        fail_connection(fmt::format("timeout waiting for the reply to {}", awaiting()));
+        break;
     }
     advance();
 }
@@ -246,7 +244,8 @@ void ClientSession::fail_connection(const std::string& reason) {
         // Every queued message would meet the same refusal: say so now.
         for (auto& p : queue_) {
             Result r{Outcome::deferred, Step::connection, reason, {}};
-            for (const auto& rcpt : p.request.recipients) r.recipients.push_back({rcpt, Outcome::deferred, 0, reason});
+            for (const auto& rcpt : p.request.recipients)
+                r.recipients.push_back({rcpt, Outcome::deferred, 0, reason});
             finished_.push_back({p.id, std::move(r)});
         }
         queue_.clear();
@@ -333,49 +332,41 @@ void ClientSession::on_reply(const SmtpReply& reply) {
         return;
     }
     switch (command) {
-        case Command::greeting:
-            if (reply.code != 220) {
-                fail_connection("greeting from the MTA: " + reply.text());
-                return;
-            }
-            state_ = State::ehlo;
-            send_command(ehlo_command(helo_name_), Command::ehlo);
-            break;
-        case Command::ehlo:
-            if (reply.code != 250) {
-                fail_connection("EHLO refused: " + reply.text());
-                return;
-            }
-            caps_ = parse_ehlo(reply);
-            become_ready();
+    case Command::greeting:
+        if (reply.code != 220) {
+            fail_connection("greeting from the MTA: " + reply.text());
             return;
-        case Command::rset:
-            if (reply.kind() != 2) {
-                fail_connection("RSET refused: " + reply.text());
-                return;
-            }
-            needs_rset_ = false;
-            break;
-        case Command::mail:
-            tx_.mail_reply = reply;
-            if (reply.kind() != 2 && !caps_.pipelining) {
-                to_send_.clear();
-                finish_without_data(nullptr, false);
-                return;
-            }
-            break;
-        case Command::rcpt:
-            on_rcpt_reply(reply);
+        }
+        state_ = State::ehlo;
+        send_command(ehlo_command(helo_name_), Command::ehlo);
+        break;
+    case Command::ehlo:
+        if (reply.code != 250) {
+            fail_connection("EHLO refused: " + reply.text());
             return;
-        case Command::data:
-            on_data_reply(reply);
+        }
+        caps_ = parse_ehlo(reply);
+        become_ready();
+        return;
+    case Command::rset:
+        if (reply.kind() != 2) {
+            fail_connection("RSET refused: " + reply.text());
             return;
-        case Command::final_dot:
-            finish_after_data(reply);
+        }
+        needs_rset_ = false;
+        break;
+    case Command::mail:
+        tx_.mail_reply = reply;
+        if (reply.kind() != 2 && !caps_.pipelining) {
+            to_send_.clear();
+            finish_without_data(nullptr, false);
             return;
-        case Command::quit:
-            close_connection();
-            return;
+        }
+        break;
+    case Command::rcpt: on_rcpt_reply(reply); return;
+    case Command::data: on_data_reply(reply); return;
+    case Command::final_dot: finish_after_data(reply); return;
+    case Command::quit: close_connection(); return;
     }
     if (!awaiting_.empty()) arm(Timeout::reply);
     pump_commands();
@@ -463,7 +454,8 @@ void ClientSession::finish_without_data(const SmtpReply* data_reply, bool close_
     needs_rset_ = !close_after;
     const SmtpReply* mail = tx_.mail_reply ? &*tx_.mail_reply : nullptr;
     if (mail && mail->kind() != 2) {
-        for (std::size_t i : tx_.sent) tx_.results[i] = {tx_.results[i].address, outcome_of(*mail), mail->code, mail->text()};
+        for (std::size_t i : tx_.sent)
+            tx_.results[i] = {tx_.results[i].address, outcome_of(*mail), mail->code, mail->text()};
         finish(mail->kind() == 5 ? Outcome::refused : Outcome::deferred, Step::mail,
                "MAIL FROM refused: " + mail->text(), close_after);
         return;

@@ -37,7 +37,7 @@ struct MailParameters {
     bool smtputf8 = false;
 };
 
-std::string ehlo_command(std::string_view name);                               // "EHLO name\r\n"
+std::string ehlo_command(std::string_view name);                                // "EHLO name\r\n"
 std::string mail_command(std::string_view from, const MailParameters& params);  // "MAIL FROM:<..> ...\r\n"
 std::string rcpt_command(std::string_view to);                                  // "RCPT TO:<..>\r\n"
 

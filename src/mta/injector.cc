@@ -122,12 +122,12 @@ void Injector::arm(ClientSession::Timeout timeout) {
     const auto& t = config_.timeouts;
     loop_.update_now();
     switch (timeout) {
-        case T::none: timer_.stop(); return;
-        case T::connect: timer_.start(t.connect); return;
-        case T::reply: timer_.start(t.reply); return;
-        case T::data_write: timer_.start(t.data_write); return;
-        case T::final_reply: timer_.start(t.final_reply); return;
-        case T::idle: timer_.start(t.idle); return;
+    case T::none: timer_.stop(); return;
+    case T::connect: timer_.start(t.connect); return;
+    case T::reply: timer_.start(t.reply); return;
+    case T::data_write: timer_.start(t.data_write); return;
+    case T::final_reply: timer_.start(t.final_reply); return;
+    case T::idle: timer_.start(t.idle); return;
     }
 }
 
@@ -143,7 +143,8 @@ void Injector::on_io(int revents) {
     if (!fd_) return;
     if (session_.state() == ClientSession::State::connecting) {
         if (int err = net::connect_result(fd_.get()); err != 0) {
-            session_.connect_failed(fmt::format("connect to {}: {}", endpoint_.to_string(), std::strerror(err)));
+            session_.connect_failed(
+                fmt::format("connect to {}: {}", endpoint_.to_string(), std::strerror(err)));
         } else {
             session_.connected();
         }

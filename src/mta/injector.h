@@ -37,10 +37,10 @@ struct InjectorConfig {
     struct Timeouts {
         using Seconds = std::chrono::duration<double>;
         Seconds connect{10};
-        Seconds reply{60};        // greeting, EHLO, RSET, MAIL, RCPT, DATA, QUIT
-        Seconds data_write{60};   // no progress while sending the message
-        Seconds final_reply{600}; // after the final dot (RFC 5321 4.5.3.2.6: 10 min)
-        Seconds idle{30};         // an unused connection is closed after this
+        Seconds reply{60};         // greeting, EHLO, RSET, MAIL, RCPT, DATA, QUIT
+        Seconds data_write{60};    // no progress while sending the message
+        Seconds final_reply{600};  // after the final dot (RFC 5321 4.5.3.2.6: 10 min)
+        Seconds idle{30};          // an unused connection is closed after this
     } timeouts;
 };
 

@@ -45,7 +45,9 @@ bool ReplyParser::feed(std::string_view data, std::deque<SmtpReply>& out) {
 }
 
 bool ReplyParser::line(std::string_view text, std::deque<SmtpReply>& out) {
-    auto digit = [&](std::size_t i, char lo, char hi) { return text.size() > i && text[i] >= lo && text[i] <= hi; };
+    auto digit = [&](std::size_t i, char lo, char hi) {
+        return text.size() > i && text[i] >= lo && text[i] <= hi;
+    };
     if (!digit(0, '2', '5') || !digit(1, '0', '9') || !digit(2, '0', '9'))
         return fail(fmt::format("malformed reply line '{}'", text.substr(0, 80)));
     int code = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');

@@ -17,9 +17,7 @@ void set_nodelay(int fd) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-std::string errno_text(const char* what, int err) {
-    return fmt::format("{}: {}", what, std::strerror(err));
-}
+std::string errno_text(const char* what, int err) { return fmt::format("{}: {}", what, std::strerror(err)); }
 
 }  // namespace
 

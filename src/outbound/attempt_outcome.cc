@@ -59,8 +59,7 @@ NextStep next_step_after(ConnectionOutcome outcome) {
     case ConnectionOutcome::connect_refused:
     case ConnectionOutcome::connect_unreachable:
     case ConnectionOutcome::connect_timeout:
-    case ConnectionOutcome::tls_timeout:
-        return NextStep::next_address;
+    case ConnectionOutcome::tls_timeout: return NextStep::next_address;
     // The server itself answered and cannot take the mail, and every address
     // of a host serves the same certificate, TLSA and software: point 21
     // ("any failure: try the next SRV target") and the thesis (6.1: if an
@@ -69,19 +68,16 @@ NextStep next_step_after(ConnectionOutcome outcome) {
     case ConnectionOutcome::authentication_failure:
     case ConnectionOutcome::hello_timeout:
     case ConnectionOutcome::session_failure:
-    case ConnectionOutcome::internal_fault:
-        return NextStep::next_target;
+    case ConnectionOutcome::internal_fault: return NextStep::next_target;
     // Our own resources are short: every other address would fail the same
     // way, and walking them would only turn a retry into a long list of
     // identical failures.
-    case ConnectionOutcome::local_failure:
-        return NextStep::stop;
+    case ConnectionOutcome::local_failure: return NextStep::stop;
     // A session that started has delivered or owes answers: its Emails are
     // reported, not moved (the Deliverer never asks for these).
     case ConnectionOutcome::closed:
     case ConnectionOutcome::answer_timeout:
-    case ConnectionOutcome::lost:
-        return NextStep::stop;
+    case ConnectionOutcome::lost: return NextStep::stop;
     }
     return NextStep::stop;
 }

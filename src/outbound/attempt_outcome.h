@@ -10,20 +10,20 @@ namespace smtpsec::outbound {
 
 enum class ConnectionOutcome {
     // Before the session started (nothing was delivered on this connection):
-    local_failure,        // we could not open a socket (descriptors, memory)
-    connect_refused,      // the address answered the SYN with a reset
-    connect_unreachable,  // no route, address family unusable, ICMP unreachable
-    connect_timeout,      // the SYN was never answered in time
-    tls_timeout,          // TCP up, the TLS handshake did not finish in time
-    tls_failure,          // the TLS handshake failed (alert, bad record, reset)
+    local_failure,           // we could not open a socket (descriptors, memory)
+    connect_refused,         // the address answered the SYN with a reset
+    connect_unreachable,     // no route, address family unusable, ICMP unreachable
+    connect_timeout,         // the SYN was never answered in time
+    tls_timeout,             // TCP up, the TLS handshake did not finish in time
+    tls_failure,             // the TLS handshake failed (alert, bad record, reset)
     authentication_failure,  // the server's certificate failed point 21
-    hello_timeout,        // TLS and authentication done, no ServerHello in time
-    session_failure,      // the SMTPsec session failed (protocol error, Error, close)
-    internal_fault,       // a fault in our own code while handling this connection
+    hello_timeout,           // TLS and authentication done, no ServerHello in time
+    session_failure,         // the SMTPsec session failed (protocol error, Error, close)
+    internal_fault,          // a fault in our own code while handling this connection
     // After the session started:
-    closed,               // closed in order, every Email answered
-    answer_timeout,       // an Email stayed unanswered for `answer` seconds
-    lost,                 // the session failed or the connection dropped
+    closed,          // closed in order, every Email answered
+    answer_timeout,  // an Email stayed unanswered for `answer` seconds
+    lost,            // the session failed or the connection dropped
 };
 
 std::string_view name_of(ConnectionOutcome outcome);

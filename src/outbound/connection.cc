@@ -15,8 +15,7 @@ namespace {
 constexpr std::uint64_t kMaxServerMessage = 1 << 20;
 }  // namespace
 
-Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings& settings,
-                       Target target)
+Connection::Connection(event::Loop& loop, Owner& owner, const ConnectionSettings& settings, Target target)
     : loop_(loop),
       guard_([this](const std::string& what) {
           log::error("SMTPsec connection to {}: internal fault: {}", server(), what);
@@ -43,9 +42,7 @@ std::string Connection::server() const {
     return fmt::format("{}[{}]:{}", target_.host, target_.address.ip(), target_.port);
 }
 
-std::string Connection::tls_description() const {
-    return stream_ ? stream_->connection().description() : "";
-}
+std::string Connection::tls_description() const { return stream_ ? stream_->connection().description() : ""; }
 
 void Connection::start() {
     phase_ = Phase::connecting;
@@ -64,15 +61,12 @@ void Connection::start() {
 void Connection::on_deadline() {
     switch (phase_) {
     case Phase::idle:
-    case Phase::finished:
-        return;
+    case Phase::finished: return;
     case Phase::connecting:
         fail(ConnectionOutcome::connect_timeout,
              fmt::format("connect timed out after {}s", settings_.timeouts.connect));
         return;
-    case Phase::handshaking:
-        fail(ConnectionOutcome::tls_timeout, "timed out in the TLS handshake");
-        return;
+    case Phase::handshaking: fail(ConnectionOutcome::tls_timeout, "timed out in the TLS handshake"); return;
     case Phase::awaiting_hello:
         fail(ConnectionOutcome::hello_timeout, "timed out before the ServerHello");
         return;
@@ -99,7 +93,8 @@ void Connection::on_connectable() {
         return;
     }
     phase_ = Phase::handshaking;
-    stream_ = std::make_unique<tls::Stream>(loop_, std::move(*tls), framer_, static_cast<tls::Stream::Handler&>(*this));
+    stream_ = std::make_unique<tls::Stream>(loop_, std::move(*tls), framer_,
+                                            static_cast<tls::Stream::Handler&>(*this));
     stream_->start();
 }
 
@@ -194,7 +189,7 @@ void Connection::arm_deadline() {
         return;
     }
     deadline_.start(event::Timer::Seconds(session_.in_flight() > 0 ? settings_.timeouts.answer
-                                                                  : settings_.timeouts.idle));
+                                                                   : settings_.timeouts.idle));
 }
 
 void Connection::close_when_idle() {
@@ -204,7 +199,8 @@ void Connection::close_when_idle() {
 
 void Connection::on_output_drained() {}
 
-void Connection::fail(ConnectionOutcome outcome, const std::string& detail, std::optional<std::uint64_t> also_lost) {
+void Connection::fail(ConnectionOutcome outcome, const std::string& detail,
+                      std::optional<std::uint64_t> also_lost) {
     if (phase_ == Phase::finished) return;
     ending_ = Ending{outcome, phase_ == Phase::established, detail};
     phase_ = Phase::finished;
@@ -236,18 +232,17 @@ void Connection::on_closed(bool clean, const std::string& reason) {
         switch (phase_) {
         case Phase::idle:
         case Phase::connecting:
-        case Phase::finished:
-            return;
-        case Phase::handshaking:
-            fail(ConnectionOutcome::tls_failure, reason);
-            return;
+        case Phase::finished: return;
+        case Phase::handshaking: fail(ConnectionOutcome::tls_failure, reason); return;
         case Phase::awaiting_hello:
             fail(ConnectionOutcome::session_failure, "closed before the ServerHello: " + reason);
             return;
         case Phase::established: {
             bool orderly = clean && closing_ && session_.in_flight() == 0;
-            if (orderly) fail(ConnectionOutcome::closed, "closed");
-            else fail(ConnectionOutcome::lost, reason);
+            if (orderly)
+                fail(ConnectionOutcome::closed, "closed");
+            else
+                fail(ConnectionOutcome::lost, reason);
             return;
         }
         }

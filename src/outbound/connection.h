@@ -24,9 +24,9 @@
 namespace smtpsec::outbound {
 
 struct Timeouts {
-    double connect = 30;    // TCP + TLS + ServerHello
-    double answer = 300;    // silence while Emails are unanswered
-    double idle = 5;        // an unused connection is kept this long for reuse
+    double connect = 30;  // TCP + TLS + ServerHello
+    double answer = 300;  // silence while Emails are unanswered
+    double idle = 5;      // an unused connection is kept this long for reuse
 };
 
 struct ConnectionSettings {

@@ -67,9 +67,8 @@ private:
 
     void discover() {
         state_ = State::discovering;
-        lookup_ = deliverer_.discoverer_.discover(name_, [this](const dns::Discovery& found) {
-            contain([&] { on_discovery(found); });
-        });
+        lookup_ = deliverer_.discoverer_.discover(
+            name_, [this](const dns::Discovery& found) { contain([&] { on_discovery(found); }); });
     }
 
     void on_discovery(const dns::Discovery& found) {
@@ -80,24 +79,24 @@ private:
             return;
         case dns::Verdict::none_secure:
         case dns::Verdict::none_insecure:
-            finish_waiting(RecipientStatus::use_smtp, fmt::format("{}: {}", dns::name_of(found.verdict), found.reason));
+            finish_waiting(RecipientStatus::use_smtp,
+                           fmt::format("{}: {}", dns::name_of(found.verdict), found.reason));
             return;
-        case dns::Verdict::defer:
-            finish_waiting(RecipientStatus::temporary, "DNS: " + found.reason);
-            return;
+        case dns::Verdict::defer: finish_waiting(RecipientStatus::temporary, "DNS: " + found.reason); return;
         }
     }
 
     void next_target() {
         const dns::SrvTarget* target = route_.next_target();
         if (!target) {
-            finish_waiting(RecipientStatus::temporary, fmt::format("no SMTPsec server of {} could be used", name_));
+            finish_waiting(RecipientStatus::temporary,
+                           fmt::format("no SMTPsec server of {} could be used", name_));
             return;
         }
         state_ = State::looking_up_tlsa;
-        lookup_ = deliverer_.discoverer_.tlsa(target->port, target->host, [this](const dns::TlsaResult& found) {
-            contain([&] { on_tlsa(found); });
-        });
+        lookup_ = deliverer_.discoverer_.tlsa(
+            target->port, target->host,
+            [this](const dns::TlsaResult& found) { contain([&] { on_tlsa(found); }); });
     }
 
     void on_tlsa(const dns::TlsaResult& found) {
@@ -107,11 +106,11 @@ private:
             next_target();
             return;
         }
-        tlsa_ = found.verdict == dns::TlsaVerdict::secure ? to_tls(found.records) : std::vector<tls::TlsaRecord>{};
+        tlsa_ = found.verdict == dns::TlsaVerdict::secure ? to_tls(found.records)
+                                                          : std::vector<tls::TlsaRecord>{};
         state_ = State::looking_up_addresses;
-        lookup_ = deliverer_.discoverer_.addresses(target.host, [this](const dns::AddressResult& found) {
-            contain([&] { on_addresses(found); });
-        });
+        lookup_ = deliverer_.discoverer_.addresses(
+            target.host, [this](const dns::AddressResult& found) { contain([&] { on_addresses(found); }); });
     }
 
     void on_addresses(const dns::AddressResult& found) {
@@ -134,14 +133,17 @@ private:
         }
         const auto& target = route_.target();
         state_ = State::connecting;
-        channel_ = deliverer_.transport_.open(*this, Target{name_, target.host, target.port, tlsa_, *address});
+        channel_ = deliverer_.transport_.open(*this,
+                                              Target{name_, target.host, target.port, tlsa_, *address});
         channel_->start();
         // Up to a connection's share; the rest wait for the next connection,
         // opened when this one closes (on_closed).
         auto waiting = std::exchange(waiting_, {});
         for (auto id : waiting) {
-            if (channel_->full() || channel_->closing()) waiting_.push_back(id);
-            else send(id);
+            if (channel_->full() || channel_->closing())
+                waiting_.push_back(id);
+            else
+                send(id);
         }
     }
 
@@ -200,15 +202,10 @@ private:
             waiting_.insert(waiting_.begin(), abandoned.begin(), abandoned.end());
             note_all(fmt::format("{}: {}", server, ending.detail));
             switch (next_step_after(ending.outcome)) {
-            case NextStep::next_address:
-                next_address();
-                return;
-            case NextStep::next_target:
-                next_target();
-                return;
+            case NextStep::next_address: next_address(); return;
+            case NextStep::next_target: next_target(); return;
             case NextStep::stop:
-                finish_waiting(RecipientStatus::temporary,
-                               fmt::format("{}: {}", server, ending.detail));
+                finish_waiting(RecipientStatus::temporary, fmt::format("{}: {}", server, ending.detail));
                 return;
             }
             return;
@@ -221,9 +218,10 @@ private:
         for (auto id : abandoned) {
             auto jt = deliverer_.jobs_.find(id);
             if (jt == deliverer_.jobs_.end()) continue;
-            deliverer_.finish(id, all_recipients(jt->second.email, RecipientStatus::temporary,
-                                                 fmt::format("{}: connection lost before the answer: {}",
-                                                             server, ending.detail)),
+            deliverer_.finish(id,
+                              all_recipients(jt->second.email, RecipientStatus::temporary,
+                                             fmt::format("{}: connection lost before the answer: {}", server,
+                                                         ending.detail)),
                               server);
         }
         if (state_ == State::idle && !waiting_.empty()) discover();
@@ -251,7 +249,9 @@ Deliverer::Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKe
       sweeper_(loop, [this] { sweep(); }) {}
 
 Deliverer::Deliverer(event::Loop& loop, Discoverer& discoverer, Transport& transport, const SigningKey& key)
-    : loop_(loop), discoverer_(discoverer), transport_(transport), key_(key), sweeper_(loop, [this] { sweep(); }) {}
+    : loop_(loop), discoverer_(discoverer), transport_(transport), key_(key), sweeper_(loop, [this] {
+          sweep();
+      }) {}
 
 Deliverer::~Deliverer() = default;
 
@@ -267,16 +267,19 @@ void Deliverer::deliver(OutboundEmail email, Callback callback) {
     // recipient domain written in U-labels is converted (imf/idna.h).
     auto a_label = imf::domain_to_a_label(email.domain);
     if (!a_label) {
-        auto outcomes = all_recipients(email, RecipientStatus::permanent,
-                                       fmt::format("recipient domain {}: {}", email.domain, a_label.error().reason));
+        auto outcomes = all_recipients(
+            email, RecipientStatus::permanent,
+            fmt::format("recipient domain {}: {}", email.domain, a_label.error().reason));
         early_.push_back({DeliveryReport{id, std::move(outcomes), "", {}}, std::move(callback)});
         sweeper_.schedule();
         return;
     }
     auto signed_msg = sign_email(key_, email);
     if (!signed_msg) {
-        early_.push_back({DeliveryReport{id, all_recipients(email, RecipientStatus::temporary, signed_msg.error()), "", {}},
-                          std::move(callback)});
+        early_.push_back(
+            {DeliveryReport{
+                 id, all_recipients(email, RecipientStatus::temporary, signed_msg.error()), "", {}},
+             std::move(callback)});
         sweeper_.schedule();
         return;
     }

@@ -35,8 +35,7 @@ public:
 
     // Real DNS and real connections. `resolver` and `key` must outlive the
     // Deliverer.
-    Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKey& key,
-              ConnectionSettings settings);
+    Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKey& key, ConnectionSettings settings);
     // Any discovery and transport (tests); all three must outlive it.
     Deliverer(event::Loop& loop, Discoverer& discoverer, Transport& transport, const SigningKey& key);
     ~Deliverer();

@@ -27,7 +27,8 @@ public:
     // The SRV targets of _smtpsec._tcp.<domain> and the verdict (point 20).
     [[nodiscard]] virtual event::Request discover(std::string_view domain, DiscoveryCallback callback) = 0;
     // The TLSA records of _<port>._tcp.<host> (point 21).
-    [[nodiscard]] virtual event::Request tlsa(std::uint16_t port, std::string_view host, TlsaCallback callback) = 0;
+    [[nodiscard]] virtual event::Request tlsa(std::uint16_t port, std::string_view host,
+                                              TlsaCallback callback) = 0;
     // The AAAA and A records of `host`.
     [[nodiscard]] virtual event::Request addresses(std::string_view host, AddressCallback callback) = 0;
 };

@@ -15,10 +15,10 @@ namespace smtpsec::outbound {
 
 struct OutboundEmail {
     std::uint64_t id = 0;
-    std::string domain;                    // the recipients' domain
-    std::vector<std::string> recipients;   // bare addr-spec, all in `domain`
-    Bytes message;                         // IMF as signed: SMTPsec-Used added, trace block removed
-    std::vector<Header> trace_headers;     // newest first (point 14)
+    std::string domain;                            // the recipients' domain
+    std::vector<std::string> recipients;           // bare addr-spec, all in `domain`
+    Bytes message;                                 // IMF as signed: SMTPsec-Used added, trace block removed
+    std::vector<Header> trace_headers;             // newest first (point 14)
     std::optional<std::uint8_t> require_security;  // the extension's value, if any
     // A forwarded Email: `message` is the original signed bytes, sent with
     // this signature instead of ours (presigned.h).
@@ -27,9 +27,9 @@ struct OutboundEmail {
 
 enum class RecipientStatus {
     delivered,
-    permanent,     // bounce: the spec error says why
-    temporary,     // retry later
-    use_smtp,      // discovery now says no SMTPsec: hand back to SMTP (unless required)
+    permanent,  // bounce: the spec error says why
+    temporary,  // retry later
+    use_smtp,   // discovery now says no SMTPsec: hand back to SMTP (unless required)
 };
 
 std::string_view name_of(RecipientStatus status);

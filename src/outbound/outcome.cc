@@ -18,7 +18,6 @@ std::string_view name_of(RecipientStatus status) {
     return "?";
 }
 
-
 std::optional<std::string> answer_problem(const OutboundEmail& email, const session::EmailAnswer& answer) {
     if (!answer.error || *answer.error != ErrorCode::unknown_address) return std::nullopt;
     if (answer.unknown.empty()) return "an unknown_address naming no address";
@@ -40,8 +39,7 @@ std::vector<RecipientOutcome> all_recipients(const OutboundEmail& email, Recipie
     return out;
 }
 
-std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email,
-                                           const session::EmailAnswer& answer,
+std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email, const session::EmailAnswer& answer,
                                            const std::string& server) {
     if (!answer.error)
         return all_recipients(email, RecipientStatus::delivered,

@@ -17,8 +17,7 @@
 
 namespace smtpsec::outbound {
 
-std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email,
-                                           const session::EmailAnswer& answer,
+std::vector<RecipientOutcome> outcomes_for(const OutboundEmail& email, const session::EmailAnswer& answer,
                                            const std::string& server);
 
 // Why `answer` cannot be trusted for `email`, or nothing when it can.

@@ -21,9 +21,8 @@ Expected<Message, std::string> sign_email(const SigningKey& key, const OutboundE
     e.message = email.message;
     Message m{{}, std::move(e)};
     if (email.require_security)
-        m.extensions.push_back(
-            {static_cast<std::uint8_t>(ExtensionType::require_security),
-             Bytes(std::vector<std::uint8_t>{*email.require_security})});
+        m.extensions.push_back({static_cast<std::uint8_t>(ExtensionType::require_security),
+                                Bytes(std::vector<std::uint8_t>{*email.require_security})});
     return m;
 }
 

@@ -24,8 +24,8 @@ struct DsnRequest {
     std::string_view original;            // the spooled message (its headers are quoted)
     std::vector<std::size_t> recipients;  // indexes into envelope->recipients
     DsnAction action = DsnAction::failed;
-    std::string to;                       // the DSN's recipient (sender or postmaster)
-    std::int64_t now = 0;                 // unix seconds
+    std::string to;        // the DSN's recipient (sender or postmaster)
+    std::int64_t now = 0;  // unix seconds
 };
 
 // The complete message, CRLF. For `delayed`, each recipient's Status is

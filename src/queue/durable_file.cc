@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <cstring>
 #include <initializer_list>
+#include <mutex>
 #include <stdexcept>
 
 #include "net/unique_fd.h"

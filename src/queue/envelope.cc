@@ -19,11 +19,11 @@ constexpr std::pair<RecipientState, std::string_view> state_names[] = {
 };
 
 json recipient_json(const Recipient& r) {
-    return json{{"as_given", r.as_given},         {"address", r.address},
-                {"domain", r.domain},             {"state", name_of(r.state)},
-                {"attempts", r.attempts},         {"next_attempt", r.next_attempt},
-                {"last_error", r.last_error},     {"last_server", r.last_server},
-                {"status_code", r.status_code},   {"diagnostic_type", r.diagnostic_type},
+    return json{{"as_given", r.as_given},       {"address", r.address},
+                {"domain", r.domain},           {"state", name_of(r.state)},
+                {"attempts", r.attempts},       {"next_attempt", r.next_attempt},
+                {"last_error", r.last_error},   {"last_server", r.last_server},
+                {"status_code", r.status_code}, {"diagnostic_type", r.diagnostic_type},
                 {"dsn_sent", r.dsn_sent}};
 }
 
@@ -64,9 +64,8 @@ bool Envelope::has_pending() const {
 }
 
 bool Envelope::owes_dsn() const {
-    return std::any_of(recipients.begin(), recipients.end(), [](const Recipient& r) {
-        return r.state == RecipientState::bounced && !r.dsn_sent;
-    });
+    return std::any_of(recipients.begin(), recipients.end(),
+                       [](const Recipient& r) { return r.state == RecipientState::bounced && !r.dsn_sent; });
 }
 
 std::string to_json(const Envelope& e) {

@@ -50,9 +50,9 @@ std::string_view name_of(ForwardKind kind);
 
 // What a presigned entry is sent with (hex keeps the envelope plain JSON).
 struct ForwardSignature {
-    std::uint16_t algorithm = 0;             // SignatureAlgorithm on the wire
+    std::uint16_t algorithm = 0;  // SignatureAlgorithm on the wire
     std::string signature_hex;
-    std::vector<std::string> chain_hex;      // DER, leaf first
+    std::vector<std::string> chain_hex;  // DER, leaf first
     // Trace headers of the forwarded Email, newest first (point 14): the hops
     // at this site, then the origin's.
     std::vector<std::pair<std::string, std::string>> trace_headers;
@@ -63,9 +63,9 @@ struct Envelope {
     int version = current_version;
     std::string id;
     std::string mta_queue_id;
-    std::string sender;       // bare addr-spec; "" is the null sender
-    std::string from_domain;  // the signing domain
-    std::int64_t arrival = 0; // unix seconds
+    std::string sender;        // bare addr-spec; "" is the null sender
+    std::string from_domain;   // the signing domain
+    std::int64_t arrival = 0;  // unix seconds
     bool require_security = false;
     // With require_security: its value is 0 (SMTP over verified TLS is enough,
     // queue/way_out.h); false: 1, only SMTPsec.

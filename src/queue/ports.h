@@ -22,11 +22,11 @@ namespace smtpsec::queue {
 
 // One delivery attempt over SMTPsec: recipients of one domain.
 struct Delivery {
-    std::uint64_t id = 0;                 // unique per attempt, for logs
-    std::string domain;                   // the recipients' domain
-    std::vector<std::string> recipients;  // bare addr-spec, all in `domain`
-    Bytes message;                        // IMF as signed: trace block removed
-    std::vector<Header> trace_headers;    // newest first (point 14)
+    std::uint64_t id = 0;                          // unique per attempt, for logs
+    std::string domain;                            // the recipients' domain
+    std::vector<std::string> recipients;           // bare addr-spec, all in `domain`
+    Bytes message;                                 // IMF as signed: trace block removed
+    std::vector<Header> trace_headers;             // newest first (point 14)
     std::optional<std::uint8_t> require_security;  // the extension's value, if any (docs/decisions.md point 19)
     // A forwarded Email (docs/forwarding.md): the message is the origin's
     // signed bytes, sent with its signature and chain, never signed again.

@@ -7,10 +7,10 @@
 
 #include "imf/header_section.h"
 #include "imf/smtpsec_used.h"
-#include "queue/forward_copy.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
 #include "queue/backoff.h"
+#include "queue/forward_copy.h"
 #include "queue/status_code.h"
 #include "queue/way_out.h"
 
@@ -206,7 +206,8 @@ void QueueRunner::process_entry(const std::string& id, std::int64_t t) {
         Tracked& tr = it->second;
         const Envelope& en = tr.envelope;
         if (settings_.delay_warning.count() > 0 && !en.delay_warned && !en.sender.empty() && !tr.warning &&
-            t >= tr.warning_retry_at && t >= en.arrival + settings_.delay_warning.count() && en.has_pending()) {
+            t >= tr.warning_retry_at && t >= en.arrival + settings_.delay_warning.count() &&
+            en.has_pending()) {
             send_delay_warning(id, t);
             it = entries_.find(id);
             if (it == entries_.end()) return;
@@ -253,7 +254,8 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     if (!message) {
         // The disk failed us; try again later rather than spin.
         log::error("{}: {}: {}", it->second.envelope.mta_queue_id, id, message.error());
-        for (auto i : indexes) it->second.envelope.recipients[i].next_attempt = now() + settings_.retry_min.count();
+        for (auto i : indexes)
+            it->second.envelope.recipients[i].next_attempt = now() + settings_.retry_min.count();
         return;
     }
     const Envelope& e = it->second.envelope;
@@ -267,8 +269,9 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         ++in_flight_;
         DeliveryReport report;
         for (auto i : indexes)
-            report.recipients.push_back({e.recipients[i].address, DeliveryStatus::use_smtp,
-                                         "forwarded copy changed at this site: its signature cannot be kept"});
+            report.recipients.push_back(
+                {e.recipients[i].address, DeliveryStatus::use_smtp,
+                 "forwarded copy changed at this site: its signature cannot be kept"});
         on_report(id, domain, indexes, report);
         return;
     }
@@ -288,7 +291,8 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
         signed_size = message->size();
         email.message = Bytes::take(std::move(*message));
         email.trace_headers = std::move(sig->trace_headers);
-        email.presigned = Delivery::PreSigned{sig->algorithm, std::move(sig->signature), std::move(sig->chain)};
+        email.presigned = Delivery::PreSigned{sig->algorithm, std::move(sig->signature),
+                                              std::move(sig->chain)};
     } else {
         auto prepared = imf::prepare_for_signing_in_place(*message);
         if (!prepared) {
@@ -324,8 +328,9 @@ void QueueRunner::on_report(const std::string& id, const std::string& domain,
         for (auto i : indexes) {
             auto& r = e.recipients.at(i);
             if (r.state != RecipientState::pending) continue;
-            auto outcome = std::find_if(report.recipients.begin(), report.recipients.end(),
-                                        [&](const auto& o) { return imf::same_address(o.recipient, r.address); });
+            auto outcome = std::find_if(
+                report.recipients.begin(), report.recipients.end(),
+                [&](const auto& o) { return imf::same_address(o.recipient, r.address); });
             auto status = outcome == report.recipients.end() ? DeliveryStatus::temporary : outcome->status;
             std::string detail = outcome == report.recipients.end() ? "no outcome reported" : outcome->detail;
             ++r.attempts;
@@ -414,9 +419,8 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     request.message.push_back(Bytes::take(std::move(*message)));
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;
-    auto done = owned<mta::Result>([this, id, indexes](mta::Result result) {
-        on_handback(id, indexes, result);
-    });
+    auto done = owned<mta::Result>(
+        [this, id, indexes](mta::Result result) { on_handback(id, indexes, result); });
     if (way_out_without_smtpsec(e) == WayOut::hand_back_verified_tls)
         submitter_.submit_secure(std::move(request), std::move(done));
     else
@@ -456,7 +460,8 @@ void QueueRunner::on_handback(const std::string& id, const std::vector<std::size
                     metrics::count(metrics::Bounced::expired);
                     log_recipient(e, r, t, "expired", reason);
                 } else {
-                    r.next_attempt = next_attempt_after(t, e.arrival, std::max<std::uint32_t>(r.attempts, 1), settings_);
+                    r.next_attempt = next_attempt_after(t, e.arrival, std::max<std::uint32_t>(r.attempts, 1),
+                                                        settings_);
                     ++counts_.deferred;
                     metrics::count(metrics::Deferred::handback);
                     log_recipient(e, r, t, "deferred", reason);
@@ -475,7 +480,8 @@ void QueueRunner::send_failure_dsn(const std::string& id, std::int64_t t) {
     const Envelope& e = it->second.envelope;
     std::vector<std::size_t> indexes;
     for (std::size_t i = 0; i < e.recipients.size(); ++i)
-        if (e.recipients[i].state == RecipientState::bounced && !e.recipients[i].dsn_sent) indexes.push_back(i);
+        if (e.recipients[i].state == RecipientState::bounced && !e.recipients[i].dsn_sent)
+            indexes.push_back(i);
     auto mark_sent = [&](Envelope& en) {
         for (auto i : indexes) en.recipients.at(i).dsn_sent = true;
         return true;
@@ -483,7 +489,8 @@ void QueueRunner::send_failure_dsn(const std::string& id, std::int64_t t) {
     std::string to = e.sender.empty() ? settings_.postmaster : e.sender;
     if (to.empty()) {
         // Postfix's default: a bounce of a bounce is only logged.
-        log::warning("{}: {}: undeliverable mail from the null sender: no notification sent", e.mta_queue_id, id);
+        log::warning("{}: {}: undeliverable mail from the null sender: no notification sent", e.mta_queue_id,
+                     id);
         store(id, mark_sent);
         finish_if_done(id);
         return;
@@ -498,34 +505,36 @@ void QueueRunner::send_failure_dsn(const std::string& id, std::int64_t t) {
     mta::Request inject{"", {to}, {Bytes::copy_of(build_dsn(request, settings_))}};
     it->second.notifying = true;
     ++in_flight_;
-    submitter_.submit(std::move(inject), owned<mta::Result>([this, id, indexes, to](mta::Result result) {
-        --in_flight_;
-        auto found = entries_.find(id);
-        if (found != entries_.end()) found->second.notifying = false;
-        const std::string mta = found != entries_.end() ? found->second.envelope.mta_queue_id : "-";
-        if (result.outcome != mta::Outcome::deferred) {
-            if (result.outcome == mta::Outcome::delivered) {
-                ++counts_.dsns_sent;
-                log::info("{}: {}: sender non-delivery notification to <{}> submitted", mta, id, to);
+    submitter_.submit(
+        std::move(inject), owned<mta::Result>([this, id, indexes, to](mta::Result result) {
+            --in_flight_;
+            auto found = entries_.find(id);
+            if (found != entries_.end()) found->second.notifying = false;
+            const std::string mta = found != entries_.end() ? found->second.envelope.mta_queue_id : "-";
+            if (result.outcome != mta::Outcome::deferred) {
+                if (result.outcome == mta::Outcome::delivered) {
+                    ++counts_.dsns_sent;
+                    log::info("{}: {}: sender non-delivery notification to <{}> submitted", mta, id, to);
+                } else {
+                    log::error("{}: {}: non-delivery notification to <{}> refused, dropped: {}", mta, id, to,
+                               result.reason);
+                }
+                store(id, [&](Envelope& en) {
+                    for (auto i : indexes) en.recipients.at(i).dsn_sent = true;
+                    return true;
+                });
             } else {
-                log::error("{}: {}: non-delivery notification to <{}> refused, dropped: {}", mta, id, to,
-                           result.reason);
+                auto retry = now() + settings_.retry_min.count();
+                log::warning("{}: {}: non-delivery notification not submitted, retry later: {}", mta, id,
+                             result.reason);
+                store(id, [&](Envelope& en) {
+                    en.notify_after = retry;
+                    return true;
+                });
             }
-            store(id, [&](Envelope& en) {
-                for (auto i : indexes) en.recipients.at(i).dsn_sent = true;
-                return true;
-            });
-        } else {
-            auto retry = now() + settings_.retry_min.count();
-            log::warning("{}: {}: non-delivery notification not submitted, retry later: {}", mta, id, result.reason);
-            store(id, [&](Envelope& en) {
-                en.notify_after = retry;
-                return true;
-            });
-        }
-        finish_if_done(id);
-        work_done();
-    }));
+            finish_if_done(id);
+            work_done();
+        }));
 }
 
 void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
@@ -545,24 +554,25 @@ void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
     it->second.warning = true;
     ++in_flight_;
     submitter_.submit(std::move(inject), owned<mta::Result>([this, id](mta::Result result) {
-        --in_flight_;
-        auto found = entries_.find(id);
-        if (found != entries_.end()) found->second.warning = false;
-        if (result.outcome != mta::Outcome::deferred) {  // sent, or refused: given up
-            const bool sent = result.outcome == mta::Outcome::delivered;
-            if (sent) ++counts_.dsns_sent;
-            log::info("{}: {}: sender delay notification {}", found != entries_.end() ? found->second.envelope.mta_queue_id : "-",
-                      id, sent ? "submitted" : "refused: " + result.reason);
-            store(id, [](Envelope& en) {
-                en.delay_warned = true;
-                return true;
-            });
-        } else if (found != entries_.end()) {
-            found->second.warning_retry_at = now() + settings_.retry_min.count();
-        }
-        finish_if_done(id);
-        work_done();
-    }));
+                          --in_flight_;
+                          auto found = entries_.find(id);
+                          if (found != entries_.end()) found->second.warning = false;
+                          if (result.outcome != mta::Outcome::deferred) {  // sent, or refused: given up
+                              const bool sent = result.outcome == mta::Outcome::delivered;
+                              if (sent) ++counts_.dsns_sent;
+                              log::info("{}: {}: sender delay notification {}",
+                                        found != entries_.end() ? found->second.envelope.mta_queue_id : "-",
+                                        id, sent ? "submitted" : "refused: " + result.reason);
+                              store(id, [](Envelope& en) {
+                                  en.delay_warned = true;
+                                  return true;
+                              });
+                          } else if (found != entries_.end()) {
+                              found->second.warning_retry_at = now() + settings_.retry_min.count();
+                          }
+                          finish_if_done(id);
+                          work_done();
+                      }));
 }
 
 bool QueueRunner::store(const std::string& id, const Spool::Change& change) {
@@ -570,8 +580,9 @@ bool QueueRunner::store(const std::string& id, const Spool::Change& change) {
     auto it = entries_.find(id);
     if (!updated) {
         // The MTA's queue id first, as on every line about a message.
-        const std::string mta =
-            it != entries_.end() && !it->second.envelope.mta_queue_id.empty() ? it->second.envelope.mta_queue_id : "-";
+        const std::string mta = it != entries_.end() && !it->second.envelope.mta_queue_id.empty()
+                                    ? it->second.envelope.mta_queue_id
+                                    : "-";
         if (updated.error().not_found()) {
             log::info("{}: {}: removed by the operator", mta, id);
             if (it != entries_.end()) {
@@ -626,7 +637,8 @@ void QueueRunner::reschedule() {
         if (e.owes_dsn() && !tracked.notifying) earliest = std::min(earliest, e.notify_after);
         if (settings_.delay_warning.count() > 0 && !e.delay_warned && !e.sender.empty() && !tracked.warning &&
             e.has_pending())
-            earliest = std::min(earliest, std::max(e.arrival + settings_.delay_warning.count(), tracked.warning_retry_at));
+            earliest = std::min(
+                earliest, std::max(e.arrival + settings_.delay_warning.count(), tracked.warning_retry_at));
     }
     if (earliest == INT64_MAX) {
         wakeup_.stop();

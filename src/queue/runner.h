@@ -79,9 +79,9 @@ public:
     // it walks every entry).
     struct Summary {
         std::size_t entries = 0;
-        std::size_t held = 0;                 // entries the operator held
+        std::size_t held = 0;  // entries the operator held
         std::size_t pending_recipients = 0;
-        std::int64_t oldest_arrival = 0;      // unix seconds; 0: empty
+        std::int64_t oldest_arrival = 0;                       // unix seconds; 0: empty
         std::map<std::string, std::size_t> pending_by_domain;  // only when asked
     };
     Summary summary(bool by_domain) const;
@@ -95,14 +95,15 @@ private:
         bool notifying = false;      // a failure DSN is being submitted
         bool warning = false;        // a delay warning is being submitted
         std::int64_t warning_retry_at = 0;
-        bool gone = false;           // deleted by the operator while busy: dropped when idle
+        bool gone = false;  // deleted by the operator while busy: dropped when idle
         bool idle() const { return busy.empty() && !notifying && !warning; }
     };
 
     void take_new_ids();
     void track(const std::string& id);
     void process_entry(const std::string& id, std::int64_t now);
-    void start_delivery(const std::string& id, const std::string& domain, const std::vector<std::size_t>& indexes);
+    void start_delivery(const std::string& id, const std::string& domain,
+                        const std::vector<std::size_t>& indexes);
     void on_report(const std::string& id, const std::string& domain, const std::vector<std::size_t>& indexes,
                    const DeliveryReport& report);
     void start_handback(const std::string& id, const std::vector<std::size_t>& indexes);

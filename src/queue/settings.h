@@ -12,10 +12,10 @@ namespace smtpsec::queue {
 
 struct QueueSettings {
     using Seconds = std::chrono::seconds;
-    Seconds retry_min{300};                 // minimal_backoff_time
-    Seconds retry_max{4000};                // maximal_backoff_time
-    Seconds lifetime{5 * 24 * 3600};        // maximal_queue_lifetime
-    Seconds delay_warning{4 * 3600};        // 0: no delay warnings
+    Seconds retry_min{300};                      // minimal_backoff_time
+    Seconds retry_max{4000};                     // maximal_backoff_time
+    Seconds lifetime{5 * 24 * 3600};             // maximal_queue_lifetime
+    Seconds delay_warning{4 * 3600};             // 0: no delay warnings
     std::uint32_t destination_concurrency = 20;  // deliveries in flight per recipient domain
     // Message bytes held by deliveries in flight, all domains together: a new
     // delivery starts only while less than this is in flight (one always may).

@@ -158,8 +158,7 @@ RecoveryReport Spool::recover() {
             log::error("queue: {}: moved to {}: {}", id, corrupt_,
                        loaded ? std::string("message file missing") : loaded.error().text);
             ::rename((active_ + "/" + name).c_str(), (corrupt_ + "/" + name).c_str());
-            if (has(id + ".msg"))
-                ::rename(msg_path(id).c_str(), (corrupt_ + "/" + id + ".msg").c_str());
+            if (has(id + ".msg")) ::rename(msg_path(id).c_str(), (corrupt_ + "/" + id + ".msg").c_str());
             ++report.moved_corrupt;
         }
     }

@@ -49,8 +49,8 @@ struct NewMessage {
     std::string sender;       // bare addr-spec, "" for the null sender
     std::string from_domain;  // the signing domain
     std::vector<NewRecipient> recipients;
-    std::string message;      // RFC 5322, CRLF (or its first part, see body)
-    std::string body;         // written right after `message` (the milter's two pieces)
+    std::string message;  // RFC 5322, CRLF (or its first part, see body)
+    std::string body;     // written right after `message` (the milter's two pieces)
     bool require_security = false;
     ForwardKind forward = ForwardKind::none;  // docs/forwarding.md
     ForwardSignature forward_signature;
@@ -73,9 +73,9 @@ struct SpoolError {
 };
 
 struct RecoveryReport {
-    std::size_t removed_tmp = 0;       // half-written files in tmp/
-    std::size_t removed_orphans = 0;   // .msg without .env (never acknowledged)
-    std::size_t moved_corrupt = 0;     // unreadable .env, or .env without .msg
+    std::size_t removed_tmp = 0;      // half-written files in tmp/
+    std::size_t removed_orphans = 0;  // .msg without .env (never acknowledged)
+    std::size_t moved_corrupt = 0;    // unreadable .env, or .env without .msg
 };
 
 class Spool {

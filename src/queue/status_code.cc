@@ -8,12 +8,8 @@ namespace {
 
 // Longest first where one name contains another.
 constexpr std::pair<std::string_view, std::string_view> error_statuses[] = {
-    {"unknown_address", "5.1.1"},
-    {"too_large", "5.3.4"},
-    {"authentication_failed", "5.7.1"},
-    {"insufficient_security", "5.7.10"},
-    {"illegal_message", "5.6.0"},
-    {"illegal_parameter", "5.5.4"},
+    {"unknown_address", "5.1.1"},        {"too_large", "5.3.4"},       {"authentication_failed", "5.7.1"},
+    {"insufficient_security", "5.7.10"}, {"illegal_message", "5.6.0"}, {"illegal_parameter", "5.5.4"},
 };
 
 bool digits(std::string_view s) {

@@ -18,7 +18,7 @@ std::string smtpsec_status(std::string_view detail);
 // of the right class, else "<class>.0.0" from the reply code.
 std::string smtp_status(int code, std::string_view text);
 
-inline constexpr std::string_view expired_status = "4.4.7";       // delivery time expired
+inline constexpr std::string_view expired_status = "4.4.7";             // delivery time expired
 inline constexpr std::string_view security_required_status = "5.7.10";  // as RFC 8689 REQUIRETLS
 inline constexpr std::string_view delayed_status = "4.0.0";
 

@@ -5,9 +5,7 @@
 
 namespace smtpsec::session {
 
-void AnswerQueue::reserve(std::uint32_t number) {
-    slots_.push_back(Slot{number, std::nullopt, false});
-}
+void AnswerQueue::reserve(std::uint32_t number) { slots_.push_back(Slot{number, std::nullopt, false}); }
 
 void AnswerQueue::push_ready(std::uint32_t number, Message answer, bool close_after) {
     slots_.push_back(Slot{number, std::move(answer), close_after});

@@ -29,8 +29,8 @@ void ClientSession::on_event(Framer::Event event) {
     if (auto* frame = std::get_if<Framer::Frame>(&event)) {
         auto decoded = decode(frame->bytes);
         if (!decoded) {
-            fail(fmt::format("malformed Message from the server: {}: {}",
-                             name_of(decoded.error().code), decoded.error().reason));
+            fail(fmt::format("malformed Message from the server: {}: {}", name_of(decoded.error().code),
+                             decoded.error().reason));
             return;
         }
         on_message(std::move(*decoded));
@@ -68,11 +68,8 @@ void ClientSession::on_message(Message message) {
         in_flight_.pop_front();
         return;
     }
-    case MessageType::error:
-        on_error(std::get<Error>(message.body));
-        return;
-    default:
-        fail(fmt::format("the server sent a {}", name_of(message.type())));
+    case MessageType::error: on_error(std::get<Error>(message.body)); return;
+    default: fail(fmt::format("the server sent a {}", name_of(message.type())));
     }
 }
 

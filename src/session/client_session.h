@@ -18,9 +18,9 @@ namespace smtpsec::session {
 
 // The server's answer to one Email.
 struct EmailAnswer {
-    std::uint64_t id = 0;                 // the caller's id for the Email
-    std::optional<ErrorCode> error;       // none: EmailDelivered
-    std::vector<std::string> unknown;     // with unknown_address
+    std::uint64_t id = 0;              // the caller's id for the Email
+    std::optional<ErrorCode> error;    // none: EmailDelivered
+    std::vector<std::string> unknown;  // with unknown_address
 };
 
 class ClientSession {

@@ -11,32 +11,27 @@
 
 namespace smtpsec::session {
 
-Message error_answer(ErrorCode code, std::optional<std::uint32_t> number,
-                     std::vector<std::string> unknown) {
+Message error_answer(ErrorCode code, std::optional<std::uint32_t> number, std::vector<std::string> unknown) {
     return Message{{}, Error{code, number, std::move(unknown)}};
 }
 
 std::uint32_t ServerLimits::messages_bound() const {
     // Message numbers 0 .. bound-1 are answered; a uint24 holds up to 2^24-1.
     constexpr std::uint64_t most = std::uint64_t{1} << 24;
-    std::uint64_t n = max_messages_per_connection != 0
-                          ? max_messages_per_connection
-                          : std::uint64_t{max_emails_per_connection} * 2 + 64;
+    std::uint64_t n = max_messages_per_connection != 0 ? max_messages_per_connection
+                                                       : std::uint64_t{max_emails_per_connection} * 2 + 64;
     return static_cast<std::uint32_t>(std::min(n, most));
 }
 
 ServerSession::ServerSession(ServerLimits limits) : limits_(limits) {}
 
-void ServerSession::start() {
-    encode_to(Message{{}, ServerHello{0}}, output_);
-}
+void ServerSession::start() { encode_to(Message{{}, ServerHello{0}}, output_); }
 
 // The counters' labels are the ErrorCodes in their wire order.
 static_assert(static_cast<int>(ErrorCode::unknown_address) ==
               static_cast<int>(metrics::InboundRefused::unknown_address));
 
-void ServerSession::answer(std::uint32_t number, ErrorCode code, std::string note,
-                           bool close_after) {
+void ServerSession::answer(std::uint32_t number, ErrorCode code, std::string note, bool close_after) {
     notes_.push_back({number, fmt::format("{}: {}", name_of(code), note)});
     metrics::count(static_cast<metrics::InboundRefused>(static_cast<std::uint8_t>(code)));
     answers_.push_ready(number, error_answer(code, number), close_after);
@@ -100,8 +95,7 @@ void ServerSession::on_event(Framer::Event event) {
         // "Errors").
         bool email = over->type == static_cast<std::uint8_t>(MessageType::email);
         answer(number, ErrorCode::too_large,
-               fmt::format("{} bytes over the limit of {}", over->size, over->limit),
-               !email);
+               fmt::format("{} bytes over the limit of {}", over->size, over->limit), !email);
     } else {
         // Point 4: a size below 11 cannot be framed: answer and close.
         answer(number, ErrorCode::illegal_message, std::get<Framer::Broken>(event).reason, true);
@@ -134,9 +128,7 @@ void ServerSession::on_message(std::uint32_t number, Message message) {
             hello_ = std::move(hello);
         return;
     }
-    case MessageType::email:
-        on_email(number, std::move(message));
-        return;
+    case MessageType::email: on_email(number, std::move(message)); return;
     case MessageType::error: {
         // Never answered (an answer to an answer could loop). Amended point
         // 18 (D5): internal_error and service_unavailable end the session;
@@ -145,10 +137,11 @@ void ServerSession::on_message(std::uint32_t number, Message message) {
         // and the session goes on.
         const auto& e = std::get<Error>(message.body);
         bool ends = e.code == ErrorCode::internal_error || e.code == ErrorCode::service_unavailable;
-        notes_.push_back({number, fmt::format("client sent Error {}{}{}", name_of(e.code),
-                                              e.message_number ? fmt::format(" about Message {}", *e.message_number)
-                                                               : std::string(),
-                                              ends ? ": ending the session" : "")});
+        notes_.push_back(
+            {number, fmt::format("client sent Error {}{}{}", name_of(e.code),
+                                 e.message_number ? fmt::format(" about Message {}", *e.message_number)
+                                                  : std::string(),
+                                 ends ? ": ending the session" : "")});
         if (ends) end_after_answers(std::nullopt);
         return;
     }
@@ -167,9 +160,7 @@ void ServerSession::on_email(std::uint32_t number, Message message) {
     }
     if (++emails_seen_ > limits_.max_emails_per_connection) {
         answer(number, ErrorCode::service_unavailable,
-               fmt::format("more than {} Emails on one connection",
-                           limits_.max_emails_per_connection),
-               true);
+               fmt::format("more than {} Emails on one connection", limits_.max_emails_per_connection), true);
         return;
     }
     const auto& email = std::get<Email>(message.body);

@@ -37,8 +37,8 @@ inline constexpr std::size_t kMaxRecipientsPerEmail = 65535;
 // An Email that passed framing, decoding and the session's own checks; the
 // driver authenticates and delivers it, then calls complete().
 struct IncomingEmail {
-    std::uint32_t number = 0;  // its Message number (point 15)
-    Message message;           // body holds an Email
+    std::uint32_t number = 0;                 // its Message number (point 15)
+    Message message;                          // body holds an Email
     const CertificateChain* chain = nullptr;  // the chain it names, non-empty
 
     const Email& email() const { return std::get<Email>(message.body); }
@@ -46,8 +46,8 @@ struct IncomingEmail {
 
 // What became of an Email.
 struct EmailOutcome {
-    std::optional<ErrorCode> error;           // none: delivered to every recipient
-    std::vector<std::string> unknown;         // with unknown_address
+    std::optional<ErrorCode> error;    // none: delivered to every recipient
+    std::vector<std::string> unknown;  // with unknown_address
     static EmailOutcome delivered() { return {}; }
     static EmailOutcome unknown_addresses(std::vector<std::string> list) {
         return {ErrorCode::unknown_address, std::move(list)};

@@ -47,7 +47,7 @@ struct AuthPolicyConfig {
     std::optional<std::string> ca_pem;  // trusted CAs (PEM); nullopt: the system trust store
     std::string ct_log_list_json;       // log_list.json text; empty: no CT logs (only DANE-EE passes)
     CtRequirements ct;
-    Clock clock;                        // empty: the system clock
+    Clock clock;  // empty: the system clock
 };
 
 // Loaded once at start-up and shared by every connection; copies share the
@@ -84,10 +84,10 @@ struct AuthTarget {
 
 struct AuthResult {
     bool ok = false;
-    bool dane_ee = false;  // a DANE-EE record matched the leaf
-    bool dane_ta = false;  // a DANE-TA record matched and the chain verifies to it
-    bool pkix = false;     // the chain verifies to the policy's CA store
-    bool ct_ok = false;    // enough valid SCTs (not evaluated when dane_ee)
+    bool dane_ee = false;     // a DANE-EE record matched the leaf
+    bool dane_ta = false;     // a DANE-TA record matched and the chain verifies to it
+    bool pkix = false;        // the chain verifies to the policy's CA store
+    bool ct_ok = false;       // enough valid SCTs (not evaluated when dane_ee)
     unsigned valid_scts = 0;  // distinct trusted logs with a counting SCT
     NameKind name_kind = NameKind::dns_name;
     std::string matched_name;  // D, or "_smtpsec.<domain>" when the SRVName matched

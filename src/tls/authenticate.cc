@@ -36,7 +36,8 @@ struct DaneTaOutcome {
 // RFC 7671 5.2 done soundly (libgnutls-dane's usage-2 check is not; see
 // tlsa.h): the issuer certificate the record matches becomes the only trust
 // anchor, and the chain must verify to it.
-DaneTaOutcome check_dane_ta(const TlsaRecord& record, std::span<const gnutls_x509_crt_t> chain, TimePoint now) {
+DaneTaOutcome check_dane_ta(const TlsaRecord& record, std::span<const gnutls_x509_crt_t> chain,
+                            TimePoint now) {
     const std::string label = "TLSA " + tlsa_label(record);
     std::string failures;
     for (std::size_t i = 1; i < chain.size(); ++i) {
@@ -53,7 +54,8 @@ DaneTaOutcome check_dane_ta(const TlsaRecord& record, std::span<const gnutls_x50
         auto path = verify_path(anchor.get(), chain.subspan(0, i + 1), now);
         if (path) return {std::move(path).value(), {}};
         failures += (failures.empty() ? "" : "; ") + label + " matched issuer " + subject_of(chain[i]) +
-                    " (chain position " + std::to_string(i) + ") but chain does not verify to it: " + path.error();
+                    " (chain position " + std::to_string(i) +
+                    ") but chain does not verify to it: " + path.error();
     }
     if (failures.empty()) {
         failures = label + " matches no issuer certificate in the chain";
@@ -72,15 +74,15 @@ AuthResult authenticate(const AuthPolicy& policy, std::span<const Bytes> chain, 
 
     if (chain.empty()) return refuse(result, "empty certificate chain");
     if (chain.size() > kMaxChain)
-        return refuse(result, "certificate chain of " + std::to_string(chain.size()) + " certificates, at most " +
-                                  std::to_string(kMaxChain) + " accepted");
+        return refuse(result, "certificate chain of " + std::to_string(chain.size()) +
+                                  " certificates, at most " + std::to_string(kMaxChain) + " accepted");
     std::vector<X509Crt> owned;
     std::vector<gnutls_x509_crt_t> certs;
     for (std::size_t i = 0; i < chain.size(); ++i) {
         auto crt = import_der(chain[i].span());
         if (!crt)
-            return refuse(result, "certificate at chain position " + std::to_string(i) + " does not parse: " +
-                                      crt.error());
+            return refuse(result, "certificate at chain position " + std::to_string(i) +
+                                      " does not parse: " + crt.error());
         certs.push_back(crt->get());
         owned.push_back(std::move(crt).value());
     }
@@ -105,8 +107,8 @@ AuthResult authenticate(const AuthPolicy& policy, std::span<const Bytes> chain, 
             result.ok = true;
             result.dane_ee = true;
             result.tlsa_matched = tlsa_label(*record);
-            result.reason = "DANE-EE TLSA " + result.tlsa_matched + " matched the leaf; " + describe_name(result) +
-                            "; no CA or CT needed";
+            result.reason = "DANE-EE TLSA " + result.tlsa_matched + " matched the leaf; " +
+                            describe_name(result) + "; no CA or CT needed";
             return result;
         }
     }
@@ -175,8 +177,9 @@ AuthResult authenticate(const AuthPolicy& policy, std::span<const Bytes> chain, 
 
     // 3b. Certificate Transparency.
     if (!policy.has_ct_logs())
-        return refuse(result,
-                      "no CT log list configured: only a certificate matched by a DANE-EE TLSA record can be accepted");
+        return refuse(
+            result,
+            "no CT log list configured: only a certificate matched by a DANE-EE TLSA record can be accepted");
     if (!path) return refuse(result, "internal error: no verified path for the CT check");
     const gnutls_x509_crt_t issuer = path->leaf_issuer(certs);
     const std::vector<std::uint8_t> issuer_der = issuer ? der_of(issuer) : std::vector<std::uint8_t>{};

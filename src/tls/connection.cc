@@ -18,9 +18,7 @@ std::string gnutls_error(const char* what, int rc) {
     return fmt::format("{}: {}", what, gnutls_strerror(rc));
 }
 
-Expected<IOState, std::string> fatal(const char* what, int rc) {
-    return Unexpected{gnutls_error(what, rc)};
-}
+Expected<IOState, std::string> fatal(const char* what, int rc) { return Unexpected{gnutls_error(what, rc)}; }
 
 gnutls_datum_t alpn_datum() {
     return {reinterpret_cast<unsigned char*>(const_cast<char*>(kAlpn)),
@@ -42,16 +40,14 @@ Credentials::~Credentials() {
     if (priority_) gnutls_priority_deinit(priority_);
 }
 
-
-Expected<std::shared_ptr<const Credentials>, std::string> Credentials::server(
-    const std::string& chain_file, const std::string& key_file) {
+Expected<std::shared_ptr<const Credentials>, std::string> Credentials::server(const std::string& chain_file,
+                                                                              const std::string& key_file) {
     auto c = std::shared_ptr<Credentials>(new Credentials());
     int rc = gnutls_certificate_allocate_credentials(&c->creds_);
     if (rc < 0) return Unexpected{gnutls_error("credentials", rc)};
     rc = gnutls_certificate_set_x509_key_file2(c->creds_, chain_file.c_str(), key_file.c_str(),
                                                GNUTLS_X509_FMT_PEM, nullptr, 0);
-    if (rc < 0)
-        return Unexpected{fmt::format("{} / {}: {}", chain_file, key_file, gnutls_strerror(rc))};
+    if (rc < 0) return Unexpected{fmt::format("{} / {}: {}", chain_file, key_file, gnutls_strerror(rc))};
     rc = gnutls_priority_init2(&c->priority_, kPriority, nullptr, 0);
     if (rc < 0) return Unexpected{gnutls_error("priority", rc)};
     return std::shared_ptr<const Credentials>(std::move(c));
@@ -77,7 +73,7 @@ static char server_side_tag;
 static char client_side_tag;
 static metrics::TlsHandshakeFailed side_of(gnutls_session_t s) {
     return gnutls_session_get_ptr(s) == &server_side_tag ? metrics::TlsHandshakeFailed::inbound
-                                                          : metrics::TlsHandshakeFailed::outbound;
+                                                         : metrics::TlsHandshakeFailed::outbound;
 }
 
 static Expected<Session, std::string> new_session(unsigned flags, int fd, const Credentials& creds) {
@@ -169,9 +165,7 @@ Expected<IOState, std::string> Connection::bye() {
     return fatal("TLS close", rc);
 }
 
-bool Connection::has_buffered_data() const {
-    return gnutls_record_check_pending(session_.get()) > 0;
-}
+bool Connection::has_buffered_data() const { return gnutls_record_check_pending(session_.get()) > 0; }
 
 CertificateChain Connection::peer_chain() const {
     unsigned count = 0;

@@ -37,8 +37,8 @@ inline constexpr const char* kAlpn = "smtpsec/0";
 class Credentials {
 public:
     // A server's chain (PEM, leaf first) and key (PEM).
-    static Expected<std::shared_ptr<const Credentials>, std::string> server(
-        const std::string& chain_file, const std::string& key_file);
+    static Expected<std::shared_ptr<const Credentials>, std::string> server(const std::string& chain_file,
+                                                                            const std::string& key_file);
     static Expected<std::shared_ptr<const Credentials>, std::string> client();
 
     ~Credentials();
@@ -93,9 +93,9 @@ public:
 
     int fd() const { return fd_.get(); }
     CertificateChain peer_chain() const;
-    std::string version() const;           // "TLS1.3"
+    std::string version() const;  // "TLS1.3"
     std::optional<std::string> alpn() const;
-    std::string description() const;      // version, cipher, group
+    std::string description() const;  // version, cipher, group
 
 private:
     Connection(net::UniqueFd fd, Session session, std::shared_ptr<const Credentials> creds);

@@ -60,8 +60,7 @@ CtLog parse_log(const json& entry, const std::string& operator_name, std::size_t
     std::array<std::uint8_t, 32> computed{};
     if (gnutls_hash_fast(GNUTLS_DIG_SHA256, log.key_der.data(), log.key_der.size(), computed.data()) < 0)
         fail(where, "cannot hash key");
-    if (!std::equal(id.begin(), id.end(), computed.begin()))
-        fail(where, "log_id is not the SHA-256 of key");
+    if (!std::equal(id.begin(), id.end(), computed.begin())) fail(where, "log_id is not the SHA-256 of key");
     log.id = computed;
 
     if (entry.contains("state")) {
@@ -87,13 +86,13 @@ CtLog parse_log(const json& entry, const std::string& operator_name, std::size_t
 
 std::string_view name_of(CtLogState state) {
     switch (state) {
-        case CtLogState::pending: return "pending";
-        case CtLogState::qualified: return "qualified";
-        case CtLogState::usable: return "usable";
-        case CtLogState::readonly: return "readonly";
-        case CtLogState::retired: return "retired";
-        case CtLogState::rejected: return "rejected";
-        case CtLogState::none: break;
+    case CtLogState::pending: return "pending";
+    case CtLogState::qualified: return "qualified";
+    case CtLogState::usable: return "usable";
+    case CtLogState::readonly: return "readonly";
+    case CtLogState::retired: return "retired";
+    case CtLogState::rejected: return "rejected";
+    case CtLogState::none: break;
     }
     return "no state";
 }
@@ -111,10 +110,12 @@ std::vector<CtLog> parse_ct_log_list(std::string_view text) {
     std::vector<CtLog> logs;
     for (const json& op : root["operators"]) {
         if (!op.is_object()) fail("operators", "entry is not an object");
-        const std::string name = op.contains("name") && op["name"].is_string() ? op["name"].get<std::string>() : "";
+        const std::string name = op.contains("name") && op["name"].is_string() ? op["name"].get<std::string>()
+                                                                               : "";
         for (const char* list : {"logs", "tiled_logs"}) {
             if (!op.contains(list)) continue;
-            if (!op[list].is_array()) fail("operator \"" + name + "\"", std::string("\"") + list + "\" is not an array");
+            if (!op[list].is_array())
+                fail("operator \"" + name + "\"", std::string("\"") + list + "\" is not an array");
             std::size_t index = 0;
             for (const json& entry : op[list]) logs.push_back(parse_log(entry, name, index++));
         }
@@ -138,25 +139,24 @@ CtLogListHeader parse_ct_log_list_header(std::string_view text) {
         if (!root["version"].is_string()) fail("version", "not a string");
         header.version = root["version"].get<std::string>();
     }
-    if (root.contains("log_list_timestamp")) header.timestamp = time_field("top level", root, "log_list_timestamp");
+    if (root.contains("log_list_timestamp"))
+        header.timestamp = time_field("top level", root, "log_list_timestamp");
     return header;
 }
 
 std::string ct_log_refusal(const CtLog& log, TimePoint sct_time, TimePoint cert_not_after) {
     const std::string state(name_of(log.state));
     switch (log.state) {
-        case CtLogState::usable:
-        case CtLogState::qualified:
-            break;
-        case CtLogState::readonly:
-        case CtLogState::retired:
-            if (sct_time >= log.state_since)
-                return "log " + state + " since " + rfc3339(log.state_since) + ", SCT of " + rfc3339(sct_time);
-            break;
-        case CtLogState::pending:
-        case CtLogState::rejected:
-        case CtLogState::none:
-            return "log state " + state;
+    case CtLogState::usable:
+    case CtLogState::qualified: break;
+    case CtLogState::readonly:
+    case CtLogState::retired:
+        if (sct_time >= log.state_since)
+            return "log " + state + " since " + rfc3339(log.state_since) + ", SCT of " + rfc3339(sct_time);
+        break;
+    case CtLogState::pending:
+    case CtLogState::rejected:
+    case CtLogState::none: return "log state " + state;
     }
     if ((log.interval_start && cert_not_after < *log.interval_start) ||
         (log.interval_end && cert_not_after >= *log.interval_end))

@@ -18,12 +18,12 @@ namespace smtpsec::tls {
 enum class CtLogState { pending, qualified, usable, readonly, retired, rejected, none };
 
 struct CtLog {
-    std::array<std::uint8_t, 32> id{};   // SHA-256 of key_der (checked at load)
-    std::vector<std::uint8_t> key_der;   // SubjectPublicKeyInfo
+    std::array<std::uint8_t, 32> id{};  // SHA-256 of key_der (checked at load)
+    std::vector<std::uint8_t> key_der;  // SubjectPublicKeyInfo
     std::string description;
     std::string operator_name;
     CtLogState state = CtLogState::none;
-    TimePoint state_since{};              // the state's "timestamp"
+    TimePoint state_since{};  // the state's "timestamp"
     // temporal_interval: the log only takes certificates whose notAfter is in
     // [start, end). A sharded log's SCT for another certificate does not count.
     std::optional<TimePoint> interval_start;

@@ -16,7 +16,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace smtpsec::tls {
 
 enum class ListSignatureError {
@@ -31,7 +30,7 @@ struct ListSignatureProblem {
 
 // Nothing when `signature` is `public_key_pem`'s signature (SHA-256) over `data`.
 std::optional<ListSignatureProblem> list_signature_problem(std::span<const std::uint8_t> data,
-                                                         std::span<const std::uint8_t> signature,
-                                                         std::string_view public_key_pem);
+                                                           std::span<const std::uint8_t> signature,
+                                                           std::string_view public_key_pem);
 
 }  // namespace smtpsec::tls

@@ -18,7 +18,6 @@
 #include <stdexcept>
 #include <string>
 
-
 namespace smtpsec::tls {
 
 namespace {
@@ -29,8 +28,9 @@ public:
     explicit TempFile(const std::string& contents) {
         path_ = (std::filesystem::temp_directory_path() / "smtpsec-ctlogs-XXXXXX").string();
         const int fd = mkstemp(path_.data());
-        if (fd < 0) throw std::runtime_error("CT log list: cannot create a temporary file in " +
-                                             std::filesystem::temp_directory_path().string());
+        if (fd < 0)
+            throw std::runtime_error("CT log list: cannot create a temporary file in " +
+                                     std::filesystem::temp_directory_path().string());
         std::size_t written = 0;
         while (written < contents.size()) {
             const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
@@ -66,7 +66,8 @@ CtLogStore::CtLogStore(std::vector<CtLog> logs) : logs_(std::move(logs)), store_
                                      "\": OpenSSL cannot read its key");
         const std::string name = "log" + std::to_string(i);
         conf += (i ? "," : "") + name;
-        sections += "\n[" + name + "]\ndescription = " + name + "\nkey = " + ossl::base64_of(logs_[i].key_der) + "\n";
+        sections += "\n[" + name + "]\ndescription = " + name +
+                    "\nkey = " + ossl::base64_of(logs_[i].key_der) + "\n";
     }
     conf += "\n" + sections;
 

@@ -39,7 +39,8 @@ using CtlogStore = std::unique_ptr<CTLOG_STORE, CtlogStoreDeleter>;
 // a CT log's key, end at the line's end; log ids are shown this way too).
 inline std::string base64_of(std::span<const std::uint8_t> bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()));
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
+                                  int(bytes.size()));
     out.resize(std::size_t(n));
     return out;
 }

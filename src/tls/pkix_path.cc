@@ -26,8 +26,7 @@ std::string at_position(std::string problem, std::size_t position) {
 }  // namespace
 
 Expected<VerifiedPath, std::string> verify_path(gnutls_x509_trust_list_t anchors,
-                                                std::span<const gnutls_x509_crt_t> chain,
-                                                TimePoint now) {
+                                                std::span<const gnutls_x509_crt_t> chain, TimePoint now) {
     if (chain.empty()) return Unexpected(std::string("empty certificate chain"));
 
     gnutls_typed_vdata_st purpose{};
@@ -37,8 +36,8 @@ Expected<VerifiedPath, std::string> verify_path(gnutls_x509_trust_list_t anchors
     unsigned status = 0;
     // GnuTLS sorts a copy of the pointer array; it does not write through it.
     auto* list = const_cast<gnutls_x509_crt_t*>(chain.data());
-    if (const int rc = gnutls_x509_trust_list_verify_crt2(anchors, list, unsigned(chain.size()), &purpose,
-                                                          1, flags, &status, nullptr);
+    if (const int rc = gnutls_x509_trust_list_verify_crt2(anchors, list, unsigned(chain.size()), &purpose, 1,
+                                                          flags, &status, nullptr);
         rc < 0)
         return Unexpected(gnutls_error("chain verification error", rc));
     if (status != 0) return Unexpected(status_text(status));

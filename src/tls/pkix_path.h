@@ -32,7 +32,6 @@ struct VerifiedPath {
 // purpose when the leaf lists extended key usages), then the validity dates
 // of every certificate on the path at `now`. The error is a sentence.
 Expected<VerifiedPath, std::string> verify_path(gnutls_x509_trust_list_t anchors,
-                                                std::span<const gnutls_x509_crt_t> chain,
-                                                TimePoint now);
+                                                std::span<const gnutls_x509_crt_t> chain, TimePoint now);
 
 }  // namespace smtpsec::tls

@@ -43,8 +43,8 @@ AuthPolicy::AuthPolicy(const AuthPolicyConfig& config) {
     std::vector<CtLog> logs;
     if (!config.ct_log_list_json.empty()) logs = parse_ct_log_list(config.ct_log_list_json);
     Clock clock = config.clock ? config.clock : Clock([] { return std::chrono::system_clock::now(); });
-    state_ = std::make_shared<const State>(State{std::move(trust), cas, CtLogStore(std::move(logs)), config.ct,
-                                                 std::move(clock)});
+    state_ = std::make_shared<const State>(
+        State{std::move(trust), cas, CtLogStore(std::move(logs)), config.ct, std::move(clock)});
 }
 
 AuthPolicy AuthPolicy::from_files(const std::string& ca_file, const std::string& ct_log_list_file,

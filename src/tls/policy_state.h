@@ -9,9 +9,9 @@
 namespace smtpsec::tls {
 
 struct AuthPolicy::State {
-    TrustList trust;              // the CA store; read-only after start-up
+    TrustList trust;  // the CA store; read-only after start-up
     std::size_t trusted_cas = 0;
-    CtLogStore ct_logs;           // read-only after start-up
+    CtLogStore ct_logs;  // read-only after start-up
     CtRequirements ct;
     Clock clock;
 };

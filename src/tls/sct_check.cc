@@ -73,7 +73,8 @@ CtVerdict check_embedded_scts(const CtLogStore& logs, std::span<const std::uint8
         using namespace std::chrono;
         const year_month_day day{year{parts.tm_year + 1900}, month{unsigned(parts.tm_mon + 1)},
                                  std::chrono::day{unsigned(parts.tm_mday)}};
-        const sys_seconds at = sys_days{day} + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec};
+        const sys_seconds at = sys_days{day} + hours{parts.tm_hour} + minutes{parts.tm_min} +
+                               seconds{parts.tm_sec};
         return from_unix_seconds(at.time_since_epoch().count());
     }();
 
@@ -91,29 +92,25 @@ CtVerdict check_embedded_scts(const CtLogStore& logs, std::span<const std::uint8
 
         std::string note;
         switch (SCT_get_validation_status(sct)) {
-            case SCT_VALIDATION_STATUS_VALID:
-                note = log ? ct_log_refusal(*log, when, cert_not_after) : "log unknown";
-                if (note.empty()) {
-                    counted_logs.insert(log);
-                    counted_operators.insert(log->operator_name);
-                    note = "ok";
-                }
-                break;
-            case SCT_VALIDATION_STATUS_UNKNOWN_LOG:
-                note = "log unknown, id " + (id ? ossl::base64_of({id, id_length}) : std::string("missing"));
-                break;
-            case SCT_VALIDATION_STATUS_UNKNOWN_VERSION:
-                note = "unknown SCT version";
-                break;
-            case SCT_VALIDATION_STATUS_UNVERIFIED:
-                note = "cannot be verified: the leaf's issuer is unknown";
-                break;
-            case SCT_VALIDATION_STATUS_INVALID:
-                note = when > now ? "timestamp " + rfc3339(when) + " is in the future" : "signature invalid";
-                break;
-            default:
-                note = "not validated";
-                break;
+        case SCT_VALIDATION_STATUS_VALID:
+            note = log ? ct_log_refusal(*log, when, cert_not_after) : "log unknown";
+            if (note.empty()) {
+                counted_logs.insert(log);
+                counted_operators.insert(log->operator_name);
+                note = "ok";
+            }
+            break;
+        case SCT_VALIDATION_STATUS_UNKNOWN_LOG:
+            note = "log unknown, id " + (id ? ossl::base64_of({id, id_length}) : std::string("missing"));
+            break;
+        case SCT_VALIDATION_STATUS_UNKNOWN_VERSION: note = "unknown SCT version"; break;
+        case SCT_VALIDATION_STATUS_UNVERIFIED:
+            note = "cannot be verified: the leaf's issuer is unknown";
+            break;
+        case SCT_VALIDATION_STATUS_INVALID:
+            note = when > now ? "timestamp " + rfc3339(when) + " is in the future" : "signature invalid";
+            break;
+        default: note = "not validated"; break;
         }
         if (log) note = log_label(*log) + ": " + note;
         notes += (i ? "; #" : "#") + std::to_string(i + 1) + " " + note;
@@ -132,7 +129,8 @@ CtVerdict check_embedded_scts(const CtLogStore& logs, std::span<const std::uint8
                          std::to_string(required.min_operators) + " required (" + details + ")";
     } else {
         verdict.ok = true;
-        verdict.detail = plural(verdict.valid_logs, "valid SCT") + " from distinct trusted logs (" + details + ")";
+        verdict.detail = plural(verdict.valid_logs, "valid SCT") + " from distinct trusted logs (" + details +
+                         ")";
     }
     return verdict;
 }

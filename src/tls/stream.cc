@@ -17,28 +17,21 @@ constexpr std::size_t kKeptBuffer = 256 * 1024;
 }  // namespace
 
 Stream::Stream(event::Loop& loop, Connection connection, Framer& framer, Handler& handler)
-    : loop_(loop),
-      conn_(std::move(connection)),
-      framer_(framer),
-      handler_(handler),
-      io_(loop,
-          [this](int) {
-              // The Stream belongs to one connection: a fault in it (no
-              // memory for a frame, say) closes that connection, never the
-              // loop (event/fault_guard.h). The handler's own entry points
-              // catch what its code throws.
-              event::DestructObserver destroyed(anchor_);
-              auto fault = event::fault_of([&] { pump(); });
-              if (!fault || destroyed) return;
-              pumping_ = false;
-              close(false, "internal fault: " + *fault);
-          }) {}
+    : loop_(loop), conn_(std::move(connection)), framer_(framer), handler_(handler), io_(loop, [this](int) {
+          // The Stream belongs to one connection: a fault in it (no
+          // memory for a frame, say) closes that connection, never the
+          // loop (event/fault_guard.h). The handler's own entry points
+          // catch what its code throws.
+          event::DestructObserver destroyed(anchor_);
+          auto fault = event::fault_of([&] { pump(); });
+          if (!fault || destroyed) return;
+          pumping_ = false;
+          close(false, "internal fault: " + *fault);
+      }) {}
 
 Stream::~Stream() = default;
 
-void Stream::start() {
-    io_.start(conn_.fd(), EV_READ | EV_WRITE);
-}
+void Stream::start() { io_.start(conn_.fd(), EV_READ | EV_WRITE); }
 
 void Stream::write(std::vector<std::uint8_t>& bytes) {
     if (bytes.empty() || state_ == State::closed) return;
@@ -74,8 +67,10 @@ void Stream::rearm() {
     if (state_ == State::handshake) {
         events = flag(handshake_want_);
     } else {
-        if (pending_output() > 0) events |= flag(write_want_);
-        else if (state_ == State::closing) events |= flag(bye_want_);
+        if (pending_output() > 0)
+            events |= flag(write_want_);
+        else if (state_ == State::closing)
+            events |= flag(bye_want_);
         if (state_ == State::open && !paused_) events |= EV_READ;
     }
     if (events == 0)

@@ -78,8 +78,8 @@ private:
     // while one was still going out were appended to one vector, copied
     // again at each growth and held twice at its peak.
     std::deque<std::vector<std::uint8_t>> out_;
-    std::size_t out_bytes_ = 0;  // in out_
-    std::size_t out_sent_ = 0;   // of out_.front()
+    std::size_t out_bytes_ = 0;        // in out_
+    std::size_t out_sent_ = 0;         // of out_.front()
     std::vector<std::uint8_t> spare_;  // a small sent buffer, handed back to the next writer
     // What each blocked operation waits for. They are kept apart: a write
     // blocked on EAGAIN needs writability even while reads need readability.

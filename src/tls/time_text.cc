@@ -33,7 +33,8 @@ TimePoint from_unix_milliseconds(std::uint64_t milliseconds) {
     using namespace std::chrono;
     constexpr auto max_ms = duration_cast<std::chrono::milliseconds>(TimePoint::duration::max()).count();
     if (milliseconds >= std::uint64_t(max_ms)) return TimePoint::max();
-    return TimePoint{duration_cast<TimePoint::duration>(std::chrono::milliseconds{std::int64_t(milliseconds)})};
+    return TimePoint{
+        duration_cast<TimePoint::duration>(std::chrono::milliseconds{std::int64_t(milliseconds)})};
 }
 
 std::string rfc3339(TimePoint when) {
@@ -43,9 +44,9 @@ std::string rfc3339(TimePoint when) {
     const year_month_day ymd{day};
     const hh_mm_ss hms{secs - day};
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", int(ymd.year()),
-                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                  int(hms.minutes().count()), int(hms.seconds().count()));
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", int(ymd.year()), unsigned(ymd.month()),
+                  unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()),
+                  int(hms.seconds().count()));
     return buf;
 }
 
@@ -54,8 +55,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
     int y, mo, d, h, mi, s;
     if (!digits(text, 0, 4, y) || text.size() < 20 || text[4] != '-' || !digits(text, 5, 2, mo) ||
         text[7] != '-' || !digits(text, 8, 2, d) || (text[10] != 'T' && text[10] != 't') ||
-        !digits(text, 11, 2, h) || text[13] != ':' || !digits(text, 14, 2, mi) ||
-        text[16] != ':' || !digits(text, 17, 2, s))
+        !digits(text, 11, 2, h) || text[13] != ':' || !digits(text, 14, 2, mi) || text[16] != ':' ||
+        !digits(text, 17, 2, s))
         return std::nullopt;
     const year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
     if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;

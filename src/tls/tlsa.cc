@@ -3,7 +3,6 @@
 
 #include <gnutls/crypto.h>
 
-
 #include "tls/x509_util.h"
 
 namespace smtpsec::tls {
@@ -16,14 +15,15 @@ std::string tlsa_label(const TlsaRecord& record) {
 bool tlsa_usable(const TlsaRecord& record) {
     if (record.usage > 3 || record.selector > 1) return false;
     switch (record.matching_type) {
-        case 0: return !record.data.empty();
-        case 1: return record.data.size() == 32;
-        case 2: return record.data.size() == 64;
-        default: return false;
+    case 0: return !record.data.empty();
+    case 1: return record.data.size() == 32;
+    case 2: return record.data.size() == 64;
+    default: return false;
     }
 }
 
-std::vector<std::uint8_t> tlsa_data(std::uint8_t selector, std::uint8_t matching_type, gnutls_x509_crt_t crt) {
+std::vector<std::uint8_t> tlsa_data(std::uint8_t selector, std::uint8_t matching_type,
+                                    gnutls_x509_crt_t crt) {
     const std::vector<std::uint8_t> selected = selector == 0 ? der_of(crt) : spki_of(crt);
     if (selected.empty() || matching_type == 0) return selected;
     const gnutls_digest_algorithm_t algorithm = matching_type == 1 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA512;

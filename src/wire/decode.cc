@@ -41,8 +41,8 @@ private:
         std::uint64_t n;
         if (!number(length_width, n, what)) return false;
         if (!in_.view(n, out))
-            return fail(fmt::format("{}: length {} runs past the end ({} bytes left)", what, n,
-                                    in_.remaining()));
+            return fail(
+                fmt::format("{}: length {} runs past the end ({} bytes left)", what, n, in_.remaining()));
         return true;
     }
     bool text(std::size_t length_width, std::string& out, const char* what) {
@@ -55,8 +55,8 @@ private:
     bool count(std::size_t width, std::size_t min_element, std::uint64_t& n, const char* what) {
         if (!number(width, n, what)) return false;
         if (min_element != 0 && n > in_.remaining() / min_element)
-            return fail(fmt::format("{}: {} elements cannot fit in the {} bytes left", what, n,
-                                    in_.remaining()));
+            return fail(
+                fmt::format("{}: {} elements cannot fit in the {} bytes left", what, n, in_.remaining()));
         return true;
     }
 
@@ -173,14 +173,13 @@ void Decoder::check_extensions(const std::vector<Extension>& exts) {
     for (const auto& ext : exts) {
         if (ext.type != static_cast<std::uint8_t>(ExtensionType::require_security)) continue;
         if (*type_ != MessageType::email)
-            flag(ErrorCode::illegal_parameter,
-                 fmt::format("require_security on a {}", name_of(*type_)));
+            flag(ErrorCode::illegal_parameter, fmt::format("require_security on a {}", name_of(*type_)));
         else if (++seen > 1)
             flag(ErrorCode::illegal_parameter, "require_security given twice");
         else if (ext.data.size() != 1 || ext.data[0] > 1)
-            flag(ErrorCode::illegal_parameter,
-                 fmt::format("require_security data must be one byte 0 or 1 (got {} bytes)",
-                             ext.data.size()));
+            flag(
+                ErrorCode::illegal_parameter,
+                fmt::format("require_security data must be one byte 0 or 1 (got {} bytes)", ext.data.size()));
     }
 }
 
@@ -223,8 +222,7 @@ bool Decoder::client_hello(ClientHello& out) {
     std::uint64_t total = 0;
     for (std::uint64_t c = 0; c < chains; ++c) {
         std::uint64_t certs;
-        if (!count(L::chain_certificates, L::min_certificate, certs, "CertificateChain"))
-            return false;
+        if (!count(L::chain_certificates, L::min_certificate, certs, "CertificateChain")) return false;
         if (!bounded(certs, limits_.max_chain_certificates, "CertificateChain certificates")) return false;
         CertificateChain chain;
         chain.reserve(certs);
@@ -256,11 +254,10 @@ bool Decoder::email(Email& out) {
         return false;
     }
     out.signature_method.algorithm = *known;
-    if (!opaque(L::parameters, out.signature_method.parameters, "SignatureMethod.parameters"))
-        return false;
+    if (!opaque(L::parameters, out.signature_method.parameters, "SignatureMethod.parameters")) return false;
     if (!in_.view(signature_length(*known), out.signature))
-        return fail(fmt::format("signature: {} bytes needed for {}, {} left",
-                                signature_length(*known), name_of(*known), in_.remaining()));
+        return fail(fmt::format("signature: {} bytes needed for {}, {} left", signature_length(*known),
+                                name_of(*known), in_.remaining()));
 
     std::uint64_t n;
     if (!count(L::trace_header_count, L::min_header, n, "trace_headers")) return false;
@@ -296,8 +293,6 @@ DecodeLimits DecodeLimits::unbounded() {
     return l;
 }
 
-DecodeResult decode(const Bytes& frame, const DecodeLimits& limits) {
-    return Decoder(frame, limits).run();
-}
+DecodeResult decode(const Bytes& frame, const DecodeLimits& limits) { return Decoder(frame, limits).run(); }
 
 }  // namespace smtpsec

@@ -27,8 +27,7 @@ std::uint64_t sum(const auto& items, F&& size_of) {
 }
 
 std::uint64_t size_of(const CertificateChain& chain) {
-    return L::chain_certificates +
-           sum(chain, [](const Certificate& c) { return L::certificate + c.size(); });
+    return L::chain_certificates + sum(chain, [](const Certificate& c) { return L::certificate + c.size(); });
 }
 
 std::uint64_t address_list_size(const std::vector<std::string>& list) {
@@ -45,21 +44,16 @@ std::uint64_t body_size(const Message& m) {
         }
         std::uint64_t operator()(const ServerHello&) const { return 1; }
         std::uint64_t operator()(const ClientHello& h) const {
-            return 1 + L::chain_count + sum(h.certificate_chains, [](const auto& c) {
-                       return size_of(c);
-                   });
+            return 1 + L::chain_count + sum(h.certificate_chains, [](const auto& c) { return size_of(c); });
         }
         std::uint64_t operator()(const Email& e) const {
-            return L::chain_index + L::algorithm + L::parameters +
-                   e.signature_method.parameters.size() + e.signature.size() +
-                   L::trace_header_count +
+            return L::chain_index + L::algorithm + L::parameters + e.signature_method.parameters.size() +
+                   e.signature.size() + L::trace_header_count +
                    sum(e.trace_headers,
                        [](const Header& h) {
-                           return L::header_name + h.name.size() + L::header_value +
-                                  h.value.size();
+                           return L::header_name + h.name.size() + L::header_value + h.value.size();
                        }) +
-                   L::recipient_count + address_list_size(e.recipients) + L::message_body +
-                   e.message.size();
+                   L::recipient_count + address_list_size(e.recipients) + L::message_body + e.message.size();
         }
         std::uint64_t operator()(const EmailDelivered&) const { return L::message_number; }
     };
@@ -112,8 +106,7 @@ public:
         opaque(e.signature_method.parameters.span(), L::parameters, "parameters");
         auto expected = signature_length(e.signature_method.algorithm);
         if (e.signature.size() != expected)
-            throw std::length_error(fmt::format("signature is {} bytes, {} needs {}",
-                                                e.signature.size(),
+            throw std::length_error(fmt::format("signature is {} bytes, {} needs {}", e.signature.size(),
                                                 name_of(e.signature_method.algorithm), expected));
         raw(e.signature.data(), e.signature.size());
         uint(e.trace_headers.size(), L::trace_header_count, "trace_headers count");

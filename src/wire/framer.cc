@@ -3,9 +3,9 @@
 // straight into its own frame buffer, which the decoder then views in place.
 #include "smtpsec/framer.h"
 
+#include <fmt/core.h>
 #include <algorithm>
 #include <cstring>
-#include <fmt/core.h>
 
 #include "smtpsec/codec.h"
 
@@ -40,13 +40,9 @@ std::uint64_t Framer::limit_of(std::uint8_t type) const {
     return std::min(limit, max_size_);
 }
 
-bool Framer::idle() const {
-    return header_have_ == 0 && !frame_ && skip_ == 0;
-}
+bool Framer::idle() const { return header_have_ == 0 && !frame_ && skip_ == 0; }
 
-void Framer::feed(std::span<const std::uint8_t> data) {
-    consume(data);
-}
+void Framer::feed(std::span<const std::uint8_t> data) { consume(data); }
 
 std::span<std::uint8_t> Framer::write_area() {
     if (frame_ && frame_size_ - frame_have_ >= kStagingSize) {

@@ -7,10 +7,10 @@
 namespace smtpsec {
 
 namespace {
-constexpr std::array<std::string_view, 5> kMessageTypeNames = {
-    "error", "server_hello", "client_hello", "email", "email_delivered"};
+constexpr std::array<std::string_view, 5> kMessageTypeNames = {"error", "server_hello", "client_hello",
+                                                               "email", "email_delivered"};
 constexpr std::array<std::string_view, 8> kErrorCodeNames = {
-    "internal_error", "service_unavailable", "illegal_message",      "illegal_parameter",
+    "internal_error", "service_unavailable",   "illegal_message",       "illegal_parameter",
     "too_large",      "authentication_failed", "insufficient_security", "unknown_address"};
 
 struct AlgorithmInfo {
@@ -61,8 +61,7 @@ std::size_t signature_length(SignatureAlgorithm algorithm) {
 
 std::optional<std::uint8_t> require_security(const Message& message) {
     for (const auto& ext : message.extensions)
-        if (ext.type == static_cast<std::uint8_t>(ExtensionType::require_security) &&
-            ext.data.size() == 1)
+        if (ext.type == static_cast<std::uint8_t>(ExtensionType::require_security) && ext.data.size() == 1)
             return ext.data[0];
     return std::nullopt;
 }

@@ -19,13 +19,13 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
     if (c >= 0xe0 && c <= 0xef) {
         if (!cont(1) || !cont(2)) return 0;
-        if (c == 0xe0 && b(1) < 0xa0) return 0;  // overlong
+        if (c == 0xe0 && b(1) < 0xa0) return 0;   // overlong
         if (c == 0xed && b(1) >= 0xa0) return 0;  // surrogate
         return 3;
     }
     if (c >= 0xf0 && c <= 0xf4) {
         if (!cont(1) || !cont(2) || !cont(3)) return 0;
-        if (c == 0xf0 && b(1) < 0x90) return 0;  // overlong
+        if (c == 0xf0 && b(1) < 0x90) return 0;   // overlong
         if (c == 0xf4 && b(1) >= 0x90) return 0;  // past U+10FFFF
         return 4;
     }
@@ -44,8 +44,7 @@ bool is_utf8(std::string_view s) {
 bool is_atext(unsigned char c) {
     if (c >= 0x80) return true;  // UTF-8 (RFC 6532)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) !=
-           std::string_view::npos;
+    return std::string_view("!#$%&'*+-/=?^_`{|}~").find(static_cast<char>(c)) != std::string_view::npos;
 }
 
 bool is_dot_atom(std::string_view s, bool (*ok)(unsigned char)) {
@@ -77,15 +76,14 @@ bool is_quoted_local(std::string_view s) {
 }
 
 bool is_label_char(unsigned char c) {
-    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '_';
+    return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_';
 }
 
 bool is_domain(std::string_view d) {
     if (d.size() >= 2 && d.front() == '[' && d.back() == ']') {
         for (char c : d.substr(1, d.size() - 2))
-            if (c == '[' || c == ']' || c == '\\' || static_cast<unsigned char>(c) <= 0x20)
-                return false;
+            if (c == '[' || c == ']' || c == '\\' || static_cast<unsigned char>(c) <= 0x20) return false;
         return d.size() > 2;
     }
     if (!is_dot_atom(d, is_label_char)) return false;

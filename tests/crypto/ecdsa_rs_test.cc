@@ -47,8 +47,7 @@ TEST_CASE("DER and fixed-width forms convert both ways", "[crypto][ecdsa]") {
     OwnedDatum der;
     REQUIRE(der_from_fixed(fixed, der));
     // SEQUENCE { INTEGER 00 80 11 22 33, INTEGER 44 55 }: minimal DER.
-    const Vec expected{0x30, 0x0b, 0x02, 0x05, 0x00, 0x80, 0x11, 0x22,
-                       0x33, 0x02, 0x02, 0x44, 0x55};
+    const Vec expected{0x30, 0x0b, 0x02, 0x05, 0x00, 0x80, 0x11, 0x22, 0x33, 0x02, 0x02, 0x44, 0x55};
     CHECK(Vec(der.span().begin(), der.span().end()) == expected);
 
     Vec back;

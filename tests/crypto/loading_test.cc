@@ -65,8 +65,8 @@ TEST_CASE("keys load from PEM text", "[crypto][load]") {
 TEST_CASE("key text that is not a usable key is refused", "[crypto][load]") {
     const auto cert = smtpsec::testing::make_test_certificate(SignatureAlgorithm::ed448, "a.test");
     CHECK_FALSE(SigningKey::from_pem("").has_value());
-    CHECK_FALSE(SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-                    .has_value());
+    CHECK_FALSE(
+        SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").has_value());
     CHECK_FALSE(SigningKey::from_pem(cert.cert_pem).has_value());
     std::string truncated = cert.key_pem.substr(0, cert.key_pem.size() / 2);
     CHECK_FALSE(SigningKey::from_pem(truncated).has_value());
@@ -140,8 +140,7 @@ TEST_CASE("a key that does not match the leaf is refused", "[crypto][load]") {
                    smtpsec::testing::make_test_key_pem(SignatureAlgorithm::ecdsa_secp384r1_sha384));
     }
     SECTION("a key of another kind") {
-        write_file(dir.file("key.pem"),
-                   smtpsec::testing::make_test_key_pem(SignatureAlgorithm::ed25519));
+        write_file(dir.file("key.pem"), smtpsec::testing::make_test_key_pem(SignatureAlgorithm::ed25519));
     }
     auto identity = SigningIdentity::load(dir.file("chain.pem"), dir.file("key.pem"));
     REQUIRE_FALSE(identity.has_value());

@@ -46,8 +46,7 @@ Vec fixed_from_der(const Vec& der, std::size_t width, bool* short_value = nullpt
                        static_cast<std::size_t>(BN_num_bytes(s)) < width;
     Vec fixed(2 * width);
     REQUIRE(BN_bn2binpad(r, fixed.data(), static_cast<int>(width)) == static_cast<int>(width));
-    REQUIRE(BN_bn2binpad(s, fixed.data() + width, static_cast<int>(width)) ==
-            static_cast<int>(width));
+    REQUIRE(BN_bn2binpad(s, fixed.data() + width, static_cast<int>(width)) == static_cast<int>(width));
     return fixed;
 }
 
@@ -74,20 +73,15 @@ class Openssl {
 public:
     explicit Openssl(SignatureAlgorithm algorithm) : algorithm_(algorithm) {
         switch (algorithm) {
-        case SignatureAlgorithm::ed25519:
-            require_ok("genpkey -algorithm ed25519 -out " + key());
-            break;
-        case SignatureAlgorithm::ed448:
-            require_ok("genpkey -algorithm ed448 -out " + key());
-            break;
+        case SignatureAlgorithm::ed25519: require_ok("genpkey -algorithm ed25519 -out " + key()); break;
+        case SignatureAlgorithm::ed448: require_ok("genpkey -algorithm ed448 -out " + key()); break;
         default:
             // SEC1 ("EC PRIVATE KEY"), and the same key as PKCS#8 next to it.
             require_ok("ecparam -genkey -noout -name " + curve() + " -out " + key());
             break;
         }
         require_ok("pkcs8 -topk8 -nocrypt -in " + key() + " -out " + key_pkcs8());
-        require_ok("req -x509 -new -key " + key() + " -subj /CN=interop.test -days 2 -out " +
-                   cert());
+        require_ok("req -x509 -new -key " + key() + " -subj /CN=interop.test -days 2 -out " + cert());
         require_ok("x509 -in " + cert() + " -pubkey -noout -out " + pub());
         require_ok("pkey -pubin -in " + pub() + " -outform DER -out " + pub_der());
     }
@@ -103,14 +97,13 @@ public:
     Vec sign(const Vec& message, bool* short_value = nullptr) const {
         write_file(file("msg.bin"), message);
         if (!is_ecdsa(algorithm_)) {
-            require_ok("pkeyutl -sign -inkey " + key() + " -rawin -in " + file("msg.bin") +
-                       " -out " + file("sig.bin"));
+            require_ok("pkeyutl -sign -inkey " + key() + " -rawin -in " + file("msg.bin") + " -out " +
+                       file("sig.bin"));
             return read_bytes(file("sig.bin"));
         }
         require_ok("dgst -" + digest() + " -sign " + key() + " -out " + file("sig.der") + " " +
                    file("msg.bin"));
-        return fixed_from_der(read_bytes(file("sig.der")), signature_length(algorithm_) / 2,
-                              short_value);
+        return fixed_from_der(read_bytes(file("sig.der")), signature_length(algorithm_) / 2, short_value);
     }
 
     // Whether openssl accepts a fixed-form signature over `message` with the certificate's key.
@@ -118,12 +111,12 @@ public:
         write_file(file("msg.bin"), message);
         if (!is_ecdsa(algorithm_)) {
             write_file(file("sig.bin"), signature);
-            return run("pkeyutl -verify -certin -inkey " + cert() + " -rawin -in " +
-                       file("msg.bin") + " -sigfile " + file("sig.bin"));
+            return run("pkeyutl -verify -certin -inkey " + cert() + " -rawin -in " + file("msg.bin") +
+                       " -sigfile " + file("sig.bin"));
         }
         write_file(file("sig.der"), der_from_fixed(signature));
-        return run("dgst -" + digest() + " -verify " + pub() + " -signature " + file("sig.der") +
-                   " " + file("msg.bin"));
+        return run("dgst -" + digest() + " -verify " + pub() + " -signature " + file("sig.der") + " " +
+                   file("msg.bin"));
     }
 
     std::string log() const { return smtpsec::testing::read_text(file("openssl.log")); }
@@ -131,28 +124,21 @@ public:
 private:
     std::string curve() const {
         switch (algorithm_) {
-        case SignatureAlgorithm::ecdsa_secp256r1_sha256:
-            return "prime256v1";
-        case SignatureAlgorithm::ecdsa_secp384r1_sha384:
-            return "secp384r1";
-        default:
-            return "secp521r1";
+        case SignatureAlgorithm::ecdsa_secp256r1_sha256: return "prime256v1";
+        case SignatureAlgorithm::ecdsa_secp384r1_sha384: return "secp384r1";
+        default: return "secp521r1";
         }
     }
     std::string digest() const {
         switch (algorithm_) {
-        case SignatureAlgorithm::ecdsa_secp256r1_sha256:
-            return "sha256";
-        case SignatureAlgorithm::ecdsa_secp384r1_sha384:
-            return "sha384";
-        default:
-            return "sha512";
+        case SignatureAlgorithm::ecdsa_secp256r1_sha256: return "sha256";
+        case SignatureAlgorithm::ecdsa_secp384r1_sha384: return "sha384";
+        default: return "sha512";
         }
     }
 
     bool run(const std::string& arguments) const {
-        const std::string command =
-            "openssl " + arguments + " >>" + file("openssl.log") + " 2>&1";
+        const std::string command = "openssl " + arguments + " >>" + file("openssl.log") + " 2>&1";
         const int status = std::system(command.c_str());
         return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }

@@ -81,18 +81,16 @@ TEST_CASE("a flipped bit in the message or the signature fails", "[crypto]") {
             auto changed = message;
             changed[index] ^= static_cast<std::uint8_t>(1u << bit);
             CAPTURE(index, bit);
-            CHECK(keys.verifier.verify(algorithm, changed, signature) ==
-                  VerifyStatus::bad_signature);
+            CHECK(keys.verifier.verify(algorithm, changed, signature) == VerifyStatus::bad_signature);
         }
     }
-    for (std::size_t index : {std::size_t{0}, signature.size() / 2 - 1, signature.size() / 2,
-                              signature.size() - 1}) {
+    for (std::size_t index :
+         {std::size_t{0}, signature.size() / 2 - 1, signature.size() / 2, signature.size() - 1}) {
         for (int bit : {0, 4, 7}) {
             auto changed = signature;
             changed[index] ^= static_cast<std::uint8_t>(1u << bit);
             CAPTURE(index, bit);
-            CHECK(keys.verifier.verify(algorithm, message, changed) ==
-                  VerifyStatus::bad_signature);
+            CHECK(keys.verifier.verify(algorithm, message, changed) == VerifyStatus::bad_signature);
         }
     }
     // One byte more or less is a different message.
@@ -163,8 +161,7 @@ TEST_CASE("a key used with another algorithm is a mismatch", "[crypto]") {
         // Whatever the length, the mismatch is what is reported.
         const std::vector<std::uint8_t> sized(signature_length(other), 1);
         CHECK(keys.verifier.verify(other, message, sized) == VerifyStatus::algorithm_mismatch);
-        CHECK(keys.verifier.verify(other, message, signature) ==
-              VerifyStatus::algorithm_mismatch);
+        CHECK(keys.verifier.verify(other, message, signature) == VerifyStatus::algorithm_mismatch);
     }
 }
 
@@ -237,13 +234,11 @@ TEST_CASE("keys SMTPsec does not list are refused for signing and fit nothing", 
 }
 
 TEST_CASE("a certificate that does not parse gives no verifying key", "[crypto]") {
-    const auto cert =
-        smtpsec::testing::make_test_certificate(SignatureAlgorithm::ed25519, "a.test");
+    const auto cert = smtpsec::testing::make_test_certificate(SignatureAlgorithm::ed25519, "a.test");
     const auto der = cert.der.span();
     CHECK_FALSE(VerifyingKey::from_certificate_der({}).has_value());
     CHECK_FALSE(VerifyingKey::from_certificate_der(der.first(der.size() / 2)).has_value());
-    CHECK_FALSE(
-        VerifyingKey::from_certificate_der(smtpsec::testing::as_bytes(cert.cert_pem)).has_value());
+    CHECK_FALSE(VerifyingKey::from_certificate_der(smtpsec::testing::as_bytes(cert.cert_pem)).has_value());
     CHECK(VerifyingKey::from_certificate_der(der).has_value());
 }
 

@@ -22,8 +22,7 @@ namespace smtpsec::testing {
 class TempDir {
 public:
     TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "smtpsec-crypto-XXXXXX").string();
+        std::string pattern = (std::filesystem::temp_directory_path() / "smtpsec-crypto-XXXXXX").string();
         if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
         path_ = pattern;
     }

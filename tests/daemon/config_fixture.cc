@@ -27,7 +27,8 @@ void ConfigDir::write(std::string_view name, std::string_view contents) const {
     if (!out) throw std::runtime_error("cannot write " + file(name));
     // Private keys as an operator keeps them (a world-readable one is warned about).
     if (name.ends_with(".key.pem"))
-        std::filesystem::permissions(file(name), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+        std::filesystem::permissions(
+            file(name), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 void ConfigDir::write_identity(std::string_view name, SignatureAlgorithm algorithm) const {

@@ -168,8 +168,9 @@ TEST_CASE("a minimal file keeps every other default and fills in the host name",
     // No CT log list: the daemon is told what that means.
     REQUIRE(c.warnings.size() == 1);
     CHECK(c.warnings[0].to_string() ==
-          dir.file("smtpsecd.conf") + ": [tls] ct_log_list is not set: only peers whose certificates match "
-                                      "DANE-EE (TLSA 3 x x) records can be authenticated");
+          dir.file("smtpsecd.conf") +
+              ": [tls] ct_log_list is not set: only peers whose certificates match "
+              "DANE-EE (TLSA 3 x x) records can be authenticated");
 }
 
 TEST_CASE("every key can be set", "[config][load]") {
@@ -181,7 +182,8 @@ TEST_CASE("every key can be set", "[config][load]") {
     dir.write("unbound.conf", "server:\n");
     dir.write("senders", "alice alice@a.test\n");
     dir.write("log_list.json", "{\"version\": \"1\", \"operators\": []}");
-    const auto ca = smtpsec::testing::make_test_certificate(smtpsec::SignatureAlgorithm::ed25519, "CA", nullptr, true);
+    const auto ca = smtpsec::testing::make_test_certificate(smtpsec::SignatureAlgorithm::ed25519, "CA",
+                                                            nullptr, true);
     dir.write("ca.pem", ca.cert_pem);
     const std::string user = current_user();
     const std::string group = current_group();
@@ -329,8 +331,9 @@ TEST_CASE("every key can be set", "[config][load]") {
     CHECK(c.daemon.pid_file == dir.file("run/smtpsecd.pid"));
     // The one thing set here that an operator is warned about: a TCP milter.
     REQUIRE(c.warnings.size() == 1);
-    CHECK(c.warnings[0].to_string().find(": [milter] socket is TCP: Postfix and Sendmail then wait for a 40 ms "
-                                         "delayed ACK") != std::string::npos);
+    CHECK(
+        c.warnings[0].to_string().find(": [milter] socket is TCP: Postfix and Sendmail then wait for a 40 ms "
+                                       "delayed ACK") != std::string::npos);
 }
 
 TEST_CASE("the contrib example loads once the files it names exist", "[config][load]") {
@@ -404,9 +407,9 @@ TEST_CASE("smtpsecd -n prints problems or warnings and OK", "[config][load]") {
     CHECK(check_config_command(dir.write_config(broken), bad) == 1);
     const std::string file = dir.file("smtpsecd.conf");
     CHECK(bad.str() ==
-          file + ":2: unknown key \"socket_grop\" in [milter] (did you mean \"socket_group\"?)\n" +
-          file + ":10: [queue] directory: neither \"/nonexistent/smtpsec/spool\" nor its parent directory "
-                 "\"/nonexistent/smtpsec\" exists\n");
+          file + ":2: unknown key \"socket_grop\" in [milter] (did you mean \"socket_group\"?)\n" + file +
+              ":10: [queue] directory: neither \"/nonexistent/smtpsec/spool\" nor its parent directory "
+              "\"/nonexistent/smtpsec\" exists\n");
 }
 
 TEST_CASE("warnings for settings that are probably mistakes", "[config][load]") {
@@ -414,22 +417,22 @@ TEST_CASE("warnings for settings that are probably mistakes", "[config][load]") 
     dir.write("root.key", ". IN DS 1 8 2 00\n");
     dir.write("log_list.json", "{\"operators\": []}");
     auto loaded = load_config(dir.write_config({
-        "[milter]",                           // 1
-        "socket_group = \"\"",                // 2
-        "takeover_mailers = []",              // 3
-        "[listener]",                         // 4
-        "addresses = []",                     // 5
-        "[queue]",                            // 6
-        "directory = \"{dir}\"",              // 7
-        "lifetime = \"1d\"",                  // 8
-        "delay_warning = \"2d\"",             // 9
-        "[dns]",                              // 10
-        "trust_anchor = \"root.key\"",        // 11
-        "[tls]",                              // 12
-        "ct_log_list = \"log_list.json\"",    // 13
-        "[daemon]",                           // 14
-        "user = \"\"",                        // 15
-        "group = \"\"",                       // 16
+        "[milter]",                         // 1
+        "socket_group = \"\"",              // 2
+        "takeover_mailers = []",            // 3
+        "[listener]",                       // 4
+        "addresses = []",                   // 5
+        "[queue]",                          // 6
+        "directory = \"{dir}\"",            // 7
+        "lifetime = \"1d\"",                // 8
+        "delay_warning = \"2d\"",           // 9
+        "[dns]",                            // 10
+        "trust_anchor = \"root.key\"",      // 11
+        "[tls]",                            // 12
+        "ct_log_list = \"log_list.json\"",  // 13
+        "[daemon]",                         // 14
+        "user = \"\"",                      // 15
+        "group = \"\"",                     // 16
     }));
     REQUIRE(loaded.has_value());
     std::vector<std::string> shown;
@@ -456,8 +459,8 @@ TEST_CASE("a listener with no accepted domain is warned about", "[config][load]"
             "key = \"a.test.key.pem\"",
         };
         lines.insert(lines.end(), extra.begin(), extra.end());
-        for (const char* l : {"[queue]", "directory = \"{dir}\"", "[dns]", "trust_anchor = \"root.key\"", "[daemon]",
-                              "user = \"\"", "group = \"\"", "[milter]", "socket_group = \"\""})
+        for (const char* l : {"[queue]", "directory = \"{dir}\"", "[dns]", "trust_anchor = \"root.key\"",
+                              "[daemon]", "user = \"\"", "group = \"\"", "[milter]", "socket_group = \"\""})
             lines.emplace_back(l);
         auto loaded = load_config(dir.write_config(lines));
         REQUIRE(loaded.has_value());
@@ -465,16 +468,18 @@ TEST_CASE("a listener with no accepted domain is warned about", "[config][load]"
         for (const auto& w : loaded->warnings) shown.push_back(w.to_string());
         return shown;
     };
-    const std::string warning = dir.file("smtpsecd.conf") +
-                                ": the listener accepts no recipient: no [[signing]] domain and no [listener] "
-                                "accept_domains, so every recipient is answered unknown_address";
+    const std::string warning =
+        dir.file("smtpsecd.conf") +
+        ": the listener accepts no recipient: no [[signing]] domain and no [listener] "
+        "accept_domains, so every recipient is answered unknown_address";
     auto without = config_with({});
     CHECK(std::find(without.begin(), without.end(), warning) != without.end());
     auto with = config_with({"accept_domains = [\"b.test\"]"});
     CHECK(std::find(with.begin(), with.end(), warning) == with.end());
 }
 
-TEST_CASE("[control] and [milter] mode: defaults, every key, and what is refused or warned about", "[config][load]") {
+TEST_CASE("[control] and [milter] mode: defaults, every key, and what is refused or warned about",
+          "[config][load]") {
     ConfigDir dir;
     dir.write_identity("a.test");
     dir.write("root.key", ". IN DS 1 8 2 00\n");
@@ -505,7 +510,8 @@ TEST_CASE("[control] and [milter] mode: defaults, every key, and what is refused
     CHECK(std::count(shown.begin(), shown.end(),
                      dir.file("smtpsecd.conf") +
                          ":2: [milter] mode is \"monitor\": nothing is taken over, held or refused; the MTA "
-                         "delivers all mail by SMTP and smtpsecd only logs and counts what it would do") == 1);
+                         "delivers all mail by SMTP and smtpsecd only logs and counts what it would do") ==
+          1);
 
     // A non-loopback endpoint loads (it was asked for) with a warning; bad values are refused.
     auto remote = kMinimal;
@@ -517,7 +523,8 @@ TEST_CASE("[control] and [milter] mode: defaults, every key, and what is refused
     }));
     auto broken = kMinimal;
     broken.insert(broken.begin() + 1, "mode = \"testing\"");
-    for (const char* l : {"[control]", "socket = \"{dir}/no-such-dir/ctl.sock\"", "metrics_address = \"localhost:9465\""})
+    for (const char* l :
+         {"[control]", "socket = \"{dir}/no-such-dir/ctl.sock\"", "metrics_address = \"localhost:9465\""})
         broken.push_back(l);
     const auto problems = testing::problems_of(dir.write_config(broken));
     REQUIRE(problems.size() == 3);

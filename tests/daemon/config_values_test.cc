@@ -15,8 +15,8 @@ TEST_CASE("durations take a number and a unit", "[config][values]") {
     CHECK(*parse_duration("250ms") == 250ms);
     CHECK(*parse_duration("300") == 300s);  // bare number: seconds, as in Postfix
     CHECK(*parse_duration("0s") == 0s);
-    for (const char* bad : {"", "s", "5 m", " 5m", "5min", "5M", "-5s", "1.5h", "5m30s", "99999999999999999999s",
-                            "9999999w"}) {
+    for (const char* bad :
+         {"", "s", "5 m", " 5m", "5min", "5M", "-5s", "1.5h", "5m30s", "99999999999999999999s", "9999999w"}) {
         INFO(bad);
         auto d = parse_duration(bad);
         REQUIRE_FALSE(d.has_value());
@@ -123,9 +123,11 @@ TEST_CASE("addresses are IP:PORT with IPv6 in brackets", "[config][values]") {
     CHECK(parse_host_port("::1:25").error() ==
           "bad address \"::1:25\" (write an IPv6 address in brackets: [IPv6]:PORT)");
     CHECK(parse_host_port("localhost:25").error() ==
-          "bad address \"localhost:25\" (\"localhost\" is not an IP address; host names are not resolved here)");
-    CHECK(parse_host_port("127.0.0.1").error() ==
-          "bad address \"127.0.0.1\" (expected IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:10026 or [::1]:10026)");
+          "bad address \"localhost:25\" (\"localhost\" is not an IP address; host names are not resolved "
+          "here)");
+    CHECK(
+        parse_host_port("127.0.0.1").error() ==
+        "bad address \"127.0.0.1\" (expected IPv4:PORT or [IPv6]:PORT, e.g. 127.0.0.1:10026 or [::1]:10026)");
     CHECK(parse_host_port("127.0.0.1:0").error() ==
           "bad address \"127.0.0.1:0\" (the port must be a number from 1 to 65535)");
     CHECK(parse_host_port("[127.0.0.1]:25").error() ==

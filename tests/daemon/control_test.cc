@@ -25,8 +25,10 @@ using State = ControlRequest::State;
 
 TEST_CASE("control: each command is one line; the answer waits for its newline", "[control]") {
     CHECK(parse_control_request("stat").state == State::incomplete);
-    for (auto [text, command] : {std::pair{"status\n", ControlCommand::status}, {"stats\n", ControlCommand::stats},
-                                 {"reload\r\n", ControlCommand::reload}, {"flush\n", ControlCommand::flush},
+    for (auto [text, command] : {std::pair{"status\n", ControlCommand::status},
+                                 {"stats\n", ControlCommand::stats},
+                                 {"reload\r\n", ControlCommand::reload},
+                                 {"flush\n", ControlCommand::flush},
                                  {"queue\n", ControlCommand::queue}}) {
         auto r = parse_control_request(text);
         INFO(text);
@@ -40,17 +42,20 @@ TEST_CASE("control: unknown, binary, long and pipelined requests each get their 
           "error: unknown command (8 bytes); known: status, stats, reload, flush, queue\n");
     CHECK(parse_control_request("STATUS\n").state == State::bad);
     CHECK(parse_control_request("rm -rf /\n").error == "error: the request is not a command line\n");
-    CHECK(parse_control_request(std::string("sta\0tus\n", 8)).error == "error: the request is not a command line\n");
+    CHECK(parse_control_request(std::string("sta\0tus\n", 8)).error ==
+          "error: the request is not a command line\n");
     // Binary without a newline is refused at once, not when the bound is reached.
     CHECK(parse_control_request("\x16\x03\x01").state == State::bad);
     CHECK(parse_control_request(std::string(63, 's')).state == State::incomplete);
     CHECK(parse_control_request(std::string(64, 's')).error == "error: request longer than 64 bytes\n");
-    CHECK(parse_control_request(std::string(70, 's') + "\n").error == "error: request longer than 64 bytes\n");
+    CHECK(parse_control_request(std::string(70, 's') + "\n").error ==
+          "error: request longer than 64 bytes\n");
     CHECK(parse_control_request("status\nstats\n").error == "error: one command per connection\n");
     CHECK(parse_control_request("\n").state == State::bad);
 }
 
-TEST_CASE("http: GET /metrics in HTTP/1.0 and 1.1, with header fields or none, CRLF or bare LF", "[control]") {
+TEST_CASE("http: GET /metrics in HTTP/1.0 and 1.1, with header fields or none, CRLF or bare LF",
+          "[control]") {
     using H = HttpRequest::State;
     CHECK(parse_http_request("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n").state == H::complete);
     CHECK(parse_http_request("GET /metrics HTTP/1.0\r\n\r\n").state == H::complete);
@@ -172,7 +177,8 @@ TEST_CASE("server: a request sent a byte at a time is still one request", "[cont
     ::close(fd);
 }
 
-TEST_CASE("server: a client that sends a never-ending line is answered once, at the bound, and closed", "[control]") {
+TEST_CASE("server: a client that sends a never-ending line is answered once, at the bound, and closed",
+          "[control]") {
     Fixture f({});
     int fd = f.connect_client();
     const std::string junk(10000, 'x');

@@ -43,7 +43,8 @@ Message email_message(std::string_view text, std::optional<std::uint8_t> require
 
 const CertificateChain chain{Bytes::copy_of(std::string("leaf-der")), Bytes::copy_of(std::string("ca-der"))};
 const std::string original = "SMTPsec-Used:\r\nFrom: alice@a.test\r\nSubject: hi\r\n\r\nbody\r\n";
-const std::string own_received = "Received: from mx.a.test by mx.b.test with SMTPSEC id X-1;\r\n Sun, 6 Dec 2026\r\n";
+const std::string own_received =
+    "Received: from mx.a.test by mx.b.test with SMTPSEC id X-1;\r\n Sun, 6 Dec 2026\r\n";
 
 std::string field(std::string_view marker, int index) {
     std::string s(marker);
@@ -104,7 +105,8 @@ TEST_CASE("forged, altered and copied markers are not believed") {
     TempDir dir;
     ForwardStore store(dir.path, {});
     auto m1 = *store.record(email_message(original), chain, "a.test", own_received);
-    auto m2 = *store.record(email_message("From: mallory@a.test\r\n\r\nother\r\n"), chain, "a.test", own_received);
+    auto m2 = *store.record(email_message("From: mallory@a.test\r\n\r\nother\r\n"), chain, "a.test",
+                            own_received);
     const std::string token1 = field(m1, 1), mac1 = field(m1, 2), token2 = field(m2, 1), mac2 = field(m2, 2);
 
     SECTION("made up: a random token and MAC") {

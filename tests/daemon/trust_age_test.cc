@@ -35,9 +35,11 @@ std::vector<std::string> reasons(const std::vector<ConfigProblem>& problems) {
 
 }  // namespace
 
-TEST_CASE("a CT log list older than ct_log_list_warn_age is warned about, a younger one is not", "[trust-age]") {
+TEST_CASE("a CT log list older than ct_log_list_warn_age is warned about, a younger one is not",
+          "[trust-age]") {
     ConfigDir dir;
-    dir.write("log_list.json", R"({"version": "7.1", "log_list_timestamp": "2026-01-01T00:00:00Z", "operators": []})");
+    dir.write("log_list.json",
+              R"({"version": "7.1", "log_list_timestamp": "2026-01-01T00:00:00Z", "operators": []})");
     Config c;
     c.file = dir.file("smtpsecd.conf");
     c.listener.addresses.clear();
@@ -46,9 +48,10 @@ TEST_CASE("a CT log list older than ct_log_list_warn_age is warned about, a youn
     CHECK(trust_material_warnings(c, at("2026-01-20T00:00:00Z")).empty());
     const auto w = reasons(trust_material_warnings(c, at("2026-02-10T00:00:00Z")));
     REQUIRE(w.size() == 1);
-    CHECK(w[0] == "[tls] ct_log_list \"" + c.tls.ct_log_list +
-                      "\" is 40 days old (published 2026-01-01T00:00:00Z), more than ct_log_list_warn_age (\"30d\"): "
-                      "is smtpsec-ctlog-update.timer running? (smtpsec-ctlog-update(8))");
+    CHECK(w[0] ==
+          "[tls] ct_log_list \"" + c.tls.ct_log_list +
+              "\" is 40 days old (published 2026-01-01T00:00:00Z), more than ct_log_list_warn_age (\"30d\"): "
+              "is smtpsec-ctlog-update.timer running? (smtpsec-ctlog-update(8))");
     c.tls.ct_log_list_warn_age = days(60);
     CHECK(trust_material_warnings(c, at("2026-02-10T00:00:00Z")).empty());
 
@@ -85,11 +88,14 @@ TEST_CASE("the gateway's certificates: warned within 14 days of expiry and once 
     CHECK(trust_material_warnings(c, now + days(340)).empty());
     auto w = reasons(trust_material_warnings(c, now + days(360)));
     REQUIRE(w.size() == 2);
-    CHECK_THAT(w[0], Catch::StartsWith("[listener] certificate \"" + c.listener.certificate + "\" expires in 4 days ("));
-    CHECK_THAT(w[1], Catch::StartsWith("[[signing]] a.test certificate \"" + c.listener.certificate + "\" expires in"));
+    CHECK_THAT(w[0], Catch::StartsWith("[listener] certificate \"" + c.listener.certificate +
+                                       "\" expires in 4 days ("));
+    CHECK_THAT(w[1], Catch::StartsWith("[[signing]] a.test certificate \"" + c.listener.certificate +
+                                       "\" expires in"));
     w = reasons(trust_material_warnings(c, now + days(400)));
     REQUIRE(w.size() == 2);
-    CHECK_THAT(w[0], Catch::Contains("expired on") && Catch::Contains("peers cannot authenticate this gateway"));
+    CHECK_THAT(w[0],
+               Catch::Contains("expired on") && Catch::Contains("peers cannot authenticate this gateway"));
     // The listener is off: its certificate does not matter.
     c.listener.addresses.clear();
     CHECK(trust_material_warnings(c, now + days(360)).size() == 1);
@@ -108,7 +114,8 @@ TEST_CASE("a trust anchor other than the package's, different and older, is warn
     const auto now = at("2026-07-01T00:00:00Z");
     auto w = reasons(trust_material_warnings(c, now, dir.file("package.key")));
     REQUIRE(w.size() == 1);
-    CHECK_THAT(w[0], Catch::StartsWith("[dns] trust_anchor \"" + dir.file("copy.key") + "\" differs from the package's"));
+    CHECK_THAT(w[0], Catch::StartsWith("[dns] trust_anchor \"" + dir.file("copy.key") +
+                                       "\" differs from the package's"));
     // The package's file itself, the same content, or a copy newer than the
     // package's (unbound-anchor keeps its own current): no warning.
     c.dns.trust_anchor = dir.file("package.key");

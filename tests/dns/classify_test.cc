@@ -1,8 +1,8 @@
 // classify(): libunbound results built by hand, one per case of classify.cc,
 // including the traps (bogus answers carry rcode 0 and data; a failure must
 // never read as secure or insecure).
-#include <catch2/catch.hpp>
 #include <unbound.h>
+#include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>

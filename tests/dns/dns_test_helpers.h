@@ -67,7 +67,8 @@ inline double srv_order_probability(std::vector<SrvTarget> arranged, const std::
     for (const auto& host : order) {
         double sum = 0;
         for (const auto& t : arranged) sum += t.weight;
-        auto it = std::find_if(arranged.begin(), arranged.end(), [&](const SrvTarget& t) { return t.host == host; });
+        auto it = std::find_if(arranged.begin(), arranged.end(),
+                               [&](const SrvTarget& t) { return t.host == host; });
         if (it == arranged.end()) return 0.0;
         const double share = it->weight + (it == arranged.begin() ? 1.0 : 0.0);
         p *= share / (sum + 1);

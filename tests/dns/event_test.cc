@@ -1,8 +1,8 @@
 // src/event: timers, fd readiness, signals, cross-thread wake-ups, and the
 // rule that an exception in a callback reaches Loop::run() instead of libev.
 // (Lives with the DNS tests, whose resolver is the first user of src/event.)
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <csignal>
 #include <stdexcept>
@@ -136,13 +136,19 @@ TEST_CASE("notify() from another thread runs the callback in the loop's thread",
     CHECK(ran_here);
 }
 
-TEST_CASE("a fault behind a FaultGuard ends its owner alone; the loop and the other timers go on", "[event]") {
+TEST_CASE("a fault behind a FaultGuard ends its owner alone; the loop and the other timers go on",
+          "[event]") {
     Loop loop;
     std::vector<std::string> faults;
     FaultGuard faulty([&](const std::string& what) { faults.push_back(what); });
     FaultGuard healthy([&](const std::string& what) { faults.push_back("healthy: " + what); });
     int faulty_runs = 0, healthy_runs = 0;
-    Timer bad(loop, [&] { faulty.run([&] { ++faulty_runs; throw std::runtime_error("boom"); }); });
+    Timer bad(loop, [&] {
+        faulty.run([&] {
+            ++faulty_runs;
+            throw std::runtime_error("boom");
+        });
+    });
     Timer good(loop, [&] { healthy.run([&] { ++healthy_runs; }); });
     bad.start(1ms, 1ms);
     good.start(1ms, 1ms);

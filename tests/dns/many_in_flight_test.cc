@@ -5,8 +5,8 @@
 // the link line the daemon uses (dns_dep with the static, hidden libev, plus
 // gnutls-dane), this resolves 200 names at once, twice, and checks which
 // library the process binds libevent names to.
-#include <catch2/catch.hpp>
 #include <dlfcn.h>
+#include <catch2/catch.hpp>
 extern "C" {  // gnutls/dane.h has no C++ guard
 #include <gnutls/dane.h>
 }
@@ -48,9 +48,12 @@ TEST_CASE("200 asynchronous lookups in flight all complete correctly", "[resolve
             resolver.discover(domain, [&, domain](const Discovery& d) {
                 ++done;
                 const bool ok = d.verdict == Verdict::smtpsec && d.query == "_smtpsec._tcp." + domain &&
-                                d.targets.size() == 1 && d.targets[0] == SrvTarget{"mx.bench.test", 4650, 0, 0};
-                if (ok) ++correct;
-                else UNSCOPED_INFO(domain << ": " << name_of(d.verdict) << " " << d.reason);
+                                d.targets.size() == 1 &&
+                                d.targets[0] == SrvTarget{"mx.bench.test", 4650, 0, 0};
+                if (ok)
+                    ++correct;
+                else
+                    UNSCOPED_INFO(domain << ": " << name_of(d.verdict) << " " << d.reason);
             });
         }
         CHECK(resolver.queries_in_flight() == count);

@@ -290,7 +290,8 @@ TEST_CASE("destroying the resolver with lookups in flight drops them", "[resolve
     {
         Resolver resolver(loop, DnsFixture::shared().resolver_config());
         for (int i = 0; i < 20; ++i) {
-            resolver.discover("d" + std::to_string(900 + i) + ".bench.test", [&](const Discovery&) { ++calls; });
+            resolver.discover("d" + std::to_string(900 + i) + ".bench.test",
+                              [&](const Discovery&) { ++calls; });
         }
         CHECK(resolver.queries_in_flight() == 20);
     }
@@ -300,13 +301,15 @@ TEST_CASE("destroying the resolver with lookups in flight drops them", "[resolve
     CHECK(calls == 0);
 }
 
-TEST_CASE("extra records: added to a fixture zone, and a new signed child zone", "[resolver][integration][fixture]") {
+TEST_CASE("extra records: added to a fixture zone, and a new signed child zone",
+          "[resolver][integration][fixture]") {
     // What later tests do: publish TLSA records for their own certificates
     // and domains of their own.
     const DnsFixture fixture(
         "# comment lines and blank lines are ignored\n"
         "\n"
-        "a.test _25._tcp.mx.a.test. 3600 IN TLSA 3 1 1 0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\n"
+        "a.test _25._tcp.mx.a.test. 3600 IN TLSA 3 1 1 "
+        "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20\n"
         "c.test _smtpsec._tcp.c.test. 3600 IN SRV 1 2 2525 mx.c.test.\n"
         "c.test mx.c.test. 3600 IN A 127.0.0.7\n");
     Loop loop;
@@ -322,12 +325,14 @@ TEST_CASE("extra records: added to a fixture zone, and a new signed child zone",
     CHECK(c.verdict == Verdict::smtpsec);
     REQUIRE(c.targets.size() == 1);
     CHECK(c.targets[0] == SrvTarget{"mx.c.test", 2525, 1, 2});
-    const auto addresses = wait_for<AddressResult>(loop, [&](auto done) { resolver.addresses("mx.c.test", done); });
+    const auto addresses = wait_for<AddressResult>(loop,
+                                                   [&](auto done) { resolver.addresses("mx.c.test", done); });
     CHECK(addresses.ipv4.security == Security::secure);
     REQUIRE(addresses.ipv4.addresses.size() == 1);
     CHECK(addresses.ipv4.addresses[0].to_string() == "127.0.0.7");
     // The fixed zones are still there.
-    CHECK(wait_for<Discovery>(loop, [&](auto done) { resolver.discover("a.test", done); }).verdict == Verdict::smtpsec);
+    CHECK(wait_for<Discovery>(loop, [&](auto done) { resolver.discover("a.test", done); }).verdict ==
+          Verdict::smtpsec);
 }
 
 TEST_CASE("a fixture stops its nsd when destroyed", "[resolver][integration][fixture]") {
@@ -360,13 +365,18 @@ TEST_CASE("a lookup whose Request is destroyed or cancelled never calls back; th
     int gone_calls = 0, cancelled_calls = 0, kept_calls = 0;
     auto gone = std::make_unique<Waiter>(Waiter{&gone_calls, {}});
     Waiter* g = gone.get();
-    w.resolver.discover("b.test", [g](const Discovery&) { ++*g->calls; }, gone->request);
+    w.resolver.discover(
+        "b.test", [g](const Discovery&) { ++*g->calls; }, gone->request);
     smtpsec::event::Request cancelled, kept;
-    w.resolver.tlsa(4650, "mx.b.test", [&](const TlsaResult&) { ++cancelled_calls; }, cancelled);
-    w.resolver.addresses("mx.b.test", [&](const AddressResult& a) {
-        CHECK(a.ipv4.security == Security::secure);
-        ++kept_calls;
-    }, kept);
+    w.resolver.tlsa(
+        4650, "mx.b.test", [&](const TlsaResult&) { ++cancelled_calls; }, cancelled);
+    w.resolver.addresses(
+        "mx.b.test",
+        [&](const AddressResult& a) {
+            CHECK(a.ipv4.security == Security::secure);
+            ++kept_calls;
+        },
+        kept);
     CHECK(gone->request.pending());
     gone.reset();  // the callback would write through a freed Waiter
     cancelled.cancel();

@@ -47,11 +47,12 @@ struct Script {
 
 UniformRandom seeded(std::uint64_t seed) {
     auto engine = std::make_shared<std::mt19937_64>(seed);
-    return [engine](std::uint64_t max) { return std::uniform_int_distribution<std::uint64_t>(0, max)(*engine); };
+    return
+        [engine](std::uint64_t max) { return std::uniform_int_distribution<std::uint64_t>(0, max)(*engine); };
 }
 
-double chi_square(const std::map<std::vector<std::string>, int>& observed, const std::vector<SrvTarget>& arranged,
-                  int draws, int& categories) {
+double chi_square(const std::map<std::vector<std::string>, int>& observed,
+                  const std::vector<SrvTarget>& arranged, int draws, int& categories) {
     std::vector<std::string> order = hosts(arranged);
     std::sort(order.begin(), order.end());
     double chi = 0;
@@ -71,7 +72,8 @@ double chi_square(const std::map<std::vector<std::string>, int>& observed, const
 TEST_CASE("priorities come out ascending whatever the input order", "[srv_order]") {
     Script script;
     script.values = {0, 0, 0};
-    const auto out = order_srv_targets({target("c", 30, 0), target("a", 10, 0), target("b", 20, 0)}, script.source());
+    const auto out = order_srv_targets({target("c", 30, 0), target("a", 10, 0), target("b", 20, 0)},
+                                       script.source());
     CHECK(hosts(out) == std::vector<std::string>{"a", "b", "c"});
     CHECK(script.maxima == std::vector<std::uint64_t>{0, 0, 0});
 }
@@ -119,7 +121,8 @@ TEST_CASE("weight-0 records go first in the list and win only on r = 0", "[srv_o
 TEST_CASE("all weights zero: draws over [0, 0] keep the given order", "[srv_order]") {
     Script script;
     script.values = {0, 0, 0};
-    const auto out = order_srv_targets({target("x", 7, 0), target("y", 7, 0), target("z", 7, 0)}, script.source());
+    const auto out = order_srv_targets({target("x", 7, 0), target("y", 7, 0), target("z", 7, 0)},
+                                       script.source());
     CHECK(hosts(out) == std::vector<std::string>{"x", "y", "z"});
     CHECK(script.maxima == std::vector<std::uint64_t>{0, 0, 0});
 }
@@ -149,14 +152,16 @@ TEST_CASE("weighted orders follow the RFC 2782 distribution over 10,000 draws", 
         return observed;
     };
     SECTION("weights 10/30/60") {
-        const auto observed = check_distribution({target("a", 0, 10), target("b", 0, 30), target("c", 0, 60)}, 20240601);
+        const auto observed = check_distribution({target("a", 0, 10), target("b", 0, 30), target("c", 0, 60)},
+                                                 20240601);
         int c_first = 0;
         for (const auto& [order, count] : observed) c_first += order.front() == "c" ? count : 0;
         // 60/101 of the first picks, within 5 standard deviations (about 245).
         CHECK(std::abs(c_first - draws * 60.0 / 101) < 250);
     }
     SECTION("a weight-0 record among weighted ones is rarely first") {
-        const auto observed = check_distribution({target("w1", 0, 50), target("z", 0, 0), target("w2", 0, 50)}, 7);
+        const auto observed = check_distribution(
+            {target("w1", 0, 50), target("z", 0, 0), target("w2", 0, 50)}, 7);
         int z_first = 0;
         for (const auto& [order, count] : observed) z_first += order.front() == "z" ? count : 0;
         CHECK(z_first < draws * 3 / 101);  // expectation 1/101 of draws (about 99)

@@ -1,10 +1,10 @@
 // The resolver's own query timeout: a stub that never answers gives defer
 // "timeout" to every waiter, and answers arriving after a timeout are
 // ignored safely.
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -48,7 +48,8 @@ void run_for(Loop& loop, std::chrono::milliseconds how_long) {
 
 }  // namespace
 
-TEST_CASE("a server that never answers: defer \"timeout\" for every waiter", "[resolver][integration][timeout]") {
+TEST_CASE("a server that never answers: defer \"timeout\" for every waiter",
+          "[resolver][integration][timeout]") {
     Blackhole hole;
     const auto config_path = std::filesystem::path(DnsFixture::shared().dir()) / "blackhole.conf";
     {

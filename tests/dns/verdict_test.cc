@@ -18,13 +18,16 @@ UniformRandom always_zero() {
     return [](std::uint64_t) { return std::uint64_t{0}; };
 }
 
-Discovery decide(const Answer& answer) { return decide_discovery("_smtpsec._tcp.x.test", answer, always_zero()); }
+Discovery decide(const Answer& answer) {
+    return decide_discovery("_smtpsec._tcp.x.test", answer, always_zero());
+}
 
 }  // namespace
 
 TEST_CASE("secure SRV records: smtpsec, ordered", "[verdict]") {
-    const auto d = decide(answer_of(Security::secure, 0,
-                                    {srv_rdata(20, 0, 4650, "late.x.test"), srv_rdata(10, 5, 4651, "early.x.test")}));
+    const auto d = decide(
+        answer_of(Security::secure, 0,
+                  {srv_rdata(20, 0, 4650, "late.x.test"), srv_rdata(10, 5, 4651, "early.x.test")}));
     CHECK(d.verdict == Verdict::smtpsec);
     REQUIRE(d.targets.size() == 2);
     CHECK(d.targets[0] == SrvTarget{"early.x.test", 4651, 10, 5});
@@ -50,7 +53,8 @@ TEST_CASE("the single target \".\" is none_secure; beside real targets it is ski
     CHECK(dot.targets.empty());
     CHECK_THAT(dot.reason, Catch::Contains("\".\""));
 
-    const auto mixed = decide(answer_of(Security::secure, 0, {srv_rdata(0, 0, 0, "."), srv_rdata(1, 0, 4650, "mx.x.test")}));
+    const auto mixed = decide(
+        answer_of(Security::secure, 0, {srv_rdata(0, 0, 0, "."), srv_rdata(1, 0, 4650, "mx.x.test")}));
     CHECK(mixed.verdict == Verdict::smtpsec);
     REQUIRE(mixed.targets.size() == 1);
     CHECK(mixed.targets[0].host == "mx.x.test");
@@ -61,7 +65,7 @@ TEST_CASE("insecure answers: none_insecure whatever they hold", "[verdict]") {
           Verdict::none_insecure);
     CHECK(decide(answer_of(Security::insecure, 3)).verdict == Verdict::none_insecure);
     const auto d = decide(answer_of(Security::insecure, 0, {srv_rdata(0, 0, 4650, "mx.x.test")}));
-    CHECK(d.targets.empty());  // never used
+    CHECK(d.targets.empty());      // never used
     CHECK(d.records.size() == 1);  // shown
     CHECK(allows_smtp(d.verdict));
 }
@@ -78,7 +82,8 @@ TEST_CASE("bogus, errors and malformed secure data: defer", "[verdict]") {
     CHECK_THAT(timeout.reason, Catch::Contains("timeout"));
     auto broken = srv_rdata(0, 0, 4650, "mx.x.test");
     broken.pop_back();
-    const auto malformed = decide(answer_of(Security::secure, 0, {srv_rdata(0, 0, 4650, "ok.x.test"), broken}));
+    const auto malformed = decide(
+        answer_of(Security::secure, 0, {srv_rdata(0, 0, 4650, "ok.x.test"), broken}));
     CHECK(malformed.verdict == Verdict::defer);
     CHECK(malformed.targets.empty());
     CHECK_THAT(malformed.reason, Catch::Contains("malformed"));
@@ -103,17 +108,21 @@ TEST_CASE("TLSA decisions", "[verdict]") {
 }
 
 TEST_CASE("address decisions", "[verdict]") {
-    const auto v4 = decide_addresses(answer_of(Security::secure, 0, {{127, 0, 0, 2}, {127, 0, 0, 3}}), AddressFamily::ipv4);
+    const auto v4 = decide_addresses(answer_of(Security::secure, 0, {{127, 0, 0, 2}, {127, 0, 0, 3}}),
+                                     AddressFamily::ipv4);
     CHECK(v4.security == Security::secure);
     REQUIRE(v4.addresses.size() == 2);
     CHECK(v4.addresses[1].to_string() == "127.0.0.3");
-    const auto insecure = decide_addresses(answer_of(Security::insecure, 0, {{10, 0, 0, 1}}), AddressFamily::ipv4);
+    const auto insecure = decide_addresses(answer_of(Security::insecure, 0, {{10, 0, 0, 1}}),
+                                           AddressFamily::ipv4);
     CHECK(insecure.security == Security::insecure);
     CHECK(insecure.addresses.size() == 1);
-    const auto bogus = decide_addresses(answer_of(Security::bogus, 0, {{10, 0, 0, 1}}, "bad"), AddressFamily::ipv4);
+    const auto bogus = decide_addresses(answer_of(Security::bogus, 0, {{10, 0, 0, 1}}, "bad"),
+                                        AddressFamily::ipv4);
     CHECK(bogus.security == Security::bogus);
     CHECK(bogus.addresses.empty());
-    const auto malformed = decide_addresses(answer_of(Security::secure, 0, {{1, 2, 3, 4}}), AddressFamily::ipv6);
+    const auto malformed = decide_addresses(answer_of(Security::secure, 0, {{1, 2, 3, 4}}),
+                                            AddressFamily::ipv6);
     CHECK(malformed.security == Security::error);
     CHECK(malformed.addresses.empty());
 }

@@ -16,9 +16,9 @@
 //   (junk without reading) | sleep=SECONDS | chains=N (hello with our chain
 //   repeated N times) | padchain=N (hello: one chain, our leaf + N copies) |
 //   newdomains=N (N Emails, each From a new domain)
-#include <fmt/core.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
@@ -75,7 +75,8 @@ public:
         auto creds = tls::Credentials::client();
         auto conn = tls::Connection::client(std::move(fd), *creds, name);
         if (!conn) throw std::runtime_error(conn.error());
-        stream_ = std::make_unique<tls::Stream>(loop, std::move(*conn), framer_, static_cast<tls::Stream::Handler&>(*this));
+        stream_ = std::make_unique<tls::Stream>(loop, std::move(*conn), framer_,
+                                                static_cast<tls::Stream::Handler&>(*this));
         stream_->start();
     }
     void write(std::vector<std::uint8_t> bytes) {
@@ -129,14 +130,16 @@ private:
 
 net::UniqueFd connect_to(const std::string& at, const std::string& source) {
     auto colon = at.rfind(':');
-    auto ep = net::Endpoint::parse(at.substr(0, colon), static_cast<std::uint16_t>(std::stoi(at.substr(colon + 1))));
+    auto ep = net::Endpoint::parse(at.substr(0, colon),
+                                   static_cast<std::uint16_t>(std::stoi(at.substr(colon + 1))));
     if (!ep) throw std::runtime_error("bad --connect " + at);
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (!source.empty()) {
         sockaddr_in src{};
         src.sin_family = AF_INET;
         ::inet_pton(AF_INET, source.c_str(), &src.sin_addr);
-        if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) throw std::runtime_error("bind source");
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0)
+            throw std::runtime_error("bind source");
     }
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&ep->addr), ep->length) != 0) {
         ::close(fd);
@@ -195,7 +198,8 @@ int main(int argc, char** argv) {
         if (!fd) throw std::runtime_error("connect failed");
         ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
         Client c(loop, std::move(fd), name);
-        run_until(loop, [&] { return c.answers >= 1 || c.closed; }, 10);
+        run_until(
+            loop, [&] { return c.answers >= 1 || c.closed; }, 10);
         std::string from = "Alice <alice@a.test>", subject = "hostile", extra;
         std::vector<std::string> to = {"bob@b.test"};
         std::uint64_t next_id = 1;
@@ -206,20 +210,24 @@ int main(int argc, char** argv) {
             e.recipients = to;
             std::string tolist;
             for (const auto& r : to) tolist += (tolist.empty() ? "" : ", ") + r;
-            e.message = Bytes::copy_of(fmt::format("SMTPsec-Used:\r\nFrom: {}\r\nTo: {}\r\nSubject: {}\r\n{}\r\nbody of {}\r\n",
-                                                   from, tolist, subject, extra, subject));
+            e.message = Bytes::copy_of(
+                fmt::format("SMTPsec-Used:\r\nFrom: {}\r\nTo: {}\r\nSubject: {}\r\n{}\r\nbody of {}\r\n",
+                            from, tolist, subject, extra, subject));
             auto m = outbound::sign_email(id->key, e);
             if (!m) throw std::runtime_error(m.error());
             return encode(*m);
         };
         // Writes `total` frames of `unit`, a chunk at a time as output drains.
-        auto pump = [&](const std::vector<std::uint8_t>& unit, std::uint64_t total, bool reading, double seconds) {
+        auto pump = [&](const std::vector<std::uint8_t>& unit, std::uint64_t total, bool reading,
+                        double seconds) {
             const std::uint64_t per_chunk = std::max<std::uint64_t>(1, (256 << 10) / unit.size());
             std::uint64_t sent = 0;
             auto start = std::chrono::steady_clock::now();
             c.pause(!reading);
             while (!c.closed && sent < total) {
-                if (seconds > 0 && std::chrono::steady_clock::now() - start > std::chrono::duration<double>(seconds)) break;
+                if (seconds > 0 &&
+                    std::chrono::steady_clock::now() - start > std::chrono::duration<double>(seconds))
+                    break;
                 if (c.pending() < (1 << 20)) {
                     std::vector<std::uint8_t> chunk;
                     auto n = std::min(per_chunk, total - sent);
@@ -239,7 +247,8 @@ int main(int argc, char** argv) {
             if (verb == "hello") {
                 c.write(encode(Message{{}, ClientHello{0, {id->chain}}}));
             } else if (verb == "chains") {
-                c.write(encode(Message{{}, ClientHello{0, std::vector<CertificateChain>(std::stoul(arg), id->chain)}}));
+                c.write(encode(
+                    Message{{}, ClientHello{0, std::vector<CertificateChain>(std::stoul(arg), id->chain)}}));
             } else if (verb == "padchain") {
                 // One chain: our leaf (and the rest of our chain), then N more copies of the leaf.
                 CertificateChain chain = id->chain;
@@ -251,7 +260,9 @@ int main(int argc, char** argv) {
                 for (unsigned long i = 0, n = std::stoul(arg); i < n; ++i) {
                     from = fmt::format("alice@n{}-{}.test", ::getpid(), i);
                     c.write(email());
-                    if (i % 50 == 49) run_until(loop, [&] { return c.closed || c.pending() == 0; }, 30);
+                    if (i % 50 == 49)
+                        run_until(
+                            loop, [&] { return c.closed || c.pending() == 0; }, 30);
                 }
                 from = keep;
             } else if (verb == "empty-chains") {
@@ -292,22 +303,28 @@ int main(int argc, char** argv) {
                 auto code = code_named(arg.substr(0, colon));
                 if (!code) throw std::runtime_error("no error code " + arg);
                 std::optional<std::uint32_t> ref;
-                if (colon != std::string::npos) ref = static_cast<std::uint32_t>(std::stoul(arg.substr(colon + 1)));
+                if (colon != std::string::npos)
+                    ref = static_cast<std::uint32_t>(std::stoul(arg.substr(colon + 1)));
                 c.write(encode(Message{{}, Error{*code, ref, {}}}));
             } else if (verb == "wait") {
                 auto n = std::stoul(arg);
-                run_until(loop, [&] { return c.answers >= n || c.closed; }, 60);
+                run_until(
+                    loop, [&] { return c.answers >= n || c.closed; }, 60);
             } else if (verb == "wait-close") {
-                run_until(loop, [&] { return c.closed; }, arg.empty() ? 60 : std::stod(arg));
+                run_until(
+                    loop, [&] { return c.closed; }, arg.empty() ? 60 : std::stod(arg));
             } else if (verb == "sleep") {
-                run_until(loop, [] { return false; }, std::stod(arg));
+                run_until(
+                    loop, [] { return false; }, std::stod(arg));
             } else {
                 throw std::runtime_error("unknown step " + step);
             }
         }
         // Everything written, then a moment for late answers.
-        run_until(loop, [&] { return c.closed || c.pending() == 0; }, 30);
-        run_until(loop, [&] { return c.closed; }, 0.5);
+        run_until(
+            loop, [&] { return c.closed || c.pending() == 0; }, 30);
+        run_until(
+            loop, [&] { return c.closed; }, 0.5);
         std::map<std::string, std::size_t> counts;
         for (const auto& l : c.lines) ++counts[l.substr(0, l.rfind(' '))];
         if (c.lines.size() <= 60) {
@@ -315,7 +332,8 @@ int main(int argc, char** argv) {
         } else {
             for (std::size_t i = 0; i < 20; ++i) std::cout << c.lines[i] << "\n";
             std::cout << "... " << c.lines.size() - 30 << " more\n";
-            for (std::size_t i = c.lines.size() - 10; i < c.lines.size(); ++i) std::cout << c.lines[i] << "\n";
+            for (std::size_t i = c.lines.size() - 10; i < c.lines.size(); ++i)
+                std::cout << c.lines[i] << "\n";
         }
         for (const auto& [k, n] : counts) std::cout << "count " << k << ": " << n << "\n";
         std::cout << std::flush;

@@ -127,7 +127,8 @@ void check_accepted(const tls::AuthResult& result, const Bytes& leaf_der, std::s
     } else {
         const std::string wanted = "_smtpsec." + tls::normalize_domain(domain);
         check(result.matched_name == wanted, "accepted for an SRVName other than _smtpsec.F");
-        check(openssl_has_srv_name(leaf.get(), wanted), "accepted for an SRVName the certificate does not carry");
+        check(openssl_has_srv_name(leaf.get(), wanted),
+              "accepted for an SRVName the certificate does not carry");
     }
 }
 
@@ -192,8 +193,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (result.ok) check_accepted(result, chain.front(), host, domain);
 
     // The CT check alone, on whatever the leaf is, issued by the next certificate.
-    const std::span<const std::uint8_t> issuer =
-        chain.size() > 1 ? chain[1].span() : std::span<const std::uint8_t>();
+    const std::span<const std::uint8_t> issuer = chain.size() > 1 ? chain[1].span()
+                                                                  : std::span<const std::uint8_t>();
     const auto ct = tls::check_embedded_scts(w.logs, chain.front().span(), issuer, w.now, {1, 1});
     check(!ct.detail.empty(), "a CT verdict without a reason");
     return 0;

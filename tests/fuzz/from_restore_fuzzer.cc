@@ -32,7 +32,8 @@ using namespace smtpsec;
 namespace {
 
 constexpr std::string_view kReceived =
-    "Received: from mx.a.test ([192.0.2.1])\r\n\tby mx.b.test with SMTPSEC id 7; Tue, 1 Jul 2003 10:52:37 +0000\r\n";
+    "Received: from mx.a.test ([192.0.2.1])\r\n\tby mx.b.test with SMTPSEC id 7; Tue, 1 Jul 2003 10:52:37 "
+    "+0000\r\n";
 
 void check(bool ok, const char* what) {
     if (!ok) {
@@ -129,7 +130,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t ours = own_auth.empty() ? 1 : 2;
     const std::size_t restored_trace = email.trace_headers.size() - restored->dropped_trace_headers;
     const std::size_t own_fields = parsed->fields.size() - restored->removed_auth_results;
-    check(again->fields.size() == ours + restored_trace + own_fields, "restoring changed the number of fields");
+    check(again->fields.size() == ours + restored_trace + own_fields,
+          "restoring changed the number of fields");
     std::size_t k = ours;
     for (const auto& h : email.trace_headers) {
         const bool forged = imf::equals_ignore_case(h.name, imf::auth_results_name) &&

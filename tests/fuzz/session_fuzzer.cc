@@ -61,10 +61,10 @@ struct Script {
     }
 };
 
-const ErrorCode kCodes[] = {ErrorCode::illegal_message,   ErrorCode::illegal_parameter,
-                            ErrorCode::too_large,         ErrorCode::insufficient_security,
-                            ErrorCode::authentication_failed, ErrorCode::service_unavailable,
-                            ErrorCode::internal_error,    ErrorCode::unknown_address};
+const ErrorCode kCodes[] = {
+    ErrorCode::illegal_message,       ErrorCode::illegal_parameter,     ErrorCode::too_large,
+    ErrorCode::insufficient_security, ErrorCode::authentication_failed, ErrorCode::service_unavailable,
+    ErrorCode::internal_error,        ErrorCode::unknown_address};
 
 Email email_of(Script& s) {
     Email e;
@@ -84,9 +84,9 @@ struct Harness {
     Framer framer;
     Framer reader{1 << 24};  // what the session wrote
     bool hello_seen = false;
-    bool ended = false;            // an unreferenced Error was written
-    std::int64_t last_ref = -1;    // the last Message an answer referenced
-    std::vector<std::uint32_t> taken;               // not yet completed
+    bool ended = false;                              // an unreferenced Error was written
+    std::int64_t last_ref = -1;                      // the last Message an answer referenced
+    std::vector<std::uint32_t> taken;                // not yet completed
     std::map<std::uint32_t, EmailOutcome> reported;  // the driver's outcomes
     std::set<std::uint32_t> answered;
 
@@ -156,7 +156,8 @@ struct Harness {
                 }
                 if (auto it = reported.find(*ref); it != reported.end()) {
                     check(it->second.error == e->code);
-                    if (e->code == ErrorCode::unknown_address) check(e->unknown_addresses == it->second.unknown);
+                    if (e->code == ErrorCode::unknown_address)
+                        check(e->unknown_addresses == it->second.unknown);
                 }
             } else {
                 fail();  // a server writes nothing else
@@ -209,12 +210,8 @@ void drive_client(Script& s) {
             }
             break;
         }
-        case 2:
-            feed(encode(Message{{}, ServerHello{s.byte()}}));
-            break;
-        case 3:
-            feed(encode(Message{{}, EmailDelivered{s.byte()}}));
-            break;
+        case 2: feed(encode(Message{{}, ServerHello{s.byte()}})); break;
+        case 3: feed(encode(Message{{}, EmailDelivered{s.byte()}})); break;
         case 4:
         case 5: {
             Error e{kCodes[s.byte() % 8], std::nullopt, {}};
@@ -277,16 +274,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 ClientHello hello{static_cast<std::uint8_t>(s.byte() % 8 == 0 ? 1 : 0), {}};
                 for (int c = s.byte() % 4; c > 0; --c) {
                     CertificateChain chain;
-                    for (int k = s.byte() % 3; k > 0; --k) chain.push_back(Bytes(std::vector<std::uint8_t>(3, 7)));
+                    for (int k = s.byte() % 3; k > 0; --k)
+                        chain.push_back(Bytes(std::vector<std::uint8_t>(3, 7)));
                     hello.certificate_chains.push_back(std::move(chain));
                 }
                 h.feed(encode(Message{{}, hello}), chunk);
                 break;
             }
             case 1:
-            case 2:
-                h.feed(encode(Message{{}, email_of(s)}), chunk);
-                break;
+            case 2: h.feed(encode(Message{{}, email_of(s)}), chunk); break;
             case 3: {  // an Error, with or without a reference
                 Error e{kCodes[s.byte() % 8], std::nullopt, {}};
                 if (s.byte() % 2) e.message_number = s.byte();
@@ -310,24 +306,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 std::uint8_t type = s.byte() % 2 ? 3 : 2;
                 std::uint64_t len = limits.max_message_size + 1 + s.byte();
                 std::vector<std::uint8_t> m;
-                for (int shift = 56; shift >= 0; shift -= 8) m.push_back(static_cast<std::uint8_t>(len >> shift));
+                for (int shift = 56; shift >= 0; shift -= 8)
+                    m.push_back(static_cast<std::uint8_t>(len >> shift));
                 m.push_back(type);
                 m.resize(len, 0);
                 h.feed(m, 4096);
                 break;
             }
             case 7:  // a ServerHello or EmailDelivered sent to a server
-                h.feed(encode(s.byte() % 2 ? Message{{}, ServerHello{0}} : Message{{}, EmailDelivered{s.byte()}}),
+                h.feed(encode(s.byte() % 2 ? Message{{}, ServerHello{0}}
+                                           : Message{{}, EmailDelivered{s.byte()}}),
                        chunk);
                 break;
             case 8:
             case 9:  // the driver takes an Email, as inbound/connection.cc does
-                if (!h.session.will_close()) h.take();
-                else check(!h.session.take_email());
+                if (!h.session.will_close())
+                    h.take();
+                else
+                    check(!h.session.take_email());
                 break;
-            case 10:
-                h.complete(s);
-                break;
+            case 10: h.complete(s); break;
             case 11:
                 if (s.byte() % 8 == 0) h.session.end(ErrorCode::service_unavailable);
                 break;

@@ -46,8 +46,8 @@ Model model_of(std::string_view s) {
     std::size_t line_start = 0;
     while (true) {
         const std::size_t nl = s.find('\n', line_start);
-        std::string_view line = s.substr(line_start, nl == std::string_view::npos ? s.size() - line_start
-                                                                                  : nl - line_start);
+        std::string_view line = s.substr(
+            line_start, nl == std::string_view::npos ? s.size() - line_start : nl - line_start);
         if (nl == std::string_view::npos) {
             const bool cr_pending = !line.empty() && line.back() == '\r';
             m.failed = line.size() > ReplyParser::max_line + (cr_pending ? 1 : 0);
@@ -55,7 +55,9 @@ Model model_of(std::string_view s) {
         }
         line_start = nl + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        auto digit = [&](std::size_t i, char lo) { return line.size() > i && line[i] >= lo && line[i] <= '9'; };
+        auto digit = [&](std::size_t i, char lo) {
+            return line.size() > i && line[i] >= lo && line[i] <= '9';
+        };
         const bool coded = digit(0, '2') && line[0] <= '5' && digit(1, '0') && digit(2, '0');
         const bool sep_ok = line.size() == 3 || (line.size() > 3 && (line[3] == ' ' || line[3] == '-'));
         if (line.size() > ReplyParser::max_line || !coded || !sep_ok) {

@@ -49,7 +49,8 @@ void check_alone(const Header& h) {
     check(only_folding_breaks(h.value), "accepted value has a CR or LF outside folding");
     check(h.value.find('\0') == std::string::npos, "accepted value has a NUL");
     // Between two ordinary fields, and as the last field before the body.
-    for (std::string_view after : {std::string_view("Subject: s\r\n\r\nbody"), std::string_view("\r\nbody")}) {
+    for (std::string_view after :
+         {std::string_view("Subject: s\r\n\r\nbody"), std::string_view("\r\nbody")}) {
         std::string message = "From: a@a.test\r\n";
         imf::append_field(message, h.name, h.value);
         message.append(after);

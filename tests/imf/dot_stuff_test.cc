@@ -100,9 +100,9 @@ TEST_CASE("streaming long inputs in random pieces gives the same bytes as the wh
         if (rng() % 7 == 0) in.push_back('.');
         in.append(rng() % 150, static_cast<char>('a' + line % 26));
         switch (rng() % 10) {
-            case 0: in.push_back('\n'); break;
-            case 1: in.push_back('\r'); break;
-            default: in.append("\r\n");
+        case 0: in.push_back('\n'); break;
+        case 1: in.push_back('\r'); break;
+        default: in.append("\r\n");
         }
     }
     // The reference: one byte at a time, the smallest pieces there are.
@@ -131,7 +131,8 @@ TEST_CASE("an 8-bit byte is found wherever it stands in a long body") {
         std::vector<Bytes> clean{Bytes::copy_of(head), Bytes::copy_of(body)};
         CHECK_FALSE(scan_content(clean).eight_bit_body);
         body[at] = '\xe4';
-        std::vector<Bytes> pieces{Bytes::copy_of(head + body.substr(0, at / 2)), Bytes::copy_of(body.substr(at / 2))};
+        std::vector<Bytes> pieces{Bytes::copy_of(head + body.substr(0, at / 2)),
+                                  Bytes::copy_of(body.substr(at / 2))};
         INFO("8-bit byte at " << at);
         CHECK(scan_content(pieces).eight_bit_body);
         CHECK_FALSE(scan_content(pieces).eight_bit_header);

@@ -8,15 +8,21 @@
 using smtpsec::imf::domain_to_a_label;
 
 TEST_CASE("U-label domains become their A-label form", "[imf][idna]") {
-    auto a = domain_to_a_label("b\xC3\xBC" "cher.example");  // bücher.example
+    auto a = domain_to_a_label(
+        "b\xC3\xBC"
+        "cher.example");  // bücher.example
     REQUIRE(a);
     CHECK(*a == "xn--bcher-kva.example");
     // Upper-case U-labels map to the same A-label (UTS #46 case folding).
-    auto upper = domain_to_a_label("B\xC3\x9C" "CHER.Example");  // BÜCHER.Example
+    auto upper = domain_to_a_label(
+        "B\xC3\x9C"
+        "CHER.Example");  // BÜCHER.Example
     REQUIRE(upper);
     CHECK(*upper == *a);
     // NFD input (u + combining diaeresis) normalises to the same name.
-    auto nfd = domain_to_a_label("bu\xCC\x88" "cher.example");
+    auto nfd = domain_to_a_label(
+        "bu\xCC\x88"
+        "cher.example");
     REQUIRE(nfd);
     CHECK(*nfd == *a);
     auto mixed = domain_to_a_label("mail.\xE4\xBE\x8B\xE3\x81\x88.test");  // mail.例え.test
@@ -40,7 +46,9 @@ TEST_CASE("invalid IDN labels are refused with a reason", "[imf][idna]") {
     REQUIRE_FALSE(heart);
     CHECK(heart.error().reason.find("not a valid internationalised domain name") != std::string::npos);
     // Invalid UTF-8.
-    auto broken = domain_to_a_label("b\xC3" "cher.example");
+    auto broken = domain_to_a_label(
+        "b\xC3"
+        "cher.example");
     REQUIRE_FALSE(broken);
     CHECK(broken.error().reason.find("UTF-8") != std::string::npos);
     CHECK_FALSE(domain_to_a_label(""));
@@ -51,7 +59,9 @@ TEST_CASE("invalid IDN labels are refused with a reason", "[imf][idna]") {
 TEST_CASE("host_a_label: the A-label of a host name; anything else refused", "[imf][idna]") {
     using smtpsec::imf::host_a_label;
     CHECK(host_a_label("A.Test").value() == "a.test");
-    CHECK(host_a_label("b\xc3\xbc" "cher.example").value() == "xn--bcher-kva.example");
+    CHECK(host_a_label("b\xc3\xbc"
+                       "cher.example")
+              .value() == "xn--bcher-kva.example");
     CHECK(host_a_label("x-1.a-b.test").value() == "x-1.a-b.test");
     for (const char* bad : {"a!b.test", "a_b.test", "-a.test", "a-.test", "a..test", ".a.test", "a.test.",
                             "a+b.test", "a=b.test"}) {

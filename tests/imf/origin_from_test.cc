@@ -66,7 +66,8 @@ TEST_CASE("the domain is also given ASCII-lowercased, UTF-8 left alone") {
 }
 
 TEST_CASE("several mailboxes are refused") {
-    for (const char* v : {" a@x.test, b@y.test", " Alice <a@x.test>, Bob <b@y.test>", " a@x.test,b@y.test,c@z.test"}) {
+    for (const char* v :
+         {" a@x.test, b@y.test", " Alice <a@x.test>, Bob <b@y.test>", " a@x.test,b@y.test,c@z.test"}) {
         INFO(v);
         auto r = parse_single_mailbox(v);
         REQUIRE_FALSE(r);
@@ -77,7 +78,8 @@ TEST_CASE("several mailboxes are refused") {
 }
 
 TEST_CASE("groups are refused") {
-    for (const char* v : {" Undisclosed:;", " G: a@x.test;", " G: a@x.test, b@y.test;", " \"My Group\": a@x.test;"}) {
+    for (const char* v :
+         {" Undisclosed:;", " G: a@x.test;", " G: a@x.test, b@y.test;", " \"My Group\": a@x.test;"}) {
         INFO(v);
         auto r = parse_single_mailbox(v);
         REQUIRE_FALSE(r);
@@ -88,37 +90,37 @@ TEST_CASE("groups are refused") {
 
 TEST_CASE("anything a lenient parser would guess at is unparseable") {
     const char* values[] = {
-        "",                             // empty
-        "   ",                          // only white space
-        " a@x.test;b@y.test",           // GMime: one mailbox a@x
-        " a@x.test,",                   // GMime: one mailbox
-        " ,a@x.test",                   // obs empty element
-        " a@x.test b@y.test",           // missing comma
-        " <a@x.test> <b@y.test>",       // two angle addresses
-        " a@x.test <b@y.test>",         // addr-spec as display name
-        " <@evil.test:a@x.test>",       // obsolete route (GMime accepts it)
-        " alice",                       // no domain (GMime accepts it)
-        " alice@",                      // empty domain
-        " @a.test",                     // empty local part
-        " a@[192.0.2.1]",               // address literal
-        " a.@x.test",                   // dot at the end of the local part
-        " a..b@x.test",                 // empty label
-        " a@x..test",                   // empty domain label
-        " a@x.test.",                   // trailing dot
-        " a@x . test",                  // obsolete domain with CFWS
-        " \"unterminated <a@x.test>",   // quote never closed
-        " (unterminated a@x.test",      // comment never closed
-        " Alice <a@x.test",             // '>' missing
-        " Alice a@x.test>",             // '<' missing
-        " a@x.test\r\nBcc: evil@y",     // a line break that is not folding
-        " a@x.test\r\n",                // CRLF not followed by white space
-        " a\x01@x.test",                // control character
-        " \"a\x01\"@x.test",            // control character in a quoted string
-        " a@x.test \\",                 // stray backslash
-        " a\xff@x.test",                // invalid UTF-8
-        " a\xc0\xaf@x.test",            // overlong UTF-8
-        " a@\xed\xa0\x80.test",         // UTF-8 surrogate
-        " Alice <a@x.test> trailing",   // text after the angle address
+        "",                            // empty
+        "   ",                         // only white space
+        " a@x.test;b@y.test",          // GMime: one mailbox a@x
+        " a@x.test,",                  // GMime: one mailbox
+        " ,a@x.test",                  // obs empty element
+        " a@x.test b@y.test",          // missing comma
+        " <a@x.test> <b@y.test>",      // two angle addresses
+        " a@x.test <b@y.test>",        // addr-spec as display name
+        " <@evil.test:a@x.test>",      // obsolete route (GMime accepts it)
+        " alice",                      // no domain (GMime accepts it)
+        " alice@",                     // empty domain
+        " @a.test",                    // empty local part
+        " a@[192.0.2.1]",              // address literal
+        " a.@x.test",                  // dot at the end of the local part
+        " a..b@x.test",                // empty label
+        " a@x..test",                  // empty domain label
+        " a@x.test.",                  // trailing dot
+        " a@x . test",                 // obsolete domain with CFWS
+        " \"unterminated <a@x.test>",  // quote never closed
+        " (unterminated a@x.test",     // comment never closed
+        " Alice <a@x.test",            // '>' missing
+        " Alice a@x.test>",            // '<' missing
+        " a@x.test\r\nBcc: evil@y",    // a line break that is not folding
+        " a@x.test\r\n",               // CRLF not followed by white space
+        " a\x01@x.test",               // control character
+        " \"a\x01\"@x.test",           // control character in a quoted string
+        " a@x.test \\",                // stray backslash
+        " a\xff@x.test",               // invalid UTF-8
+        " a\xc0\xaf@x.test",           // overlong UTF-8
+        " a@\xed\xa0\x80.test",        // UTF-8 surrogate
+        " Alice <a@x.test> trailing",  // text after the angle address
     };
     for (const char* v : values) {
         INFO(v);

@@ -17,8 +17,11 @@ Email email_with(const std::string& message, std::vector<Header> trace) {
     return e;
 }
 
-const std::string received = "Received: from mx.a.test ([192.0.2.1])\r\n\tby mx.b.test with SMTPSEC id 7; Tue, 1 Jul 2003 10:52:37 +0000\r\n";
-const std::string auth = "Authentication-Results: mx.b.test;\r\n\tsmtpsec=pass header.from=a.test policy.cert-name=mx.a.test\r\n";
+const std::string received =
+    "Received: from mx.a.test ([192.0.2.1])\r\n\tby mx.b.test with SMTPSEC id 7; Tue, 1 Jul 2003 10:52:37 "
+    "+0000\r\n";
+const std::string auth =
+    "Authentication-Results: mx.b.test;\r\n\tsmtpsec=pass header.from=a.test policy.cert-name=mx.a.test\r\n";
 
 }  // namespace
 
@@ -39,17 +42,16 @@ TEST_CASE("order: own Received, own A-R, whitelisted trace in list order, messag
          {"X-Empty", ""}});
     auto r = restore_for_smtp(e, TraceWhitelist::defaults(), received, auth, "mx.b.test");
     REQUIRE(r);
-    CHECK(r->head ==
-          received + auth +
-              "Received: from submit by mx.a.test; Tue, 1 Jul 2003 10:50:00 +0000\r\n"
-              "X-Mailer: test\r\n"
-              "Received: from client\r\n\tby submit\r\n"
-              "X-Empty:\r\n"
-              "SMTPsec-Used:\r\n"
-              "From: alice@a.test\r\n"
-              "Authentication-Results: other.test; dkim=pass\r\n"
-              "Subject: hi\r\n"
-              "\r\n");
+    CHECK(r->head == received + auth +
+                         "Received: from submit by mx.a.test; Tue, 1 Jul 2003 10:50:00 +0000\r\n"
+                         "X-Mailer: test\r\n"
+                         "Received: from client\r\n\tby submit\r\n"
+                         "X-Empty:\r\n"
+                         "SMTPsec-Used:\r\n"
+                         "From: alice@a.test\r\n"
+                         "Authentication-Results: other.test; dkim=pass\r\n"
+                         "Subject: hi\r\n"
+                         "\r\n");
     CHECK(r->body.view() == "body\r\n");
     CHECK(r->body.data() == e.message.data() + e.message.size() - 6);  // a view, not a copy
     CHECK(r->dropped_trace_headers == 1);

@@ -9,7 +9,9 @@ using smtpsec::imf::is_smtp_mailbox;
 TEST_CASE("dot-string local parts and domains are SMTP mailboxes", "[imf][smtp_path]") {
     CHECK(is_smtp_mailbox("bob@b.test"));
     CHECK(is_smtp_mailbox("bob.x+tag@b.test"));
-    CHECK(is_smtp_mailbox("j\xc3\xb6rg@b\xc3\xbc" "cher.example"));
+    CHECK(
+        is_smtp_mailbox("j\xc3\xb6rg@b\xc3\xbc"
+                        "cher.example"));
     CHECK(is_smtp_mailbox("bob@[192.0.2.1]"));
     CHECK_FALSE(is_smtp_mailbox(".bob@b.test"));
     CHECK_FALSE(is_smtp_mailbox("bob.@b.test"));

@@ -20,7 +20,9 @@ TEST_CASE("the top Received block moves out, newest first, in point 13 form") {
     auto s = extract_trace_headers(m);
     REQUIRE(s);
     REQUIRE(s->trace_headers.size() == 3);
-    CHECK(s->trace_headers[0] == Header{"Received", "from mx.a.test by a.test with ESMTP id 1;\r\n\tTue, 1 Jul 2003 10:52:37 +0000"});
+    CHECK(
+        s->trace_headers[0] ==
+        Header{"Received", "from mx.a.test by a.test with ESMTP id 1;\r\n\tTue, 1 Jul 2003 10:52:37 +0000"});
     CHECK(s->trace_headers[1] == Header{"received", "from submit by mx.a.test"});
     CHECK(s->trace_headers[2] == Header{"RECEIVED", " two spaces"});
     CHECK(s->message ==

@@ -40,14 +40,15 @@ TEST_CASE("a source holds at most its share; others are not affected", "[inbound
     CHECK(limit.held("a") == 0);
 }
 
-TEST_CASE("a connection's log lines: the first few, then one summary per interval", "[inbound][log_limiter]") {
+TEST_CASE("a connection's log lines: the first few, then one summary per interval",
+          "[inbound][log_limiter]") {
     LogLimiter limiter(3, 10);
     int logged = 0;
     for (int i = 0; i < 1000; ++i) logged += limiter.allow(100.0 + i * 0.001);
     CHECK(logged == 3);
-    CHECK_FALSE(limiter.summary(105));            // not an interval yet
+    CHECK_FALSE(limiter.summary(105));  // not an interval yet
     CHECK(limiter.summary(111.0) == std::uint64_t{997});
-    CHECK_FALSE(limiter.summary(200));            // nothing left out since
+    CHECK_FALSE(limiter.summary(200));  // nothing left out since
     CHECK_FALSE(limiter.allow(300));
     CHECK(limiter.summary(300, true) == std::uint64_t{1});  // the connection ends
 }

@@ -11,7 +11,8 @@ namespace {
 const AcceptedDomains kOurs = {"b.test", "xn--bcher-kva.example"};
 }
 
-TEST_CASE("a recipient in one of our domains is ours, whatever the case of its domain", "[inbound][recipients]") {
+TEST_CASE("a recipient in one of our domains is ours, whatever the case of its domain",
+          "[inbound][recipients]") {
     CHECK(classify_recipient("bob@b.test", kOurs) == RecipientVerdict::ours);
     CHECK(classify_recipient("Bob@B.TEST", kOurs) == RecipientVerdict::ours);
 }
@@ -32,10 +33,12 @@ TEST_CASE("another domain, a subdomain or a parent of ours is not ours", "[inbou
 TEST_CASE("a domain literal is never ours", "[inbound][recipients]") {
     CHECK(classify_recipient("victim@[127.0.0.1]", kOurs) == RecipientVerdict::not_ours);
     CHECK(classify_recipient("victim@[IPv6:::1]", kOurs) == RecipientVerdict::not_ours);
-    CHECK(classify_recipient("victim@[b.test]", AcceptedDomains{"[b.test]", "b.test"}) == RecipientVerdict::not_ours);
+    CHECK(classify_recipient("victim@[b.test]", AcceptedDomains{"[b.test]", "b.test"}) ==
+          RecipientVerdict::not_ours);
 }
 
-TEST_CASE("a local part holding a route to another host (%, !, or a quoted @) is not ours", "[inbound][recipients]") {
+TEST_CASE("a local part holding a route to another host (%, !, or a quoted @) is not ours",
+          "[inbound][recipients]") {
     // The MTA may rewrite these to the host inside them (Postfix's
     // allow_percent_hack, swap_bangpath, resolve_dequoted_address;
     // Sendmail's ruleset 3): relaying, chosen by the sender.
@@ -47,7 +50,8 @@ TEST_CASE("a local part holding a route to another host (%, !, or a quoted @) is
 }
 
 TEST_CASE("an invalid internationalised domain is not ours", "[inbound][recipients]") {
-    CHECK(classify_recipient("bob@\xe2\x80\x8b.test", kOurs) == RecipientVerdict::not_ours);  // zero-width space
+    CHECK(classify_recipient("bob@\xe2\x80\x8b.test", kOurs) ==
+          RecipientVerdict::not_ours);  // zero-width space
 }
 
 TEST_CASE("with no accepted domain every recipient is unknown", "[inbound][recipients]") {
@@ -71,7 +75,8 @@ TEST_CASE("a recipient SMTP cannot carry is unusable", "[inbound][recipients]") 
 
 TEST_CASE("an Email's recipients are split in order: ours, not ours, unusable", "[inbound][recipients]") {
     auto split = split_recipients(
-        {"victim@outside.example", "bob@b.test", "x@[192.0.2.1]", "\"carol x\"@B.test", "\"a\tb\"@b.test"}, kOurs);
+        {"victim@outside.example", "bob@b.test", "x@[192.0.2.1]", "\"carol x\"@B.test", "\"a\tb\"@b.test"},
+        kOurs);
     CHECK(split.ours == std::vector<std::string>{"bob@b.test", "\"carol x\"@B.test"});
     CHECK(split.not_ours == std::vector<std::string>{"victim@outside.example", "x@[192.0.2.1]"});
     CHECK(split.unusable == std::vector<std::string>{"\"a\tb\"@b.test"});

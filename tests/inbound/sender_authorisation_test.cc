@@ -60,7 +60,8 @@ TEST_CASE("black list: a refused sender address or domain is refused, everyone e
     CHECK(p.decide("bob@b.test", "mallory@a.test").line == 1);
 }
 
-TEST_CASE("default: the most specific default decides for senders on neither list", "[inbound][authorisation]") {
+TEST_CASE("default: the most specific default decides for senders on neither list",
+          "[inbound][authorisation]") {
     const auto p = policy_of(
         "*          default refuse\n"
         "@b.test    default allow\n"
@@ -100,7 +101,8 @@ TEST_CASE("precedence: within one recipient, the sender's address beats the send
     CHECK(rule(p, "bob@b.test", "mallory@a.test") == SenderRule::refuse);
 }
 
-TEST_CASE("precedence: a list entry of the domain beats the recipient's default", "[inbound][authorisation]") {
+TEST_CASE("precedence: a list entry of the domain beats the recipient's default",
+          "[inbound][authorisation]") {
     // The default is for senders on neither list; the domain's black list is a list.
     const auto p = policy_of(
         "@b.test    refuse @spam.example\n"
@@ -123,22 +125,23 @@ TEST_CASE("IDN and case: U-labels, A-labels and capitals name the same recipient
 
 TEST_CASE("the parser names each bad line with its number and reason", "[inbound][authorisation]") {
     const auto problems = problems_of(
-        "bob@b.test allow alice@a.test\n"       // 1: fine
-        "bob@b.test permit alice@a.test\n"      // 2: unknown rule
-        "bob@b.test allow\n"                    // 3: no sender
-        "bob allow alice@a.test\n"              // 4: recipient without '@'
-        "bob@b.test default maybe\n"            // 5: bad default
-        "bob@b.test default refuse\n"           // 6: fine
-        "bob@b.test default allow\n"            // 7: second default
-        "bob@b.test refuse alice@a.test\n"      // 8: listed twice
-        "bob@b.test refuse x@[192.0.2.1]\n"     // 9: domain literal
-        "bob@b.test refuse x@bad_domain!\n"     // 10: bad domain
-        "bob@b.test\n"                          // 11: no rule
-        "\"b\"@b.test refuse x@a.test\n");      // 12: quoted local part
+        "bob@b.test allow alice@a.test\n"    // 1: fine
+        "bob@b.test permit alice@a.test\n"   // 2: unknown rule
+        "bob@b.test allow\n"                 // 3: no sender
+        "bob allow alice@a.test\n"           // 4: recipient without '@'
+        "bob@b.test default maybe\n"         // 5: bad default
+        "bob@b.test default refuse\n"        // 6: fine
+        "bob@b.test default allow\n"         // 7: second default
+        "bob@b.test refuse alice@a.test\n"   // 8: listed twice
+        "bob@b.test refuse x@[192.0.2.1]\n"  // 9: domain literal
+        "bob@b.test refuse x@bad_domain!\n"  // 10: bad domain
+        "bob@b.test\n"                       // 11: no rule
+        "\"b\"@b.test refuse x@a.test\n");   // 12: quoted local part
     REQUIRE(problems.size() == 10);
     CHECK(problems[0] == "2: unknown rule 'permit' (expected allow, refuse or default)");
     CHECK(problems[1] == "3: 'allow' needs at least one sender address or @domain");
-    CHECK(problems[2] == "4: recipient 'bob' is neither an address (user@example.org) nor a domain (@example.org)");
+    CHECK(problems[2] ==
+          "4: recipient 'bob' is neither an address (user@example.org) nor a domain (@example.org)");
     CHECK(problems[3] == "5: 'default' takes one word: allow or refuse");
     CHECK(problems[4] == "7: recipient 'bob@b.test' already has a default on line 6");
     CHECK(problems[5] == "8: sender 'alice@a.test' is already listed for recipient 'bob@b.test' on line 1");
@@ -172,7 +175,8 @@ TEST_CASE("refused recipients move to the unknown_address list in the Email's or
     split.not_ours = {"x@elsewhere.example"};
     std::vector<SenderRule> seen;
     auto n = authorise_recipients(split, all, "mallory@a.test", &p,
-                                  [&](const RecipientAuthorisation& a) { seen.push_back(a.rule); }, {"C1", "peer", 1});
+                                  [&](const RecipientAuthorisation& a) { seen.push_back(a.rule); },
+                                  {"C1", "peer", 1});
     CHECK(n == 2);
     CHECK(split.ours == std::vector<std::string>{"carol@b.test"});
     CHECK(split.not_ours == std::vector<std::string>{"bob@b.test", "x@elsewhere.example", "dave@b.test"});

@@ -20,10 +20,10 @@
 
 #include <fstream>
 
-#include "process_limits.h"
 #include "inbound/log_limiter.h"
 #include "log/log.h"
 #include "outbound/sign_email.h"
+#include "process_limits.h"
 #include "raw_client.h"
 #include "sites.h"
 
@@ -49,7 +49,8 @@ public:
         REQUIRE(creds);
         auto conn = tls::Connection::client(std::move(*fd), *creds, "mx.gb.test");
         REQUIRE(conn);
-        stream_ = std::make_unique<tls::Stream>(loop, std::move(*conn), framer_, static_cast<tls::Stream::Handler&>(*this));
+        stream_ = std::make_unique<tls::Stream>(loop, std::move(*conn), framer_,
+                                                static_cast<tls::Stream::Handler&>(*this));
         stream_->start();
     }
     tls::Stream& stream() { return *stream_; }
@@ -156,11 +157,13 @@ TEST_CASE("each amplification stays under the memory bound, and a legitimate sen
         // The leaf, then padding "certificates" up to just under the chain
         // bound: 300 KiB kept per Email by the old cache key.
         CertificateChain big = sender.identity.chain;
-        for (int i = 0; i < 3; ++i) big.push_back(Bytes(std::vector<std::uint8_t>(60 * 1024, std::uint8_t(i))));
+        for (int i = 0; i < 3; ++i)
+            big.push_back(Bytes(std::vector<std::uint8_t>(60 * 1024, std::uint8_t(i))));
         RawClient c(s.loop, port, "mx.gb.test");
         REQUIRE(c.wait_for(1, 5));
         c.send(Message{{}, ClientHello{0, {big}}});
-        for (int i = 0; i < kDomains; ++i) c.send(email_from(sender.identity, fmt::format("d{}.ga.test", i), 0));
+        for (int i = 0; i < kDomains; ++i)
+            c.send(email_from(sender.identity, fmt::format("d{}.ga.test", i), 0));
         REQUIRE(c.wait_for(1 + kDomains, 40));
         // The padding does not parse: every one is refused, after DNS, through the cache.
         for (int i = 1; i <= kDomains; ++i) {
@@ -183,14 +186,17 @@ TEST_CASE("each amplification stays under the memory bound, and a legitimate sen
         c.send(head);
         // The rest, 1 MiB at a time, for as long as the server reads.
         std::uint64_t sent = 0;
-        REQUIRE(run_until(s.loop, [&] {
-            if (c.closed) return true;
-            if (sent < 2 * chains) {
-                c.send(std::vector<std::uint8_t>(std::min<std::uint64_t>(1 << 20, 2 * chains - sent), 0));
-                sent += std::min<std::uint64_t>(1 << 20, 2 * chains - sent);
-            }
-            return false;
-        }, 20));
+        REQUIRE(run_until(
+            s.loop,
+            [&] {
+                if (c.closed) return true;
+                if (sent < 2 * chains) {
+                    c.send(std::vector<std::uint8_t>(std::min<std::uint64_t>(1 << 20, 2 * chains - sent), 0));
+                    sent += std::min<std::uint64_t>(1 << 20, 2 * chains - sent);
+                }
+                return false;
+            },
+            20));
         REQUIRE(c.received.size() == 2);
         auto e = c.error_at(1);
         REQUIRE(e);
@@ -211,7 +217,8 @@ TEST_CASE("each amplification stays under the memory bound, and a legitimate sen
         // alone has to hold the junk.
         site.settings.limits.max_messages_per_connection = 1u << 24;
         NonReader junk(s.loop, port);
-        REQUIRE(run_until(s.loop, [&] { return junk.handshaken; }, 5));
+        REQUIRE(run_until(
+            s.loop, [&] { return junk.handshaken; }, 5));
         // ServerHello Messages, each answered illegal_message (16 bytes for 12).
         std::vector<std::uint8_t> chunk;
         for (int i = 0; i < (1 << 20) / 12; ++i) {
@@ -220,15 +227,18 @@ TEST_CASE("each amplification stays under the memory bound, and a legitimate sen
         }
         std::uint64_t offered = 0;
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-        run_until(s.loop, [&] {
-            if (junk.closed) return true;
-            if (junk.stream().pending_output() < (4u << 20)) {
-                auto copy = chunk;
-                junk.stream().write(copy);
-                offered += chunk.size();
-            }
-            return std::chrono::steady_clock::now() >= until;
-        }, 5);
+        run_until(
+            s.loop,
+            [&] {
+                if (junk.closed) return true;
+                if (junk.stream().pending_output() < (4u << 20)) {
+                    auto copy = chunk;
+                    junk.stream().write(copy);
+                    offered += chunk.size();
+                }
+                return std::chrono::steady_clock::now() >= until;
+            },
+            5);
         CHECK_FALSE(junk.closed);
         log::set_sink({});
         // 20 notes, then one summary per 10 s (log_limiter.h), whatever was sent.
@@ -245,7 +255,8 @@ TEST_CASE("each amplification stays under the memory bound, and a legitimate sen
     SECTION("item 7: 1,000 idle connections from one address") {
         std::vector<net::UniqueFd> idle;
         for (int i = 0; i < 1000; ++i) idle.push_back(idle_from("127.0.0.24", port));
-        REQUIRE(run_until(s.loop, [&] { return listener.refused_per_source() >= 1000 - kPerSource; }, 10));
+        REQUIRE(run_until(
+            s.loop, [&] { return listener.refused_per_source() >= 1000 - kPerSource; }, 10));
         CHECK(listener.connections() == kPerSource);
         legitimate_sender_served("while 1,000 idle connections come from 127.0.0.24");
         figure("1,000 idle connections");

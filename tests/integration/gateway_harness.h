@@ -36,7 +36,8 @@ public:
     std::vector<Delivered> delivered;
     std::function<inbound::LocalDeliveryResult(const inbound::LocalDeliveryRequest&)> answer =
         [](const inbound::LocalDeliveryRequest&) {
-            return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+            return inbound::LocalDeliveryResult{
+                inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
         };
     // While set, each answer waits in `held` until release_held(): an Email
     // stays in flight for as long as a test needs.

@@ -59,15 +59,17 @@ struct World {
 
         std::string records;
         for (const char* zone : {"ga", "gb"}) {
-            records += fmt::format("{0}.test _smtpsec._tcp.{0}.test. 3600 IN SRV 0 0 {1} mx.{0}.test.\n", zone, b.port);
+            records += fmt::format("{0}.test _smtpsec._tcp.{0}.test. 3600 IN SRV 0 0 {1} mx.{0}.test.\n",
+                                   zone, b.port);
             records += fmt::format("{0}.test mx.{0}.test. 3600 IN A 127.0.0.1\n", zone);
         }
         dns = std::make_unique<DnsFixture>(records);
         resolver = std::make_unique<dns::Resolver>(loop, dns->resolver_config());
 
         b.authenticator = std::make_unique<inbound::OriginAuthenticator>(*resolver, policy);
-        b.context = std::make_unique<inbound::InboundContext>(inbound::InboundContext{
-            loop, b.settings, *b.authenticator, b.delivery, [this] { return fmt::format("IN{}", ++b.next_id); }});
+        b.context = std::make_unique<inbound::InboundContext>(
+            inbound::InboundContext{loop, b.settings, *b.authenticator, b.delivery,
+                                    [this] { return fmt::format("IN{}", ++b.next_id); }});
         b.listener = std::make_unique<inbound::Listener>(*b.context, 100);
         REQUIRE(b.listener->adopt(std::move(reserved)).port() == b.port);
     }
@@ -112,9 +114,11 @@ outbound::OutboundEmail email_to(std::vector<std::string> recipients, std::uint6
     e.domain = "gb.test";
     e.recipients = std::move(recipients);
     e.message = Bytes::copy_of(kMessage);
-    e.trace_headers = {{"Received", "from client.ga.test by mx.ga.test with ESMTPSA id 1;\r\n\tMon, 1 Jan 2024 00:00:00 +0000"},
-                       {"X-Spam-Score", "0.1"},
-                       {"DKIM-Signature", "not a trace header: dropped"}};
+    e.trace_headers = {
+        {"Received",
+         "from client.ga.test by mx.ga.test with ESMTPSA id 1;\r\n\tMon, 1 Jan 2024 00:00:00 +0000"},
+        {"X-Spam-Score", "0.1"},
+        {"DKIM-Signature", "not a trace header: dropped"}};
     return e;
 }
 
@@ -134,7 +138,8 @@ std::vector<std::function<void()>> fill_window(World& w, World::Sender& s, std::
     for (std::uint64_t i = 0; i < 12; ++i)
         s.deliverer->deliver(email_to({"bob@gb.test"}, first_id + i),
                              [&reports](outbound::DeliveryReport r) { reports.push_back(std::move(r)); });
-    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
+    REQUIRE(run_until(
+        w.loop, [&] { return w.b.delivery.held.size() == 8; }, 10));
     auto held = std::move(w.b.delivery.held);
     w.b.delivery.held.clear();
     return held;
@@ -152,8 +157,8 @@ void settle(World& w, double seconds) {
 TEST_CASE("ga.test delivers to gb.test over SMTPsec with every signature algorithm", "[integration]") {
     auto& w = world();
     std::uint64_t id = 1;
-    for (auto type : {KeyType::ed25519, KeyType::ed448, KeyType::ecdsa_p256, KeyType::ecdsa_p384,
-                      KeyType::ecdsa_p521}) {
+    for (auto type :
+         {KeyType::ed25519, KeyType::ed448, KeyType::ecdsa_p256, KeyType::ecdsa_p384, KeyType::ecdsa_p521}) {
         INFO("key type " << static_cast<int>(type));
         auto s = w.sender(type);
         w.b.delivery.delivered.clear();
@@ -173,13 +178,16 @@ TEST_CASE("ga.test delivers to gb.test over SMTPsec with every signature algorit
         // Our Received first (time and ids vary), then the rest exactly.
         std::smatch m;
         std::regex received(
-            "^Received: from mx\\.ga\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\r\n\tby mx\\.gb\\.test \\(TLS1\\.3\\) with SMTPSEC id IN[0-9]+-1\r\n"
+            "^Received: from mx\\.ga\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\r\n\tby mx\\.gb\\.test "
+            "\\(TLS1\\.3\\) with SMTPSEC id IN[0-9]+-1\r\n"
             "\tfor <bob@gb\\.test>; [A-Z][a-z]{2}, [0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \\+0000\r\n");
         REQUIRE(std::regex_search(data, m, received));
         std::string rest = data.substr(static_cast<std::size_t>(m.length(0)));
         CHECK(rest ==
-              "Authentication-Results: mx.gb.test;\r\n\tsmtpsec=pass header.from=ga.test policy.cert-name=mx.ga.test\r\n"
-              "Received: from client.ga.test by mx.ga.test with ESMTPSA id 1;\r\n\tMon, 1 Jan 2024 00:00:00 +0000\r\n"
+              "Authentication-Results: mx.gb.test;\r\n\tsmtpsec=pass header.from=ga.test "
+              "policy.cert-name=mx.ga.test\r\n"
+              "Received: from client.ga.test by mx.ga.test with ESMTPSA id 1;\r\n\tMon, 1 Jan 2024 00:00:00 "
+              "+0000\r\n"
               "X-Spam-Score: 0.1\r\n"
               "SMTPsec-Used:\r\n"
               "From: Alice <alice@ga.test>\r\n"
@@ -197,7 +205,8 @@ TEST_CASE("many Emails travel pipelined over one reused connection", "[integrati
     auto accepted_before = w.b.listener->accepted();
     std::vector<outbound::DeliveryReport> reports;
     for (std::uint64_t i = 0; i < 50; ++i)
-        s.deliverer->deliver(email_to({"bob@gb.test"}, 1000 + i), [&](outbound::DeliveryReport r) { reports.push_back(r); });
+        s.deliverer->deliver(email_to({"bob@gb.test"}, 1000 + i),
+                             [&](outbound::DeliveryReport r) { reports.push_back(r); });
     REQUIRE(run_until(w.loop, [&] { return reports.size() == 50; }));
     for (const auto& r : reports) CHECK(r.recipients[0].status == outbound::RecipientStatus::delivered);
     CHECK(w.b.delivery.delivered.size() == 50);
@@ -215,7 +224,8 @@ TEST_CASE("pipelined Emails are re-injected side by side and answered in order",
                              [&](outbound::DeliveryReport r) { answered.push_back(r.id); });
     // All three reach the MTA before any is answered: one at a time, only
     // the first would be held here.
-    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 3; }, 10));
+    REQUIRE(run_until(
+        w.loop, [&] { return w.b.delivery.held.size() == 3; }, 10));
     auto held = std::move(w.b.delivery.held);
     w.b.delivery.held.clear();
     w.b.delivery.hold = false;
@@ -225,12 +235,14 @@ TEST_CASE("pipelined Emails are re-injected side by side and answered in order",
     settle(w, 0.3);
     CHECK(answered.empty());
     held[0]();
-    REQUIRE(run_until(w.loop, [&] { return answered.size() == 3; }, 10));
+    REQUIRE(run_until(
+        w.loop, [&] { return answered.size() == 3; }, 10));
     CHECK(answered == std::vector<std::uint64_t>{7000, 7001, 7002});
     CHECK(w.b.delivery.delivered.size() == 3);
 }
 
-TEST_CASE("no more than 8 Emails of a connection go to the MTA before the first is answered", "[integration]") {
+TEST_CASE("no more than 8 Emails of a connection go to the MTA before the first is answered",
+          "[integration]") {
     auto& w = world();
     auto s = w.sender(KeyType::ed25519);
     w.b.delivery.delivered.clear();
@@ -244,10 +256,12 @@ TEST_CASE("no more than 8 Emails of a connection go to the MTA before the first 
     CHECK(w.b.delivery.delivered.size() == 8);
     CHECK(reports.empty());
     held[0]();
-    REQUIRE(run_until(w.loop, [&] { return w.b.delivery.held.size() == 4; }, 10));
+    REQUIRE(run_until(
+        w.loop, [&] { return w.b.delivery.held.size() == 4; }, 10));
     w.b.delivery.hold = false;
     w.b.delivery.release_held();
-    REQUIRE(run_until(w.loop, [&] { return reports.size() == 12; }, 10));
+    REQUIRE(run_until(
+        w.loop, [&] { return reports.size() == 12; }, 10));
     for (std::size_t i = 0; i < reports.size(); ++i) {
         CHECK(reports[i].id == 7100 + i);
         CHECK(reports[i].recipients[0].status == outbound::RecipientStatus::delivered);
@@ -255,7 +269,8 @@ TEST_CASE("no more than 8 Emails of a connection go to the MTA before the first 
     CHECK(w.b.delivery.delivered.size() == 12);
 }
 
-TEST_CASE("after a temporary failure behind an unanswered Email, nothing more goes to the MTA", "[integration]") {
+TEST_CASE("after a temporary failure behind an unanswered Email, nothing more goes to the MTA",
+          "[integration]") {
     auto& w = world();
     auto s = w.sender(KeyType::ed25519);
     // The world is shared by the tests that follow, also when this one fails.
@@ -265,15 +280,19 @@ TEST_CASE("after a temporary failure behind an unanswered Email, nothing more go
             d.hold = false;
             d.held.clear();
             d.answer = [](const inbound::LocalDeliveryRequest&) {
-                return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+                return inbound::LocalDeliveryResult{
+                    inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
             };
         }
     } restore{w.b.delivery};
     int calls = 0;  // Emails handed to the MTA
     w.b.delivery.answer = [&](const inbound::LocalDeliveryRequest&) {
         ++calls;
-        if (calls == 2) return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::temporary, {}, "451 later"};
-        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+        if (calls == 2)
+            return inbound::LocalDeliveryResult{
+                inbound::LocalDeliveryResult::Kind::temporary, {}, "451 later"};
+        return inbound::LocalDeliveryResult{
+            inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
     };
     std::vector<outbound::DeliveryReport> reports;
     auto held = fill_window(w, s, 7200, reports);
@@ -289,7 +308,8 @@ TEST_CASE("after a temporary failure behind an unanswered Email, nothing more go
     CHECK(w.b.delivery.held.empty());
     CHECK(reports.empty());
     held[0]();
-    REQUIRE(run_until(w.loop, [&] { return reports.size() == 12; }, 10));
+    REQUIRE(run_until(
+        w.loop, [&] { return reports.size() == 12; }, 10));
     CHECK(calls == 8);
     std::sort(reports.begin(), reports.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
     CHECK(reports[0].recipients[0].status == outbound::RecipientStatus::delivered);
@@ -316,8 +336,9 @@ TEST_CASE("an unknown recipient is refused alone; the others are delivered", "[i
     CHECK_THAT(report.recipients[1].detail, Catch::Contains("unknown_address"));
 }
 
-TEST_CASE("the inbound policy refuses one recipient for this sender as unknown_address; the other is delivered",
-          "[integration][authorisation]") {
+TEST_CASE(
+    "the inbound policy refuses one recipient for this sender as unknown_address; the other is delivered",
+    "[integration][authorisation]") {
     // Issue 18 point 4: the sender is alice@ga.test, authenticated by the
     // Email's signature; bob's black list names her domain.
     auto& w = world();
@@ -347,7 +368,8 @@ TEST_CASE("a local MTA that is down makes the Email a temporary failure", "[inte
     auto& w = world();
     auto s = w.sender(KeyType::ed25519);
     w.b.delivery.answer = [](const inbound::LocalDeliveryRequest&) {
-        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::temporary, {}, "connection refused"};
+        return inbound::LocalDeliveryResult{
+            inbound::LocalDeliveryResult::Kind::temporary, {}, "connection refused"};
     };
     auto report = deliver(w, *s.deliverer, email_to({"bob@gb.test"}, 6000));
     w.b.delivery.answer = CaptureDelivery().answer;
@@ -367,7 +389,8 @@ TEST_CASE("draining: new connections are refused, idle ones end, an Email in fli
     // An Email held at the local MTA while the drain begins.
     w.b.delivery.hold = true;
     std::optional<outbound::DeliveryReport> report;
-    s.deliverer->deliver(email_to({"bob@gb.test"}, 9000), [&](outbound::DeliveryReport r) { report = std::move(r); });
+    s.deliverer->deliver(email_to({"bob@gb.test"}, 9000),
+                         [&](outbound::DeliveryReport r) { report = std::move(r); });
     REQUIRE(run_until(w.loop, [&] { return !w.b.delivery.held.empty(); }));
     REQUIRE(w.b.listener->connections() == 2);
 
@@ -402,8 +425,10 @@ TEST_CASE("draining: new connections are refused, idle ones end, an Email in fli
     CHECK(w.b.listener->connections() == 1);
     w.b.delivery.hold = false;
     w.b.delivery.release_held();
-    REQUIRE(run_until(w.loop, [&] { return report.has_value(); }, 5));
+    REQUIRE(run_until(
+        w.loop, [&] { return report.has_value(); }, 5));
     REQUIRE(report->recipients.size() == 1);
     CHECK(report->recipients[0].status == outbound::RecipientStatus::delivered);
-    CHECK(run_until(w.loop, [&] { return w.b.listener->connections() == 0; }, 3));
+    CHECK(run_until(
+        w.loop, [&] { return w.b.listener->connections() == 0; }, 3));
 }

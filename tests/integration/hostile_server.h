@@ -27,7 +27,8 @@ public:
         std::size_t undecodable = 0;
         bool closed = false;
 
-        Peer(HostileServer& server, net::UniqueFd fd) : server_(server), trickle_(server.loop_, [this] { drip(); }) {
+        Peer(HostileServer& server, net::UniqueFd fd)
+            : server_(server), trickle_(server.loop_, [this] { drip(); }) {
             auto tls = tls::Connection::server(std::move(fd), server.credentials_);
             REQUIRE(tls);
             stream_ = std::make_unique<tls::Stream>(server.loop_, std::move(*tls), framer_,
@@ -114,8 +115,11 @@ public:
     std::function<void(Peer&, std::uint32_t, const Message&)> on_message;
     std::list<Peer> peers;
 
-    HostileServer(event::Loop& loop, std::shared_ptr<const tls::Credentials> credentials, net::UniqueFd listening)
-        : loop_(loop), credentials_(std::move(credentials)), fd_(std::move(listening)),
+    HostileServer(event::Loop& loop, std::shared_ptr<const tls::Credentials> credentials,
+                  net::UniqueFd listening)
+        : loop_(loop),
+          credentials_(std::move(credentials)),
+          fd_(std::move(listening)),
           watch_(loop, [this](int) { on_acceptable(); }) {
         watch_.start(fd_.get(), EV_READ);
     }

@@ -32,8 +32,8 @@ using outbound::RecipientStatus;
 namespace {
 
 // Limits the cases are measured against; adjust here.
-constexpr double kConnectTimeout = 2;  // TCP + TLS + ServerHello (Timeouts::connect)
-constexpr double kAnswerTimeout = 2;   // silence while Emails are unanswered
+constexpr double kConnectTimeout = 2;      // TCP + TLS + ServerHello (Timeouts::connect)
+constexpr double kAnswerTimeout = 2;       // silence while Emails are unanswered
 constexpr long kMaxGrowthKiB = 48 * 1024;  // peak RSS above the start of a case
 
 struct World {
@@ -48,9 +48,10 @@ struct World {
         // target of evil.test, with a certificate for that target.
         auto reserved = reserve_port();
         auto port = net::local_endpoint(reserved.get()).port();
-        s.add_records(fmt::format("evil.test _smtpsec._tcp.evil.test. 3600 IN SRV 0 0 {} mx.evil.test.\n"
-                                  "evil.test mx.evil.test. 3600 IN A 127.0.0.1\n",
-                                  port));
+        s.add_records(
+            fmt::format("evil.test _smtpsec._tcp.evil.test. 3600 IN SRV 0 0 {} mx.evil.test.\n"
+                        "evil.test mx.evil.test. 3600 IN A 127.0.0.1\n",
+                        port));
         auto files = testpki::TestPki::write(s.pki.leaf({"mx.evil.test"}), s.dir, "evil");
         auto creds = tls::Credentials::server(files.cert, files.key);
         REQUIRE(creds);
@@ -100,7 +101,10 @@ struct Outcome {
 std::string message(std::uint64_t id, std::size_t body_bytes = 0) {
     std::string body(body_bytes, 'x');
     for (std::size_t i = 998; i < body.size(); i += 1000) body[i - 1] = '\r', body[i] = '\n';
-    return fmt::format("SMTPsec-Used:\r\nFrom: Alice <alice@ga.test>\r\nTo: bob@evil.test\r\nSubject: {}\r\n\r\nHello.\r\n{}\r\n", id, body);
+    return fmt::format(
+        "SMTPsec-Used:\r\nFrom: Alice <alice@ga.test>\r\nTo: bob@evil.test\r\nSubject: "
+        "{}\r\n\r\nHello.\r\n{}\r\n",
+        id, body);
 }
 
 // Sends one Email per entry of `recipients` (ids 1, 2, ...) to evil.test on
@@ -134,11 +138,13 @@ Outcome send(const std::vector<std::vector<std::string>>& recipients, double wai
             out.reports[r.id] = std::move(r);
         });
     }
-    bool all = run_until(w.s.loop, [&] { return out.reports.size() == recipients.size(); }, wait);
+    bool all = run_until(
+        w.s.loop, [&] { return out.reports.size() == recipients.size(); }, wait);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     out.growth_kib = status_kib("VmHWM:") - before;
     // Time for a second report that must not come.
-    run_until(w.s.loop, [] { return false; }, 0.3);
+    run_until(
+        w.s.loop, [] { return false; }, 0.3);
     INFO(out.details());
     REQUIRE(all);
     for (const auto& [i, n] : out.calls) CHECK(n == 1);
@@ -157,18 +163,22 @@ void answer_with(std::function<Frames(std::uint32_t)> answer) {
     };
 }
 
-std::vector<std::uint8_t> delivered(std::uint32_t number) { return encode(Message{{}, EmailDelivered{number}}); }
+std::vector<std::uint8_t> delivered(std::uint32_t number) {
+    return encode(Message{{}, EmailDelivered{number}});
+}
 std::vector<std::uint8_t> error(ErrorCode code, std::optional<std::uint32_t> number,
                                 std::vector<std::string> unknown = {}) {
     return encode(Message{{}, Error{code, number, std::move(unknown)}});
 }
 
 // `count` addresses "u<i>@<domain>" padded to `length` bytes.
-std::vector<std::string> strangers(std::size_t count, std::size_t length, const std::string& domain = "evil.test") {
+std::vector<std::string> strangers(std::size_t count, std::size_t length,
+                                   const std::string& domain = "evil.test") {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < count; ++i) {
         auto local = fmt::format("u{}", i);
-        if (local.size() + 1 + domain.size() < length) local += std::string(length - 1 - domain.size() - local.size(), 'x');
+        if (local.size() + 1 + domain.size() < length)
+            local += std::string(length - 1 - domain.size() - local.size(), 'x');
         out.push_back(local + "@" + domain);
     }
     return out;
@@ -178,7 +188,8 @@ const std::string kBob = "bob@evil.test", kCarol = "carol@evil.test";
 
 }  // namespace
 
-TEST_CASE("control: the hostile server's proper answers are taken as they are", "[integration][hostile-server]") {
+TEST_CASE("control: the hostile server's proper answers are taken as they are",
+          "[integration][hostile-server]") {
     answer_with([](std::uint32_t n) {
         if (n == 1) return Frames{delivered(1)};
         return Frames{error(ErrorCode::unknown_address, n, {"carol@EVIL.test"})};
@@ -190,9 +201,11 @@ TEST_CASE("control: the hostile server's proper answers are taken as they are", 
     CHECK(out.status(2, kCarol) == RecipientStatus::permanent);
 }
 
-TEST_CASE("malformed answers: nothing is delivered, every Email is deferred", "[integration][hostile-server]") {
+TEST_CASE("malformed answers: nothing is delivered, every Email is deferred",
+          "[integration][hostile-server]") {
     std::vector<std::pair<std::string, std::vector<std::uint8_t>>> cases = {
-        {"an EmailDelivered with garbage for its number", raw_frame(20, 4, std::vector<std::uint8_t>(9, 0xee))},
+        {"an EmailDelivered with garbage for its number",
+         raw_frame(20, 4, std::vector<std::uint8_t>(9, 0xee))},
         {"a frame of an unknown type", raw_frame(11, 0x77)},
         {"a size below 11", raw_frame(5, 4)},
         {"a size of 2^63", raw_frame(1ull << 63, 4)},
@@ -312,7 +325,9 @@ TEST_CASE("huge Errors: bounded memory, nothing wrongly delivered", "[integratio
         CHECK(out.status(1, kCarol) == RecipientStatus::temporary);
     }
     SECTION("unknown_address with 65,535 short addresses, none of them ours") {
-        answer_with([](std::uint32_t n) { return Frames{error(ErrorCode::unknown_address, n, strangers(65535, 0, "e.t"))}; });
+        answer_with([](std::uint32_t n) {
+            return Frames{error(ErrorCode::unknown_address, n, strangers(65535, 0, "e.t"))};
+        });
         auto out = send({{kBob, kCarol}});
         INFO(out.details());
         CHECK(out.status(1, kBob) == RecipientStatus::temporary);
@@ -320,7 +335,8 @@ TEST_CASE("huge Errors: bounded memory, nothing wrongly delivered", "[integratio
     }
     SECTION("unknown_address naming one of our recipients 65,535 times") {
         answer_with([](std::uint32_t n) {
-            return Frames{error(ErrorCode::unknown_address, n, std::vector<std::string>(65535, "bob@EVIL.test"))};
+            return Frames{
+                error(ErrorCode::unknown_address, n, std::vector<std::string>(65535, "bob@EVIL.test"))};
         });
         auto out = send({{kBob, kCarol}});
         INFO(out.details());
@@ -476,7 +492,8 @@ TEST_CASE("a fault while the Owner handles an answer: that Email is abandoned wi
         REQUIRE(signed_email);
         c.send(n, std::move(*signed_email));
     }
-    REQUIRE(run_until(w.s.loop, [&] { return owner.closed; }, 20));
+    REQUIRE(run_until(
+        w.s.loop, [&] { return owner.closed; }, 20));
     INFO("answered " << owner.answered.size() << ", abandoned " << owner.abandoned.size());
     // Email 1 was answered; 2's answer was being handled when the fault came;
     // 3 is either unanswered or answered and not yet handed over.

@@ -27,7 +27,8 @@ struct World {
         // A delivery to boom@hb.test throws inside the connection's handling.
         s.site("hb.test").delivery.answer = [](const inbound::LocalDeliveryRequest& r) {
             if (r.recipients.at(0) == "boom@hb.test") throw std::runtime_error("the next hop blew up");
-            return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+            return inbound::LocalDeliveryResult{
+                inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
         };
     }
 };
@@ -66,9 +67,11 @@ std::vector<std::uint8_t> junk_frames(std::size_t count) {
 
 }  // namespace
 
-TEST_CASE("past the Message bound a client gets every answer owed, an unreferenced service_unavailable, and the close; "
-          "another connection is served meanwhile",
-          "[integration][hostile]") {
+TEST_CASE(
+    "past the Message bound a client gets every answer owed, an unreferenced service_unavailable, and the "
+    "close; "
+    "another connection is served meanwhile",
+    "[integration][hostile]") {
     auto& w = world();
     auto& site = w.s.site("hb.test");
     site.delivery.delivered.clear();
@@ -116,7 +119,8 @@ TEST_CASE("a fault inside one connection's handling ends that connection only; t
     RawClient bystander(w.s.loop, site.port, "mx.hb.test");
     REQUIRE(bystander.wait_for(1));
     bystander.send(Message{{}, ClientHello{0, {w.ga_leaf.der()}}});
-    REQUIRE(run_until(w.s.loop, [&] { return site.listener->connections() == 1; }, 10));
+    REQUIRE(run_until(
+        w.s.loop, [&] { return site.listener->connections() == 1; }, 10));
 
     // The delivery of this Email throws inside its connection: once that
     // left the event loop and ended the daemon, every connection with it.
@@ -126,7 +130,8 @@ TEST_CASE("a fault inside one connection's handling ends that connection only; t
     CHECK_THAT(report.recipients[0].detail, Catch::Contains("connection lost before the answer"));
 
     // The bystander is still connected and still served.
-    REQUIRE(run_until(w.s.loop, [&] { return site.listener->connections() == 1; }, 10));
+    REQUIRE(run_until(
+        w.s.loop, [&] { return site.listener->connections() == 1; }, 10));
     CHECK_FALSE(bystander.closed);
     bystander.send(raw_frame(12, 99, {0}));  // #1: answered as usual
     REQUIRE(bystander.wait_for(2));
@@ -141,8 +146,10 @@ TEST_CASE("a fault inside one connection's handling ends that connection only; t
     CHECK(again.recipients[0].status == outbound::RecipientStatus::delivered);
 }
 
-TEST_CASE("the client opens a new connection after its Emails per connection instead of running into the server's limit",
-          "[integration][hostile]") {
+TEST_CASE(
+    "the client opens a new connection after its Emails per connection instead of running into the server's "
+    "limit",
+    "[integration][hostile]") {
     auto& w = world();
     auto& site = w.s.site("hb.test");
     site.delivery.delivered.clear();
@@ -158,8 +165,10 @@ TEST_CASE("the client opens a new connection after its Emails per connection ins
     auto before = site.listener->accepted();
     std::vector<outbound::DeliveryReport> reports;
     for (std::uint64_t id = 10; id < 17; ++id)
-        deliverer.deliver(email_to("bob@hb.test", id), [&](outbound::DeliveryReport r) { reports.push_back(r); });
-    REQUIRE(run_until(w.s.loop, [&] { return reports.size() == 7; }, 60));
+        deliverer.deliver(email_to("bob@hb.test", id),
+                          [&](outbound::DeliveryReport r) { reports.push_back(r); });
+    REQUIRE(run_until(
+        w.s.loop, [&] { return reports.size() == 7; }, 60));
     site.settings.limits.max_emails_per_connection = saved;
     for (const auto& r : reports) {
         INFO("Email " << r.id << ": " << r.recipients.at(0).detail);

@@ -10,7 +10,9 @@ using namespace smtpsec;
 
 namespace {
 
-constexpr const char* kULabel = "b\xC3\xBC" "cher.test";  // bücher.test
+constexpr const char* kULabel =
+    "b\xC3\xBC"
+    "cher.test";  // bücher.test
 constexpr const char* kALabel = "xn--bcher-kva.test";
 
 struct World {
@@ -45,8 +47,8 @@ outbound::OutboundEmail email(std::uint64_t id, const std::string& from, const s
     e.id = id;
     e.domain = domain;
     e.recipients = {"bob@" + domain};
-    e.message = Bytes::copy_of(
-        fmt::format("SMTPsec-Used:\r\nFrom: {}\r\nTo: bob@{}\r\nSubject: idn\r\n\r\nHello.\r\n", from, domain));
+    e.message = Bytes::copy_of(fmt::format(
+        "SMTPsec-Used:\r\nFrom: {}\r\nTo: bob@{}\r\nSubject: idn\r\n\r\nHello.\r\n", from, domain));
     return e;
 }
 
@@ -61,7 +63,8 @@ TEST_CASE("a U-label From domain is authenticated in its A-label form", "[idna][
     INFO(report.recipients[0].detail);
     CHECK(report.recipients[0].status == outbound::RecipientStatus::delivered);
     REQUIRE(site.delivery.delivered.size() == before + 1);
-    CHECK_THAT(site.delivery.delivered.back().request.head, Catch::Contains(std::string("header.from=") + kALabel));
+    CHECK_THAT(site.delivery.delivered.back().request.head,
+               Catch::Contains(std::string("header.from=") + kALabel));
 }
 
 TEST_CASE("an invalid IDN From domain is refused with authentication_failed", "[idna][integration]") {
@@ -80,7 +83,9 @@ TEST_CASE("a U-label recipient domain is discovered in its A-label form", "[idna
     auto& w = world();
     auto& site = w.s.site(kALabel);
     const auto before = site.delivery.delivered.size();
-    auto report = w.s.deliver(*w.deliverer, email(3, std::string("alice@") + kALabel, "B\xC3\x9C" "CHER.test"));
+    auto report = w.s.deliver(*w.deliverer, email(3, std::string("alice@") + kALabel,
+                                                  "B\xC3\x9C"
+                                                  "CHER.test"));
     REQUIRE(report.recipients.size() == 1);
     INFO(report.recipients[0].detail);
     CHECK(report.recipients[0].status == outbound::RecipientStatus::delivered);

@@ -8,8 +8,8 @@
 
 #include <fstream>
 
-#include "process_limits.h"
 #include "outbound/sign_email.h"
+#include "process_limits.h"
 #include "raw_client.h"
 #include "sites.h"
 
@@ -61,7 +61,8 @@ TEST_CASE("500 concurrent connections, 50 of them trickling: timeouts fire, hone
     outbound::OutboundEmail e;
     e.domain = "gb.test";
     e.recipients = {"bob@gb.test"};
-    e.message = Bytes::copy_of("SMTPsec-Used:\r\nFrom: alice@ga.test\r\nTo: bob@gb.test\r\nSubject: load\r\n\r\nHi.\r\n");
+    e.message = Bytes::copy_of(
+        "SMTPsec-Used:\r\nFrom: alice@ga.test\r\nTo: bob@gb.test\r\nSubject: load\r\n\r\nHi.\r\n");
     auto signed_email = outbound::sign_email(sender.identity.key, e);
     REQUIRE(signed_email);
     const Message hello{{}, ClientHello{0, {sender.identity.chain}}};
@@ -82,8 +83,10 @@ TEST_CASE("500 concurrent connections, 50 of them trickling: timeouts fire, hone
     std::vector<std::unique_ptr<TcpTrickler>> tcp;
     for (int i = 0; i < kSlowTcp; ++i) tcp.push_back(std::make_unique<TcpTrickler>(s.loop, site.port));
     std::vector<std::unique_ptr<RawClient>> slow, honest;
-    for (int i = 0; i < kSlowTls; ++i) slow.push_back(std::make_unique<RawClient>(s.loop, site.port, "mx.gb.test"));
-    for (int i = 0; i < kHonest; ++i) honest.push_back(std::make_unique<RawClient>(s.loop, site.port, "mx.gb.test"));
+    for (int i = 0; i < kSlowTls; ++i)
+        slow.push_back(std::make_unique<RawClient>(s.loop, site.port, "mx.gb.test"));
+    for (int i = 0; i < kHonest; ++i)
+        honest.push_back(std::make_unique<RawClient>(s.loop, site.port, "mx.gb.test"));
 
     // The slow TLS clients send a valid ClientHello one byte a second.
     const auto hello_bytes = encode(hello);
@@ -114,12 +117,14 @@ TEST_CASE("500 concurrent connections, 50 of them trickling: timeouts fire, hone
         return done == static_cast<std::size_t>(kHonest);
     };
     REQUIRE(run_until(s.loop, honest_done, 40));
-    const double honest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double honest_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const long rss_peak = rss_kib();
 
     int delivered = 0;
     for (auto& c : honest) {
-        if (c->received.size() >= 2 && std::holds_alternative<EmailDelivered>(c->received[1].body)) ++delivered;
+        if (c->received.size() >= 2 && std::holds_alternative<EmailDelivered>(c->received[1].body))
+            ++delivered;
     }
     CHECK(delivered == kHonest);
     CHECK(site.delivery.delivered.size() == static_cast<std::size_t>(kHonest));
@@ -136,7 +141,8 @@ TEST_CASE("500 concurrent connections, 50 of them trickling: timeouts fire, hone
     };
     REQUIRE(run_until(s.loop, slow_cut, 15));
     trickle.stop();
-    const double slow_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double slow_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     CHECK(slow_seconds < 9);
     CHECK(trickled < hello_bytes.size());
     for (auto& c : slow) CHECK(c->received.size() == 1);  // the ServerHello, nothing else
@@ -145,7 +151,8 @@ TEST_CASE("500 concurrent connections, 50 of them trickling: timeouts fire, hone
     honest.clear();
     slow.clear();
     tcp.clear();
-    REQUIRE(run_until(s.loop, [&] { return site.listener->connections() == 0; }, 15));
+    REQUIRE(run_until(
+        s.loop, [&] { return site.listener->connections() == 0; }, 15));
     const long rss_growth_mib = (rss_peak - rss_before) / 1024;
     WARN("450 honest delivered in " << honest_seconds << " s; slow cut off after " << slow_seconds
                                     << " s; peak connections " << peak_connections << "; RSS "

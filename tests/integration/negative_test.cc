@@ -32,37 +32,44 @@ struct Matrix {
         ga_leaf = pki.leaf({"mx.ga.test"});
         s.add({"ga.test", ga_leaf, {}});
         s.add({"gb.test", pki.leaf({"mx.gb.test"}), {}});
-        s.add({"small.test", pki.leaf({"mx.small.test"}), {},
-               [](inbound::InboundSettings& st) { st.limits.max_message_size = kSmallLimit; }});
+        s.add({"small.test", pki.leaf({"mx.small.test"}), {}, [](inbound::InboundSettings& st) {
+                   st.limits.max_message_size = kSmallLimit;
+               }});
         s.add({"wrongname.test", pki.leaf({"mx.other.test"}), {}});
         s.add({"srvname.test", pki.leaf({"host.elsewhere.test"}, {"_smtpsec.srvname.test"}), {}});
         tlsa_other = pki.leaf({"mx.tlsamiss.test"});
-        s.add({"tlsamiss.test", pki.leaf({"mx.tlsamiss.test"}),
+        s.add({"tlsamiss.test",
+               pki.leaf({"mx.tlsamiss.test"}),
                {"3 1 1 " + hex(testpki::tlsa_data(tlsa_other.chain[0], 1, 1))}});
 
         // Self-signed, no SCT, matched by DANE-EE.
         auto ee_key = Key::generate(KeyType::ecdsa_p256);
-        auto ee = testpki::issue(CertSpec::named("mx.daneee.test").dns("mx.daneee.test"), ee_key, nullptr, ee_key);
+        auto ee = testpki::issue(CertSpec::named("mx.daneee.test").dns("mx.daneee.test"), ee_key, nullptr,
+                                 ee_key);
         s.add({"daneee.test", Leaf{ee_key, {ee}}, {"3 1 1 " + hex(testpki::tlsa_data(ee, 1, 1))}});
 
         // DANE-TA naming the real intermediate; the leaf is honest here.
-        s.add({"danetaok.test", pki.leaf({"mx.danetaok.test"}),
+        s.add({"danetaok.test",
+               pki.leaf({"mx.danetaok.test"}),
                {"2 0 1 " + hex(testpki::tlsa_data(pki.intermediate, 0, 1))}});
         // The attack: leaf signed by another CA, the real TA appended.
         auto evil_key = Key::generate(KeyType::ecdsa_p256);
         auto evil_ca = testpki::issue(CertSpec::named("Attacker CA").as_ca(), evil_key, nullptr, evil_key);
         auto ta_leaf_key = Key::generate(KeyType::ecdsa_p256);
-        auto ta_leaf = testpki::issue(
-            CertSpec::named("mx.daneta.test").dns("mx.daneta.test").sct({&pki.log, now() - std::chrono::minutes(5)}),
-            ta_leaf_key, &evil_ca, evil_key);
-        s.add({"daneta.test", Leaf{ta_leaf_key, {ta_leaf, evil_ca, pki.intermediate}},
+        auto ta_leaf = testpki::issue(CertSpec::named("mx.daneta.test")
+                                          .dns("mx.daneta.test")
+                                          .sct({&pki.log, now() - std::chrono::minutes(5)}),
+                                      ta_leaf_key, &evil_ca, evil_key);
+        s.add({"daneta.test",
+               Leaf{ta_leaf_key, {ta_leaf, evil_ca, pki.intermediate}},
                {"2 0 1 " + hex(testpki::tlsa_data(pki.intermediate, 0, 1))}});
 
         s.add({"nosct.test", pki.leaf({"mx.nosct.test"}, {}, KeyType::ecdsa_p256, false), {}});
         auto bad_key = Key::generate(KeyType::ecdsa_p256);
-        auto bad = testpki::issue(
-            CertSpec::named("mx.badsct.test").dns("mx.badsct.test").sct({&pki.log, now() - std::chrono::minutes(5), true}),
-            bad_key, &pki.intermediate, pki.intermediate_key);
+        auto bad = testpki::issue(CertSpec::named("mx.badsct.test")
+                                      .dns("mx.badsct.test")
+                                      .sct({&pki.log, now() - std::chrono::minutes(5), true}),
+                                  bad_key, &pki.intermediate, pki.intermediate_key);
         s.add({"badsct.test", Leaf{bad_key, {bad, pki.intermediate}}, {}});
 
         auto old_key = Key::generate(KeyType::ecdsa_p256);
@@ -117,7 +124,8 @@ Sent send_to(const std::string& domain, std::uint64_t id) {
     auto& site = m.s.site(domain);
     site.delivery.delivered.clear();
     auto before = site.listener->accepted();
-    auto report = m.s.deliver(*sender.deliverer, email(domain, id, message("Alice <alice@ga.test>", "bob@" + domain)));
+    auto report = m.s.deliver(*sender.deliverer,
+                              email(domain, id, message("Alice <alice@ga.test>", "bob@" + domain)));
     return {report, site.listener->accepted() - before};
 }
 
@@ -172,18 +180,22 @@ void check_refused_email(const std::string& domain, const std::string& msg, Erro
 }  // namespace
 
 TEST_CASE("a server certificate for another name is refused; nothing is sent", "[integration][negative]") {
-    check_refused_server("wrongname.test", 1, "not valid for mx.wrongname.test nor SRVName _smtpsec.wrongname.test");
+    check_refused_server("wrongname.test", 1,
+                         "not valid for mx.wrongname.test nor SRVName _smtpsec.wrongname.test");
 }
 
-TEST_CASE("a certificate carrying only the SRVName _smtpsec.<domain> is accepted", "[integration][negative]") {
+TEST_CASE("a certificate carrying only the SRVName _smtpsec.<domain> is accepted",
+          "[integration][negative]") {
     check_delivered("srvname.test", 2);
 }
 
-TEST_CASE("a TLSA record that the certificate does not satisfy refuses the server", "[integration][negative]") {
+TEST_CASE("a TLSA record that the certificate does not satisfy refuses the server",
+          "[integration][negative]") {
     check_refused_server("tlsamiss.test", 3, "TLSA 3 1 1 does not match the leaf");
 }
 
-TEST_CASE("a self-signed certificate without SCTs matched by DANE-EE is accepted", "[integration][negative]") {
+TEST_CASE("a self-signed certificate without SCTs matched by DANE-EE is accepted",
+          "[integration][negative]") {
     check_delivered("daneee.test", 4);
 }
 
@@ -197,7 +209,9 @@ TEST_CASE("DANE-TA: a leaf signed by another CA, with the named anchor appended,
 }
 
 TEST_CASE("a CA certificate without SCTs is refused", "[integration][negative]") {
-    check_refused_server("nosct.test", 7, "certificate transparency: no valid SCT from a trusted log (no SCT in the certificate)");
+    check_refused_server(
+        "nosct.test", 7,
+        "certificate transparency: no valid SCT from a trusted log (no SCT in the certificate)");
 }
 
 TEST_CASE("a CA certificate whose SCT signature is invalid is refused", "[integration][negative]") {
@@ -226,9 +240,10 @@ TEST_CASE("a forged signature is refused with authentication_failed", "[integrat
                         outbound::RecipientStatus::permanent, &impostor);
 }
 
-TEST_CASE("a From domain without SRV records is refused with authentication_failed", "[integration][negative]") {
-    check_refused_email("gb.test", message("alice@nodata.test", "bob@gb.test"), ErrorCode::authentication_failed,
-                        outbound::RecipientStatus::permanent);
+TEST_CASE("a From domain without SRV records is refused with authentication_failed",
+          "[integration][negative]") {
+    check_refused_email("gb.test", message("alice@nodata.test", "bob@gb.test"),
+                        ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
 }
 
 TEST_CASE("two From mailboxes are refused with authentication_failed", "[integration][negative]") {
@@ -334,9 +349,11 @@ outbound::DeliveryReport send_recipients(const std::string& domain, std::uint64_
 
 }  // namespace
 
-TEST_CASE("recipients outside the listener's domains and domain literals are unknown_address; ours are delivered",
-          "[integration][negative][relay]") {
-    auto report = send_recipients("gb.test", 30, {"victim@outside.example", "bob@gb.test", "victim@[127.0.0.1]"},
+TEST_CASE(
+    "recipients outside the listener's domains and domain literals are unknown_address; ours are delivered",
+    "[integration][negative][relay]") {
+    auto report = send_recipients("gb.test", 30,
+                                  {"victim@outside.example", "bob@gb.test", "victim@[127.0.0.1]"},
                                   message("alice@ga.test", "bob@gb.test"));
     INFO("attempts:\n" << joined(report.attempts));
     REQUIRE(report.recipients.size() == 3);
@@ -365,11 +382,10 @@ TEST_CASE("an Email only for other domains reaches nothing: every recipient unkn
 
 TEST_CASE("a local part routing to another host (%, !, quoted @) is unknown_address; the MTA never sees it",
           "[integration][negative][relay]") {
-    auto report = send_recipients(
-        "gb.test", 39,
-        {"victim%outside.example@gb.test", "outside.example!victim@gb.test", "\"victim@outside.example\"@gb.test",
-         "bob@gb.test"},
-        message("alice@ga.test", "bob@gb.test"));
+    auto report = send_recipients("gb.test", 39,
+                                  {"victim%outside.example@gb.test", "outside.example!victim@gb.test",
+                                   "\"victim@outside.example\"@gb.test", "bob@gb.test"},
+                                  message("alice@ga.test", "bob@gb.test"));
     INFO("attempts:\n" << joined(report.attempts));
     REQUIRE(report.recipients.size() == 4);
     for (std::size_t i = 0; i < 3; ++i) {
@@ -386,7 +402,8 @@ TEST_CASE("a local part routing to another host (%, !, quoted @) is unknown_addr
 // written, and the Received `for` clause shows the same form.
 TEST_CASE("a quoted local part recipient is delivered; Received names it in the same form",
           "[integration][negative][relay]") {
-    auto report = send_recipients("gb.test", 32, {"\"bob x\"@gb.test"}, message("alice@ga.test", "bob@gb.test"));
+    auto report = send_recipients("gb.test", 32, {"\"bob x\"@gb.test"},
+                                  message("alice@ga.test", "bob@gb.test"));
     INFO("attempts:\n" << joined(report.attempts));
     REQUIRE(report.recipients.size() == 1);
     INFO(report.recipients[0].detail);
@@ -397,9 +414,10 @@ TEST_CASE("a quoted local part recipient is delivered; Received names it in the 
     CHECK_THAT(got[0].data(), Catch::Contains("\r\n\tfor <\"bob x\"@gb.test>; "));
 }
 
-TEST_CASE("a recipient SMTP cannot carry makes the Email illegal_parameter", "[integration][negative][relay]") {
-    auto report =
-        send_recipients("gb.test", 33, {"bob@gb.test", "\"bob\tx\"@gb.test"}, message("alice@ga.test", "bob@gb.test"));
+TEST_CASE("a recipient SMTP cannot carry makes the Email illegal_parameter",
+          "[integration][negative][relay]") {
+    auto report = send_recipients("gb.test", 33, {"bob@gb.test", "\"bob\tx\"@gb.test"},
+                                  message("alice@ga.test", "bob@gb.test"));
     INFO("attempts:\n" << joined(report.attempts));
     REQUIRE(report.recipients.size() == 2);
     for (const auto& r : report.recipients) {
@@ -417,13 +435,15 @@ TEST_CASE("a From domain that is no host name is authentication_failed, not a te
                         outbound::RecipientStatus::permanent);
 }
 
-TEST_CASE("an encoded word inside the From address is authentication_failed", "[integration][negative][from]") {
+TEST_CASE("an encoded word inside the From address is authentication_failed",
+          "[integration][negative][from]") {
     check_refused_email("gb.test", message("=?utf-8?q?ceo?=@ga.test", "bob@gb.test"),
                         ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
 }
 
 TEST_CASE("a From field longer than 2,048 bytes is authentication_failed", "[integration][negative][from]") {
-    check_refused_email("gb.test", message("\"" + std::string(2100, 'x') + "\" <alice@ga.test>", "bob@gb.test"),
+    check_refused_email("gb.test",
+                        message("\"" + std::string(2100, 'x') + "\" <alice@ga.test>", "bob@gb.test"),
                         ErrorCode::authentication_failed, outbound::RecipientStatus::permanent);
 }
 
@@ -431,7 +451,8 @@ TEST_CASE("recipients refused by us and by the MTA are listed together in the Em
           "[integration][negative][relay]") {
     auto& site = matrix().s.site("gb.test");
     site.delivery.answer = [](const inbound::LocalDeliveryRequest& r) {
-        inbound::LocalDeliveryResult result{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+        inbound::LocalDeliveryResult result{
+            inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
         for (const auto& rcpt : r.recipients)
             if (rcpt.rfind("nobody@", 0) == 0) result.refused.push_back(rcpt);
         return result;
@@ -439,7 +460,8 @@ TEST_CASE("recipients refused by us and by the MTA are listed together in the Em
     auto report = send_recipients("gb.test", 34, {"nobody@gb.test", "victim@outside.example", "bob@gb.test"},
                                   message("alice@ga.test", "bob@gb.test"));
     site.delivery.answer = [](const inbound::LocalDeliveryRequest&) {
-        return inbound::LocalDeliveryResult{inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
+        return inbound::LocalDeliveryResult{
+            inbound::LocalDeliveryResult::Kind::delivered, {}, "250 2.0.0 Ok"};
     };
     INFO("attempts:\n" << joined(report.attempts));
     REQUIRE(report.recipients.size() == 3);
@@ -447,5 +469,6 @@ TEST_CASE("recipients refused by us and by the MTA are listed together in the Em
     CHECK(report.recipients[1].status == outbound::RecipientStatus::permanent);
     CHECK(report.recipients[2].status == outbound::RecipientStatus::delivered);
     REQUIRE(site.delivery.delivered.size() == 1);
-    CHECK(site.delivery.delivered[0].request.recipients == std::vector<std::string>{"nobody@gb.test", "bob@gb.test"});
+    CHECK(site.delivery.delivered[0].request.recipients ==
+          std::vector<std::string>{"nobody@gb.test", "bob@gb.test"});
 }

@@ -49,11 +49,13 @@ public:
 
     // Runs the loop until `count` Messages arrived (or the server closed).
     bool wait_for(std::size_t count, double seconds = 10) {
-        return run_until(loop_, [&] { return received.size() >= count || closed; }, seconds) &&
+        return run_until(
+                   loop_, [&] { return received.size() >= count || closed; }, seconds) &&
                received.size() >= count;
     }
     bool wait_closed(double seconds = 10) {
-        return run_until(loop_, [&] { return closed; }, seconds);
+        return run_until(
+            loop_, [&] { return closed; }, seconds);
     }
 
     // The Error answering `i`-th received Message, if that is what it is.

@@ -35,8 +35,10 @@ TEST_CASE("real TLS, real signed DNS fixture, a real SMTP server behind", "[inte
     e.domain = "gb.test";
     e.recipients = {"bob@gb.test", "carol@gb.test"};
     const std::string body = "Hello Bob.\r\n.a line that starts with a dot\r\n..two\r\n";
-    e.message = Bytes::copy_of("SMTPsec-Used:\r\nFrom: Alice <alice@ga.test>\r\nTo: bob@gb.test\r\n"
-                               "Subject: re-injected\r\n\r\n" + body);
+    e.message = Bytes::copy_of(
+        "SMTPsec-Used:\r\nFrom: Alice <alice@ga.test>\r\nTo: bob@gb.test\r\n"
+        "Subject: re-injected\r\n\r\n" +
+        body);
     auto report = s.deliver(*sender.deliverer, std::move(e));
     INFO("attempts: " << (report.attempts.empty() ? "" : report.attempts.front()));
     REQUIRE(report.recipients.size() == 2);
@@ -52,18 +54,20 @@ TEST_CASE("real TLS, real signed DNS fixture, a real SMTP server behind", "[inte
     INFO("dump:\n" << d);
     CHECK_THAT(d, Catch::Contains("X-Mail-Args: <alice@ga.test>"));
     CHECK_THAT(d, Catch::Contains("X-Rcpt-Args: <bob@gb.test>\nX-Rcpt-Args: <carol@gb.test>\n") ||
-                  Catch::Contains("X-Rcpt-Args: <bob@gb.test> <carol@gb.test>\n"));
+                      Catch::Contains("X-Rcpt-Args: <bob@gb.test> <carol@gb.test>\n"));
     // After smtp-sink's own Received: ours (two recipients: no "for"), the
     // verdict, the signed message as signed (SMTPsec-Used kept, as in
     // gateway_test), dots intact through dot-stuffing.
     std::regex ours(
-        "\nReceived: from mx\\.ga\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\n\tby mx\\.gb\\.test \\(TLS1\\.3\\) with SMTPSEC "
+        "\nReceived: from mx\\.ga\\.test \\(\\[127\\.0\\.0\\.1\\]\\)\n\tby mx\\.gb\\.test \\(TLS1\\.3\\) "
+        "with SMTPSEC "
         "id IN[0-9]+-1; [A-Z][a-z]{2}, [0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} \\+0000\n");
     std::smatch m;
     REQUIRE(std::regex_search(d, m, ours));
     std::string rest = m.suffix();
     CHECK(rest ==
-          "Authentication-Results: mx.gb.test;\n\tsmtpsec=pass header.from=ga.test policy.cert-name=mx.ga.test\n"
+          "Authentication-Results: mx.gb.test;\n\tsmtpsec=pass header.from=ga.test "
+          "policy.cert-name=mx.ga.test\n"
           "SMTPsec-Used:\nFrom: Alice <alice@ga.test>\nTo: bob@gb.test\nSubject: re-injected\n\n"
           "Hello Bob.\n.a line that starts with a dot\n..two\n"
           // smtp-sink ends each dump with a blank line

@@ -89,7 +89,8 @@ public:
             Receiver& rr = *r;
             rr.authenticator = std::make_unique<inbound::OriginAuthenticator>(*resolver, policy);
             rr.context = std::make_unique<inbound::InboundContext>(inbound::InboundContext{
-                loop, rr.settings, *rr.authenticator, rr.next_hop ? *rr.next_hop : rr.delivery, [&rr] { return fmt::format("IN{}", ++rr.next_id); }});
+                loop, rr.settings, *rr.authenticator, rr.next_hop ? *rr.next_hop : rr.delivery,
+                [&rr] { return fmt::format("IN{}", ++rr.next_id); }});
             rr.listener = std::make_unique<inbound::Listener>(*rr.context, 1000);
             REQUIRE(rr.listener->adopt(std::move(reserved_.at(name))).port() == rr.port);
         }
@@ -126,7 +127,8 @@ public:
     outbound::DeliveryReport deliver(outbound::Deliverer& d, outbound::OutboundEmail e, double seconds = 30) {
         std::optional<outbound::DeliveryReport> report;
         d.deliver(std::move(e), [&](outbound::DeliveryReport r) { report = std::move(r); });
-        REQUIRE(run_until(loop, [&] { return report.has_value(); }, seconds));
+        REQUIRE(run_until(
+            loop, [&] { return report.has_value(); }, seconds));
         return *report;
     }
 

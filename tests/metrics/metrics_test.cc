@@ -39,7 +39,8 @@ TEST_CASE("a scrape shows each counted value under its family and label", "[metr
     metrics::count(metrics::Bytes::out, 1234);
     metrics::gauge_set(metrics::Gauge::queue_entries, 7);
     const std::string text = metrics::prometheus_text();
-    CHECK(has_line(text, "# HELP smtpsec_taken_over_total Recipients the milter took over for delivery over SMTPsec."));
+    CHECK(has_line(
+        text, "# HELP smtpsec_taken_over_total Recipients the milter took over for delivery over SMTPsec."));
     CHECK(has_line(text, "# TYPE smtpsec_taken_over_total counter"));
     CHECK(has_line(text, "smtpsec_taken_over_total{reason=\"smtpsec\"} 2"));
     CHECK(has_line(text, "smtpsec_taken_over_total{reason=\"defer\"} 0"));
@@ -74,7 +75,8 @@ TEST_CASE("the series are a fixed set: counting changes values, never the number
     CHECK(metrics::value(metrics::DnsVerdict::defer) == 250);
 }
 
-TEST_CASE("every sample line follows the exposition format, every family is typed before its samples", "[metrics]") {
+TEST_CASE("every sample line follows the exposition format, every family is typed before its samples",
+          "[metrics]") {
     metrics::reset_for_tests();
     std::string typed;
     std::size_t samples = 0;

@@ -93,7 +93,8 @@ TEST_CASE("without {rcpt_mailer} (Postfix's sendmail command) other domains are 
     CHECK(d.log[1] == "to=<z@never.test> left to the MTA: never-takeover domain");
     CHECK(not_a_candidate(RecipientFacts{"<q@a.test>", "q@a.test", "a.test", "", std::nullopt, false},
                           settings()) == "no {rcpt_mailer}, and a domain of ours");
-    CHECK(not_a_candidate(RecipientFacts{"<q>", "q", "", "smtp", std::nullopt, false}, settings()) == "no domain");
+    CHECK(not_a_candidate(RecipientFacts{"<q>", "q", "", "smtp", std::nullopt, false}, settings()) ==
+          "no domain");
 }
 
 TEST_CASE("From that cannot be signed leaves everything to SMTP") {
@@ -104,23 +105,24 @@ TEST_CASE("From that cannot be signed leaves everything to SMTP") {
         CHECK(d.answer == Answer::proceed);
         CHECK(d.take.empty());
         // One line per recipient says what happened, and nothing says "taken".
-        CHECK(d.log == std::vector<std::string>{"to=<x@sec.test> left to the MTA: cannot sign: From has 2 mailboxes "
-                                                "(SMTPsec discovery: smtpsec (test))"});
+        CHECK(d.log ==
+              std::vector<std::string>{"to=<x@sec.test> left to the MTA: cannot sign: From has 2 mailboxes "
+                                       "(SMTPsec discovery: smtpsec (test))"});
     }
     SECTION("no signing identity") {
         m.from.domain = "other.test";
         auto d = decide(m, settings());
         CHECK(d.take.empty());
-        CHECK(d.log == std::vector<std::string>{"to=<x@sec.test> left to the MTA: cannot sign: no signing identity "
-                                                "for other.test (SMTPsec discovery: smtpsec (test))"});
+        CHECK(d.log ==
+              std::vector<std::string>{"to=<x@sec.test> left to the MTA: cannot sign: no signing identity "
+                                       "for other.test (SMTPsec discovery: smtpsec (test))"});
     }
 }
 
 TEST_CASE("require_security rejects when a domain has no SMTPsec") {
     auto m = message({rcpt("x@sec.test", "smtp", DomainVerdict::smtpsec),
                       rcpt("y@ins.test", "smtp", DomainVerdict::none_insecure),
-                      rcpt("z@never.test", "smtp", std::nullopt),
-                      rcpt("l@a.test", "local", std::nullopt)});
+                      rcpt("z@never.test", "smtp", std::nullopt), rcpt("l@a.test", "local", std::nullopt)});
     m.require_security = true;
     m.require_reason = "header";
     auto d = decide(m, settings());
@@ -135,7 +137,8 @@ TEST_CASE("require_security rejects when a domain has no SMTPsec") {
 
 TEST_CASE("require_security with only SMTPsec, defer and local recipients goes through") {
     auto m = message({rcpt("x@sec.test", "smtp", DomainVerdict::smtpsec),
-                      rcpt("w@def.test", "smtp", DomainVerdict::defer), rcpt("l@a.test", "local", std::nullopt)});
+                      rcpt("w@def.test", "smtp", DomainVerdict::defer),
+                      rcpt("l@a.test", "local", std::nullopt)});
     m.require_security = true;
     auto d = decide(m, settings());
     CHECK(d.answer == Answer::proceed);

@@ -16,7 +16,8 @@ namespace {
 // marker, our Received and A-R, the origin's trace header, the original.
 MessageBuilder forwarded_copy(std::string_view body, std::string_view subject = " hi") {
     MessageBuilder b("Require-SMTPsec", "mx.b.test");
-    b.add_header("Received", " from mx.b.test (localhost [127.0.0.1])\n\tby mx.b.test (Postfix) with ESMTP id 4AB", true);
+    b.add_header("Received",
+                 " from mx.b.test (localhost [127.0.0.1])\n\tby mx.b.test (Postfix) with ESMTP id 4AB", true);
     b.add_header("SMTPsec-Forward", " v1 0123 abcd", true);
     b.add_header("Received", " from mx.a.test by mx.b.test with SMTPSEC id X-1", true);
     b.add_header("Authentication-Results", " mx.b.test; smtpsec=pass header.from=a.test", true);
@@ -39,12 +40,14 @@ TEST_CASE("an unchanged copy keeps its signature; the hops above the marker beco
     CHECK(r.match == ForwardMatch::kept);
     REQUIRE(r.hops.size() == 1);
     CHECK(r.hops[0].name == "Received");
-    CHECK(r.hops[0].value == "from mx.b.test (localhost [127.0.0.1])\r\n\tby mx.b.test (Postfix) with ESMTP id 4AB");
+    CHECK(r.hops[0].value ==
+          "from mx.b.test (localhost [127.0.0.1])\r\n\tby mx.b.test (Postfix) with ESMTP id 4AB");
 }
 
 TEST_CASE("a footer added at this site: the signature cannot be kept") {
     auto b = forwarded_copy("line 1\r\nline 2\r\n-- \r\nfooter of b.test\r\n");
-    CHECK(recognise_forward(b.seen_fields(), b.markers()[0], b.body(), original).match == ForwardMatch::changed);
+    CHECK(recognise_forward(b.seen_fields(), b.markers()[0], b.body(), original).match ==
+          ForwardMatch::changed);
 }
 
 TEST_CASE("a body line rewritten, or a header field changed: the signature cannot be kept") {

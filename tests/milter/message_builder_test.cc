@@ -14,7 +14,8 @@ TEST_CASE("header fields and body are reassembled with CRLF") {
     b.add_body("body 1\r\n");
     b.add_body("body 2\r\n");
     CHECK(b.message() ==
-          "From: alice@a.test\r\nSubject: folded\r\n\tline\r\nX-Empty:\r\nX-Crlf: a\r\n b\r\n\r\nbody 1\r\nbody 2\r\n");
+          "From: alice@a.test\r\nSubject: folded\r\n\tline\r\nX-Empty:\r\nX-Crlf: a\r\n b\r\n\r\nbody "
+          "1\r\nbody 2\r\n");
     CHECK(b.size() == b.message().size());
     CHECK(b.deletions().empty());
     CHECK_FALSE(b.require_requested());
@@ -70,11 +71,12 @@ TEST_CASE("addresses, domains and MAIL parameters") {
     CHECK_FALSE(requests_smtpsec({}));
 }
 
-
 TEST_CASE("the MTA's Received field is recognised by its queue id") {
     MessageBuilder b("");
-    b.add_header("Received", "from client.a.test (client.a.test [192.0.2.1])\r\n\tby mx.a.test (8.17.1/8.17.1) "
-                             "with ESMTP id 4ABC12;\r\n\tMon, 1 Jan 2024 00:00:00 +0000", false);
+    b.add_header("Received",
+                 "from client.a.test (client.a.test [192.0.2.1])\r\n\tby mx.a.test (8.17.1/8.17.1) "
+                 "with ESMTP id 4ABC12;\r\n\tMon, 1 Jan 2024 00:00:00 +0000",
+                 false);
     b.add_header("From", "a@a.test", false);
     CHECK(b.has_received_with_id("4ABC12"));
     CHECK_FALSE(b.has_received_with_id("4ABC1"));  // a prefix is not the id
@@ -97,7 +99,8 @@ TEST_CASE("a Received field for the MTA's hop when the MTA did not show its own"
 
 // Issue 13 item 8: mail arriving by plain SMTP must not carry a forged
 // smtpsec=pass under our name to the mailbox (RFC 8601 section 5).
-TEST_CASE("Authentication-Results with our authserv-id are removed and deleted from the MTA's copy; others stay") {
+TEST_CASE(
+    "Authentication-Results with our authserv-id are removed and deleted from the MTA's copy; others stay") {
     MessageBuilder b("Require-SMTPsec", "mx.b.test");
     b.add_header("Authentication-Results", "other.example; spf=pass", false);
     b.add_header("Authentication-Results", "mx.b.test; smtpsec=pass header.from=a.test", false);

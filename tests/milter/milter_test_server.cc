@@ -9,11 +9,11 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <thread>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "milter/milter.h"
 
@@ -25,9 +25,12 @@ class MapVerdicts : public VerdictSource {
 public:
     std::shared_ptr<PendingVerdict> lookup(const std::string& domain) override {
         static const std::map<std::string, DomainVerdict> verdicts = {
-            {"sec.test", DomainVerdict::smtpsec},          {"sec2.test", DomainVerdict::smtpsec},
-            {"insecure.test", DomainVerdict::none_insecure}, {"nosec.test", DomainVerdict::none_secure},
-            {"defer.test", DomainVerdict::defer},          {"diskfull.test", DomainVerdict::smtpsec},
+            {"sec.test", DomainVerdict::smtpsec},
+            {"sec2.test", DomainVerdict::smtpsec},
+            {"insecure.test", DomainVerdict::none_insecure},
+            {"nosec.test", DomainVerdict::none_secure},
+            {"defer.test", DomainVerdict::defer},
+            {"diskfull.test", DomainVerdict::smtpsec},
             {"never.test", DomainVerdict::smtpsec},
         };
         if (domain == "broken.test") return nullptr;

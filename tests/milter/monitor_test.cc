@@ -42,7 +42,8 @@ MilterSettings settings(Mode mode) {
 
 }  // namespace
 
-TEST_CASE("monitor mode: recipients enforce mode takes over stay with the MTA, the log says it would take them") {
+TEST_CASE(
+    "monitor mode: recipients enforce mode takes over stay with the MTA, the log says it would take them") {
     metrics::reset_for_tests();
     const auto facts = message({rcpt("bob@b.test", "smtp", DomainVerdict::smtpsec),
                                 rcpt("dave@insecure.test", "smtp", DomainVerdict::none_insecure)});
@@ -53,9 +54,10 @@ TEST_CASE("monitor mode: recipients enforce mode takes over stay with the MTA, t
     CHECK(given.answer == Answer::proceed);
     CHECK(given.take.empty());
     CHECK(given.code.empty());
-    CHECK(given.log == std::vector<std::string>{
-                           "monitor mode: would take over to=<bob@b.test> (smtpsec (test)); the MTA delivers it by SMTP",
-                           "to=<dave@insecure.test> left to the MTA: none_insecure (test)"});
+    CHECK(given.log ==
+          std::vector<std::string>{
+              "monitor mode: would take over to=<bob@b.test> (smtpsec (test)); the MTA delivers it by SMTP",
+              "to=<dave@insecure.test> left to the MTA: none_insecure (test)"});
     count_outcome(facts, s, enforced, given, false);
     CHECK(metrics::value(metrics::MonitorWould::take_over) == 1);
     CHECK(metrics::value(metrics::MilterAnswer::proceed) == 1);
@@ -64,7 +66,9 @@ TEST_CASE("monitor mode: recipients enforce mode takes over stay with the MTA, t
     CHECK(metrics::value(metrics::LeftToSmtp::cannot_sign) == 0);
 }
 
-TEST_CASE("monitor mode: a message enforce mode refuses goes on, the refusal is logged with its reply and counted") {
+TEST_CASE(
+    "monitor mode: a message enforce mode refuses goes on, the refusal is logged with its reply and "
+    "counted") {
     metrics::reset_for_tests();
     auto facts = message({rcpt("dave@insecure.test", "smtp", DomainVerdict::none_insecure)});
     facts.require_security = true;
@@ -116,7 +120,8 @@ TEST_CASE("enforce mode counts what was done: taken over by reason, left to SMTP
     CHECK(metrics::value(metrics::MonitorWould::take_over) == 0);
 }
 
-TEST_CASE("enforce mode: a From without a signing identity leaves SMTPsec recipients to SMTP as cannot_sign") {
+TEST_CASE(
+    "enforce mode: a From without a signing identity leaves SMTPsec recipients to SMTP as cannot_sign") {
     metrics::reset_for_tests();
     auto facts = message({rcpt("bob@b.test", "smtp", DomainVerdict::smtpsec)});
     facts.from.domain = "other.test";

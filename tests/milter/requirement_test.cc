@@ -92,10 +92,11 @@ TEST_CASE("require_security 0: SMTP-only recipients are taken, to leave over ver
                     settings());
     CHECK(d.answer == Answer::discard);
     CHECK(d.take == std::vector<std::size_t>{0, 1, 2});
-    CHECK(d.log == std::vector<std::string>{
-                       "to=<x@sec.test> taken: smtpsec (test)",
-                       "to=<dave@smtp.test> taken: none_secure (test), to leave by SMTP over verified TLS only",
-                       "to=<erin@ins.test> taken: none_insecure (test), to leave by SMTP over verified TLS only"});
+    CHECK(d.log ==
+          std::vector<std::string>{
+              "to=<x@sec.test> taken: smtpsec (test)",
+              "to=<dave@smtp.test> taken: none_secure (test), to leave by SMTP over verified TLS only",
+              "to=<erin@ins.test> taken: none_insecure (test), to leave by SMTP over verified TLS only"});
 }
 
 TEST_CASE("require_security 1: the same message is refused", "[milter][requirement]") {

@@ -47,10 +47,11 @@ TEST_CASE("addresses, domains and shared addresses") {
 }
 
 TEST_CASE("logins with and without realm") {
-    auto p = parsed("alice alice@a.test\nbob@a.test bob@a.test\ncarol@x.test c@x.test\ncarol@y.test c@y.test\n");
-    CHECK(p.find_login("alice@a.test") == "alice");      // Postfix appended a realm
-    CHECK(p.find_login("bob") == "bob@a.test");          // Sendmail's bare login, one candidate
-    CHECK(p.find_login("carol").empty());                // two realms: no guess
+    auto p = parsed(
+        "alice alice@a.test\nbob@a.test bob@a.test\ncarol@x.test c@x.test\ncarol@y.test c@y.test\n");
+    CHECK(p.find_login("alice@a.test") == "alice");  // Postfix appended a realm
+    CHECK(p.find_login("bob") == "bob@a.test");      // Sendmail's bare login, one candidate
+    CHECK(p.find_login("carol").empty());            // two realms: no guess
     CHECK(p.find_login("carol@y.test") == "carol@y.test");
     CHECK(p.find_login(" BOB@A.TEST ") == "bob@a.test");
     CHECK(p.may_use("bob", "bob@a.test"));
@@ -95,5 +96,6 @@ TEST_CASE("load_sender_policy reads a file and names it in problems") {
     CHECK(p.error() == std::vector<std::string>{path + ":2: login 'bob' has no addresses"});
     auto missing = load_sender_policy("/nonexistent/policy");
     REQUIRE_FALSE(missing);
-    CHECK(missing.error() == std::vector<std::string>{"/nonexistent/policy: cannot read: No such file or directory"});
+    CHECK(missing.error() ==
+          std::vector<std::string>{"/nonexistent/policy: cannot read: No such file or directory"});
 }

@@ -15,7 +15,8 @@ using State = ClientSession::State;
 
 namespace {
 
-const std::string ehlo_all = "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
+const std::string ehlo_all =
+    "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n";
 const std::string ehlo_plain = "250-mx.test\r\n250 8BITMIME\r\n";  // no PIPELINING, no SMTPUTF8
 
 const std::string head = "From: alice@a.test\r\nTo: bob@b.test\r\nSubject: hi\r\n\r\n";
@@ -27,7 +28,8 @@ Request request(std::vector<std::string> rcpts, const std::string& h = head, con
 
 // The start of every transcript below: connect, greeting, EHLO.
 const std::string opening = "-- connect\n-- connected\nS: 220 mx.test ESMTP\nC: EHLO gw.b.test\n";
-const std::string ehlo_all_lines = "S: 250-mx.test\nS: 250-PIPELINING\nS: 250-SIZE 10240000\nS: 250-8BITMIME\nS: 250 SMTPUTF8\n";
+const std::string ehlo_all_lines =
+    "S: 250-mx.test\nS: 250-PIPELINING\nS: 250-SIZE 10240000\nS: 250-8BITMIME\nS: 250 SMTPUTF8\n";
 const std::string ehlo_plain_lines = "S: 250-mx.test\nS: 250 8BITMIME\n";
 const std::string sent_body =  // head and body as written: dot-stuffed, CRLF added, final dot
     "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \n"
@@ -36,7 +38,9 @@ const std::string size = std::to_string(head.size() + body.size());
 
 }  // namespace
 
-TEST_CASE("pipelined messages go in one write each, dot-stuffed, on one connection that is closed with QUIT when idle") {
+TEST_CASE(
+    "pipelined messages go in one write each, dot-stuffed, on one connection that is closed with QUIT when "
+    "idle") {
     Mta mta;
     mta.submit(1, request({"bob@b.test", "carol@b.test"}));
     mta.submit(2, Request{"alice@a.test", {"dave@b.test"}, {Bytes::copy_of(head + "x\r\n")}});
@@ -51,30 +55,33 @@ TEST_CASE("pipelined messages go in one write each, dot-stuffed, on one connecti
     mta.says("221 2.0.0 Bye\r\n");
     CHECK(mta.transcript ==
           opening + ehlo_all_lines +
-          // MAIL, both RCPTs and DATA before any reply (RFC 2920)
-          "C: MAIL FROM:<alice@a.test> SIZE=" + size + "\n"
-          "C: RCPT TO:<bob@b.test>\n"
-          "C: RCPT TO:<carol@b.test>\n"
-          "C: DATA\n"
-          "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 250 2.1.5 Ok\nS: 354 End data with <CR><LF>.<CR><LF>\n" +
-          sent_body +
-          "S: 250 2.0.0 Ok: queued as A1\n"
-          "=> #1 delivered at final dot: 250 2.0.0 Ok: queued as A1\n"
-          "   <bob@b.test> delivered: 250 2.0.0 Ok: queued as A1\n"
-          "   <carol@b.test> delivered: 250 2.0.0 Ok: queued as A1\n"
-          // no RSET after a completed transaction
-          "C: MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size() + 3) + "\n"
-          "C: RCPT TO:<dave@b.test>\n"
-          "C: DATA\n"
-          "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 354 go\n"
-          "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: x\nC: .\n"
-          "S: 250 2.0.0 Ok: queued as A2\n"
-          "=> #2 delivered at final dot: 250 2.0.0 Ok: queued as A2\n"
-          "   <dave@b.test> delivered: 250 2.0.0 Ok: queued as A2\n"
-          "-- idle timeout\n"
-          "C: QUIT\n"
-          "S: 221 2.0.0 Bye\n"
-          "-- close\n");
+              // MAIL, both RCPTs and DATA before any reply (RFC 2920)
+              "C: MAIL FROM:<alice@a.test> SIZE=" + size +
+              "\n"
+              "C: RCPT TO:<bob@b.test>\n"
+              "C: RCPT TO:<carol@b.test>\n"
+              "C: DATA\n"
+              "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 250 2.1.5 Ok\nS: 354 End data with <CR><LF>.<CR><LF>\n" +
+              sent_body +
+              "S: 250 2.0.0 Ok: queued as A1\n"
+              "=> #1 delivered at final dot: 250 2.0.0 Ok: queued as A1\n"
+              "   <bob@b.test> delivered: 250 2.0.0 Ok: queued as A1\n"
+              "   <carol@b.test> delivered: 250 2.0.0 Ok: queued as A1\n"
+              // no RSET after a completed transaction
+              "C: MAIL FROM:<alice@a.test> SIZE=" +
+              std::to_string(head.size() + 3) +
+              "\n"
+              "C: RCPT TO:<dave@b.test>\n"
+              "C: DATA\n"
+              "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 354 go\n"
+              "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: x\nC: .\n"
+              "S: 250 2.0.0 Ok: queued as A2\n"
+              "=> #2 delivered at final dot: 250 2.0.0 Ok: queued as A2\n"
+              "   <dave@b.test> delivered: 250 2.0.0 Ok: queued as A2\n"
+              "-- idle timeout\n"
+              "C: QUIT\n"
+              "S: 221 2.0.0 Bye\n"
+              "-- close\n");
     CHECK(mta.session.state() == State::closed);
     CHECK(mta.results[0].result.recipients[0].code == 250);
 }
@@ -84,20 +91,24 @@ TEST_CASE("a recipient refused with 550 is reported and the others still get the
     mta.submit(1, request({"bob@b.test", "carol@b.test"}));
     mta.greets(ehlo_all);
     mta.take();
-    mta.says("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 <carol@b.test>: Recipient address rejected\r\n354 go\r\n");
+    mta.says(
+        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 <carol@b.test>: Recipient address rejected\r\n354 go\r\n");
     mta.says("250 2.0.0 Ok: queued as B1\r\n");
     CHECK(mta.transcript ==
-          "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 550 5.1.1 <carol@b.test>: Recipient address rejected\nS: 354 go\n" +
-          sent_body +
-          "S: 250 2.0.0 Ok: queued as B1\n"
-          "=> #1 delivered at final dot: 250 2.0.0 Ok: queued as B1\n"
-          "   <bob@b.test> delivered: 250 2.0.0 Ok: queued as B1\n"
-          "   <carol@b.test> refused: 550 5.1.1 <carol@b.test>: Recipient address rejected\n");
+          "S: 250 2.1.0 Ok\nS: 250 2.1.5 Ok\nS: 550 5.1.1 <carol@b.test>: Recipient address rejected\nS: 354 "
+          "go\n" +
+              sent_body +
+              "S: 250 2.0.0 Ok: queued as B1\n"
+              "=> #1 delivered at final dot: 250 2.0.0 Ok: queued as B1\n"
+              "   <bob@b.test> delivered: 250 2.0.0 Ok: queued as B1\n"
+              "   <carol@b.test> refused: 550 5.1.1 <carol@b.test>: Recipient address rejected\n");
     CHECK(mta.results[0].result.recipients[1].code == 550);
     CHECK_FALSE(mta.results[0].result.every_recipient_refused());
 }
 
-TEST_CASE("a recipient deferred with 4xx means nothing is sent: the pipelined DATA's 354 is answered by closing, and the next message gets a new connection") {
+TEST_CASE(
+    "a recipient deferred with 4xx means nothing is sent: the pipelined DATA's 354 is answered by closing, "
+    "and the next message gets a new connection") {
     Mta mta;
     mta.submit(1, request({"bob@b.test", "carol@b.test"}));
     mta.submit(2, request({"bob@b.test"}));
@@ -131,21 +142,20 @@ TEST_CASE("an MTA without PIPELINING gets one command at a time, and DATA only o
     mta.says("550 5.1.1 unknown\r\n");
     mta.says("354 go\r\n");
     mta.says("250 2.0.0 Ok: queued as D1\r\n");
-    CHECK(mta.transcript ==
-          opening + ehlo_plain_lines +
-          "C: MAIL FROM:<alice@a.test>\n"
-          "S: 250 Ok\n"
-          "C: RCPT TO:<bob@b.test>\n"
-          "S: 250 Ok\n"
-          "C: RCPT TO:<carol@b.test>\n"
-          "S: 550 5.1.1 unknown\n"
-          "C: DATA\n"
-          "S: 354 go\n" +
-          sent_body +
-          "S: 250 2.0.0 Ok: queued as D1\n"
-          "=> #1 delivered at final dot: 250 2.0.0 Ok: queued as D1\n"
-          "   <bob@b.test> delivered: 250 2.0.0 Ok: queued as D1\n"
-          "   <carol@b.test> refused: 550 5.1.1 unknown\n");
+    CHECK(mta.transcript == opening + ehlo_plain_lines +
+                                "C: MAIL FROM:<alice@a.test>\n"
+                                "S: 250 Ok\n"
+                                "C: RCPT TO:<bob@b.test>\n"
+                                "S: 250 Ok\n"
+                                "C: RCPT TO:<carol@b.test>\n"
+                                "S: 550 5.1.1 unknown\n"
+                                "C: DATA\n"
+                                "S: 354 go\n" +
+                                sent_body +
+                                "S: 250 2.0.0 Ok: queued as D1\n"
+                                "=> #1 delivered at final dot: 250 2.0.0 Ok: queued as D1\n"
+                                "   <bob@b.test> delivered: 250 2.0.0 Ok: queued as D1\n"
+                                "   <carol@b.test> refused: 550 5.1.1 unknown\n");
 }
 
 TEST_CASE("without PIPELINING, a 4xx recipient means RSET instead of DATA") {
@@ -160,26 +170,27 @@ TEST_CASE("without PIPELINING, a 4xx recipient means RSET instead of DATA") {
     mta.says("250 Ok\r\n");
     mta.says("354 go\r\n");
     mta.says("250 Ok\r\n");
-    CHECK(mta.transcript ==
-          opening + ehlo_plain_lines +
-          "C: MAIL FROM:<alice@a.test>\n"
-          "S: 250 Ok\n"
-          "C: RCPT TO:<bob@b.test>\n"
-          "S: 452 4.2.2 mailbox full\n"
-          "=> #1 deferred at RCPT: RCPT TO:<bob@b.test> deferred: 452 4.2.2 mailbox full; the message was not sent to anyone\n"
-          "   <bob@b.test> deferred: 452 4.2.2 mailbox full\n"
-          "C: RSET\n"
-          "S: 250 Ok\n"
-          "C: MAIL FROM:<alice@a.test>\n"
-          "S: 250 Ok\n"
-          "C: RCPT TO:<carol@b.test>\n"
-          "S: 250 Ok\n"
-          "C: DATA\n"
-          "S: 354 go\n"
-          "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: Hi\nC: ..hidden\nC: ...two\nC: end\nC: .\n"
-          "S: 250 Ok\n"
-          "=> #2 delivered at final dot: 250 Ok\n"
-          "   <carol@b.test> delivered: 250 Ok\n");
+    CHECK(mta.transcript == opening + ehlo_plain_lines +
+                                "C: MAIL FROM:<alice@a.test>\n"
+                                "S: 250 Ok\n"
+                                "C: RCPT TO:<bob@b.test>\n"
+                                "S: 452 4.2.2 mailbox full\n"
+                                "=> #1 deferred at RCPT: RCPT TO:<bob@b.test> deferred: 452 4.2.2 mailbox "
+                                "full; the message was not sent to anyone\n"
+                                "   <bob@b.test> deferred: 452 4.2.2 mailbox full\n"
+                                "C: RSET\n"
+                                "S: 250 Ok\n"
+                                "C: MAIL FROM:<alice@a.test>\n"
+                                "S: 250 Ok\n"
+                                "C: RCPT TO:<carol@b.test>\n"
+                                "S: 250 Ok\n"
+                                "C: DATA\n"
+                                "S: 354 go\n"
+                                "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: Hi\nC: "
+                                "..hidden\nC: ...two\nC: end\nC: .\n"
+                                "S: 250 Ok\n"
+                                "=> #2 delivered at final dot: 250 Ok\n"
+                                "   <carol@b.test> delivered: 250 Ok\n");
     CHECK(mta.results[0].result.recipients[0].code == 452);
 }
 
@@ -197,14 +208,16 @@ TEST_CASE("MAIL refused gives every recipient that outcome, and RSET goes before
           "=> #1 refused at MAIL: MAIL FROM refused: 550 5.7.1 sender refused\n"
           "   <bob@b.test> refused: 550 5.7.1 sender refused\n"
           "C: RSET\n"
-          "C: MAIL FROM:<alice@a.test> SIZE=" + size + "\n"
-          "C: RCPT TO:<bob@b.test>\n"
-          "C: DATA\n"
-          "S: 250 Ok\nS: 250 Ok\nS: 250 Ok\nS: 354 go\n" +
-          sent_body +
-          "S: 250 Ok\n"
-          "=> #2 delivered at final dot: 250 Ok\n"
-          "   <bob@b.test> delivered: 250 Ok\n");
+          "C: MAIL FROM:<alice@a.test> SIZE=" +
+              size +
+              "\n"
+              "C: RCPT TO:<bob@b.test>\n"
+              "C: DATA\n"
+              "S: 250 Ok\nS: 250 Ok\nS: 250 Ok\nS: 354 go\n" +
+              sent_body +
+              "S: 250 Ok\n"
+              "=> #2 delivered at final dot: 250 Ok\n"
+              "   <bob@b.test> delivered: 250 Ok\n");
     CHECK_FALSE(mta.results[0].result.every_recipient_refused());
 }
 
@@ -234,9 +247,11 @@ TEST_CASE("a 4xx to the final dot defers, a 5xx refuses, and neither needs RSET"
           "S: 451 4.3.0 queue file write error\n"
           "=> #1 deferred at final dot: message refused after DATA: 451 4.3.0 queue file write error\n"
           "   <bob@b.test> deferred: 451 4.3.0 queue file write error\n"
-          "C: MAIL FROM:<alice@a.test> SIZE=" + size + "\n"
-          "C: RCPT TO:<bob@b.test>\n"
-          "C: DATA\n");
+          "C: MAIL FROM:<alice@a.test> SIZE=" +
+              size +
+              "\n"
+              "C: RCPT TO:<bob@b.test>\n"
+              "C: DATA\n");
     mta.says("250 Ok\r\n250 Ok\r\n354 go\r\n");
     mta.take();
     mta.says("554 5.7.1 content rejected\r\n");
@@ -271,16 +286,20 @@ TEST_CASE("SMTPUTF8 and BODY=8BITMIME are declared when an address or a header f
     mta.says("250 Ok\r\n");
     mta.says("250 Ok\r\n250 Ok\r\n354 go\r\n");
     mta.says("250 Ok\r\n");
-    CHECK_THAT(mta.written, Catch::Contains("MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size() + 3) +
-                                            " BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<bj\xc3\xb8rn@b.test>\r\n"));
-    CHECK_THAT(mta.written, Catch::Contains("MAIL FROM:<alice@a.test> SIZE=" + std::to_string(utf8_head.size() + 3) +
-                                            " BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<bob@b.test>\r\n"));
+    CHECK_THAT(mta.written,
+               Catch::Contains("MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size() + 3) +
+                               " BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<bj\xc3\xb8rn@b.test>\r\n"));
+    CHECK_THAT(mta.written,
+               Catch::Contains("MAIL FROM:<alice@a.test> SIZE=" + std::to_string(utf8_head.size() + 3) +
+                               " BODY=8BITMIME SMTPUTF8\r\nRCPT TO:<bob@b.test>\r\n"));
     // An 8-bit body alone: 8BITMIME, no SMTPUTF8.
-    CHECK_THAT(mta.written, Catch::EndsWith("MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size() + 8) +
-                                            " BODY=8BITMIME\r\nRCPT TO:<bob@b.test>\r\nDATA\r\n"));
+    CHECK_THAT(mta.written,
+               Catch::EndsWith("MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size() + 8) +
+                               " BODY=8BITMIME\r\nRCPT TO:<bob@b.test>\r\nDATA\r\n"));
 }
 
-TEST_CASE("an MTA without SMTPUTF8 gets no UTF-8 message: it is refused unsent, while an 8-bit body still goes") {
+TEST_CASE(
+    "an MTA without SMTPUTF8 gets no UTF-8 message: it is refused unsent, while an 8-bit body still goes") {
     Mta mta;
     mta.submit(1, Request{"alice@a.test", {"bj\xc3\xb8rn@b.test"}, {Bytes::copy_of(head + "x\r\n")}});
     mta.submit(2, Request{"alice@a.test", {"bob@b.test"}, {Bytes::copy_of(head + "gr\xc3\xbc\xc3\x9f\r\n")}});
@@ -289,19 +308,21 @@ TEST_CASE("an MTA without SMTPUTF8 gets no UTF-8 message: it is refused unsent, 
     mta.says("250 Ok\r\n");
     CHECK(mta.transcript ==
           opening +
-          "S: 250-mx.test\nS: 250-PIPELINING\nS: 250 8BITMIME\n"
-          "=> #1 refused at request: the message needs SMTPUTF8 (a non-ASCII address or header field) and the MTA "
-          "does not offer it\n"
-          "   <bj\xc3\xb8rn@b.test> refused, ours: the message needs SMTPUTF8 (a non-ASCII address or header field) "
-          "and the MTA does not offer it\n"
-          "C: MAIL FROM:<alice@a.test> BODY=8BITMIME\n"
-          "C: RCPT TO:<bob@b.test>\n"
-          "C: DATA\n"
-          "S: 250 Ok\nS: 250 Ok\nS: 354 go\n"
-          "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: gr\xc3\xbc\xc3\x9f\nC: .\n"
-          "S: 250 Ok\n"
-          "=> #2 delivered at final dot: 250 Ok\n"
-          "   <bob@b.test> delivered: 250 Ok\n");
+              "S: 250-mx.test\nS: 250-PIPELINING\nS: 250 8BITMIME\n"
+              "=> #1 refused at request: the message needs SMTPUTF8 (a non-ASCII address or header field) "
+              "and the MTA "
+              "does not offer it\n"
+              "   <bj\xc3\xb8rn@b.test> refused, ours: the message needs SMTPUTF8 (a non-ASCII address or "
+              "header field) "
+              "and the MTA does not offer it\n"
+              "C: MAIL FROM:<alice@a.test> BODY=8BITMIME\n"
+              "C: RCPT TO:<bob@b.test>\n"
+              "C: DATA\n"
+              "S: 250 Ok\nS: 250 Ok\nS: 354 go\n"
+              "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: gr\xc3\xbc\xc3\x9f\nC: .\n"
+              "S: 250 Ok\n"
+              "=> #2 delivered at final dot: 250 Ok\n"
+              "   <bob@b.test> delivered: 250 Ok\n");
 }
 
 TEST_CASE("requests SMTP cannot carry finish at once, unsent; a quoted local part is carried as written") {
@@ -318,19 +339,19 @@ TEST_CASE("requests SMTP cannot carry finish at once, unsent; a quoted local par
     mta.greets(ehlo_all);
     mta.says("250 Ok\r\n250 Ok\r\n354 go\r\n");
     mta.says("250 Ok\r\n");
-    CHECK(mta.transcript ==
-          opening + ehlo_all_lines +
-          "C: MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size()) + "\n"
-          "C: RCPT TO:<\"john doe\"@b.test>\n"
-          "C: DATA\n"
-          "S: 250 Ok\nS: 250 Ok\nS: 354 go\n"
-          "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: .\n"
-          "S: 250 Ok\n"
-          "=> #3 delivered at final dot: 250 Ok\n"
-          "   <bob\r\n@b.test> refused, ours: address unusable in SMTP\n"
-          "   <\"john doe\"@b.test> delivered: 250 Ok\n"
-          "=> #4 refused at request: no recipient address usable in SMTP\n"
-          "   <<x>@b.test> refused, ours: address unusable in SMTP\n");
+    CHECK(mta.transcript == opening + ehlo_all_lines +
+                                "C: MAIL FROM:<alice@a.test> SIZE=" + std::to_string(head.size()) +
+                                "\n"
+                                "C: RCPT TO:<\"john doe\"@b.test>\n"
+                                "C: DATA\n"
+                                "S: 250 Ok\nS: 250 Ok\nS: 354 go\n"
+                                "C: From: alice@a.test\nC: To: bob@b.test\nC: Subject: hi\nC: \nC: .\n"
+                                "S: 250 Ok\n"
+                                "=> #3 delivered at final dot: 250 Ok\n"
+                                "   <bob\r\n@b.test> refused, ours: address unusable in SMTP\n"
+                                "   <\"john doe\"@b.test> delivered: 250 Ok\n"
+                                "=> #4 refused at request: no recipient address usable in SMTP\n"
+                                "   <<x>@b.test> refused, ours: address unusable in SMTP\n");
 }
 
 TEST_CASE("an MTA that refuses the connection defers every queued message at once, with the reason") {
@@ -427,7 +448,8 @@ TEST_CASE("a greeting refused or malformed defers every queued message") {
           "S: hello there\n"
           "-- close\n"
           "=> #3 deferred at connection: malformed reply from the MTA: malformed reply line 'hello there'\n"
-          "   <dave@b.test> deferred, ours: malformed reply from the MTA: malformed reply line 'hello there'\n");
+          "   <dave@b.test> deferred, ours: malformed reply from the MTA: malformed reply line 'hello "
+          "there'\n");
 }
 
 TEST_CASE("a kept-alive connection found dead before the first reply is replaced once, transparently") {
@@ -438,7 +460,7 @@ TEST_CASE("a kept-alive connection found dead before the first reply is replaced
     mta.says("250 Ok: first\r\n");
     mta.submit(2, request({"carol@b.test"}));
     mta.take();
-    mta.hangs_up();  // it had timed us out
+    mta.hangs_up();                                                      // it had timed us out
     CHECK(mta.take() == "-- the MTA hangs up\n-- close\n-- connect\n");  // no result: tried again
     mta.greets(ehlo_all);
     mta.take();
@@ -449,7 +471,9 @@ TEST_CASE("a kept-alive connection found dead before the first reply is replaced
           "   <carol@b.test> deferred, ours: no reply from the MTA\n");
 }
 
-TEST_CASE("an idle connection the MTA ends, with 421 or by closing, loses nothing; the next message opens a new one") {
+TEST_CASE(
+    "an idle connection the MTA ends, with 421 or by closing, loses nothing; the next message opens a new "
+    "one") {
     Mta mta;
     mta.submit(1, request({"bob@b.test"}));
     mta.greets(ehlo_all);
@@ -464,11 +488,13 @@ TEST_CASE("an idle connection the MTA ends, with 421 or by closing, loses nothin
     mta.says("250 Ok\r\n250 Ok\r\n354 go\r\n");
     mta.says("250 Ok\r\n");
     mta.hangs_up();
-    CHECK_THAT(mta.take(), Catch::EndsWith("   <carol@b.test> delivered: 250 Ok\n-- the MTA hangs up\n-- close\n"));
+    CHECK_THAT(mta.take(),
+               Catch::EndsWith("   <carol@b.test> delivered: 250 Ok\n-- the MTA hangs up\n-- close\n"));
     CHECK(mta.results.size() == 2);
 }
 
-TEST_CASE("421 during a transaction defers the message; a reply and a close read together are taken in order") {
+TEST_CASE(
+    "421 during a transaction defers the message; a reply and a close read together are taken in order") {
     Mta mta;
     mta.submit(1, request({"bob@b.test"}));
     mta.greets(ehlo_all);

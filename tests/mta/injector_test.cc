@@ -78,14 +78,18 @@ std::string message_of(const std::string& dump) {
 
 }  // namespace
 
-TEST_CASE("messages reach a real smtp-sink over one kept-alive connection, byte-exact, and the idle connection is closed", "[integration]") {
+TEST_CASE(
+    "messages reach a real smtp-sink over one kept-alive connection, byte-exact, and the idle connection is "
+    "closed",
+    "[integration]") {
     TempDir dir("sink");
     SmtpSink sink(dir.path);
     std::string big;
     for (int i = 0; big.size() < 3 * 1024 * 1024; ++i)
         big += (i % 7 == 0 ? ".line " : "line ") + std::to_string(i) + "\r\n";
     Harness h(sink.port, "127.0.0.1", /*idle=*/0.5);
-    h.send(Request{"alice@a.test", {"bob@b.test", "carol@b.test"}, {Bytes::copy_of(head), Bytes::copy_of(big)}});
+    h.send(
+        Request{"alice@a.test", {"bob@b.test", "carol@b.test"}, {Bytes::copy_of(head), Bytes::copy_of(big)}});
     h.send(Request{"", {"dave@b.test"}, {Bytes::copy_of(head + ".\r\n..x\r\n")}});
     REQUIRE(h.run_until([&] { return h.results.size() == 2; }));
     CHECK(h.injector->transactions_on_connection() == 2);
@@ -116,7 +120,8 @@ TEST_CASE("over IPv6 loopback too", "[integration]") {
     CHECK(sink.dumps().size() == 1);
 }
 
-TEST_CASE("an MTA that is down defers every queued message, reported from the loop and never inside send()", "[integration]") {
+TEST_CASE("an MTA that is down defers every queued message, reported from the loop and never inside send()",
+          "[integration]") {
     Harness h(closed_port());
     h.send(Request{"alice@a.test", {"bob@b.test"}, {Bytes::copy_of(head)}});
     h.send(Request{"alice@a.test", {"carol@b.test"}, {Bytes::copy_of(head)}});
@@ -134,14 +139,16 @@ TEST_CASE("an MTA that is down defers every queued message, reported from the lo
     CHECK(h.injector->pending() == 0);
 }
 
-TEST_CASE("a callback may destroy the injector: the results not yet handed over are dropped", "[integration]") {
+TEST_CASE("a callback may destroy the injector: the results not yet handed over are dropped",
+          "[integration]") {
     Harness h(closed_port());
     int calls = 0;
     h.injector->send(Request{"alice@a.test", {"bob@b.test"}, {Bytes::copy_of(head)}}, [&](Result) {
         ++calls;
         h.injector.reset();  // destroyed from its own callback
     });
-    h.injector->send(Request{"alice@a.test", {"carol@b.test"}, {Bytes::copy_of(head)}}, [&](Result) { ++calls; });
+    h.injector->send(Request{"alice@a.test", {"carol@b.test"}, {Bytes::copy_of(head)}},
+                     [&](Result) { ++calls; });
     REQUIRE(h.run_until([&] { return calls > 0; }));
     h.loop.run_nowait();
     h.loop.run_nowait();

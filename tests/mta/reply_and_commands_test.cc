@@ -8,12 +8,14 @@
 using namespace smtpsec::mta;
 
 TEST_CASE("replies: single and multi-line, in any chunking") {
-    const std::string stream = "220 mx.test ESMTP\r\n250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n354\r\n";
+    const std::string stream =
+        "220 mx.test ESMTP\r\n250-mx.test\r\n250-PIPELINING\r\n250 SIZE 1000\r\n354\r\n";
     for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{7}, stream.size()}) {
         INFO("chunk " << chunk);
         ReplyParser p;
         std::deque<SmtpReply> out;
-        for (std::size_t i = 0; i < stream.size(); i += chunk) REQUIRE(p.feed(std::string_view(stream).substr(i, chunk), out));
+        for (std::size_t i = 0; i < stream.size(); i += chunk)
+            REQUIRE(p.feed(std::string_view(stream).substr(i, chunk), out));
         REQUIRE(out.size() == 3);
         CHECK(out[0].code == 220);
         CHECK(out[0].lines == std::vector<std::string>{"mx.test ESMTP"});
@@ -27,7 +29,8 @@ TEST_CASE("replies: single and multi-line, in any chunking") {
 }
 
 TEST_CASE("malformed replies are errors") {
-    for (const char* bad : {"hello\r\n", "25\r\n", "250x\r\n", "650 no\r\n", "250-a\r\n251 b\r\n", "1xx\r\n"}) {
+    for (const char* bad :
+         {"hello\r\n", "25\r\n", "250x\r\n", "650 no\r\n", "250-a\r\n251 b\r\n", "1xx\r\n"}) {
         INFO(bad);
         ReplyParser p;
         std::deque<SmtpReply> out;
@@ -71,7 +74,9 @@ TEST_CASE("a longest reply line is accepted however the chunks fall around its C
 }
 
 TEST_CASE("EHLO keywords") {
-    SmtpReply r{250, {"mx.test greets you", "pipelining", "SIZE 10240000", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"}};
+    SmtpReply r{
+        250,
+        {"mx.test greets you", "pipelining", "SIZE 10240000", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES"}};
     auto c = parse_ehlo(r);
     CHECK(c.pipelining);
     CHECK(c.size);
@@ -90,7 +95,8 @@ TEST_CASE("command text") {
     CHECK(ehlo_command("gw.b.test") == "EHLO gw.b.test\r\n");
     CHECK(mail_command("a@a.test", {}) == "MAIL FROM:<a@a.test>\r\n");
     CHECK(mail_command("", {}) == "MAIL FROM:<>\r\n");
-    CHECK(mail_command("a@a.test", {1234, true, true}) == "MAIL FROM:<a@a.test> SIZE=1234 BODY=8BITMIME SMTPUTF8\r\n");
+    CHECK(mail_command("a@a.test", {1234, true, true}) ==
+          "MAIL FROM:<a@a.test> SIZE=1234 BODY=8BITMIME SMTPUTF8\r\n");
     CHECK(rcpt_command("b@b.test") == "RCPT TO:<b@b.test>\r\n");
 }
 

@@ -27,12 +27,12 @@ namespace smtpsec::mta::testing {
 inline std::string_view name_of(ClientSession::Timeout t) {
     using T = ClientSession::Timeout;
     switch (t) {
-        case T::none: return "none";
-        case T::connect: return "connect";
-        case T::reply: return "reply";
-        case T::data_write: return "data_write";
-        case T::final_reply: return "final_reply";
-        case T::idle: return "idle";
+    case T::none: return "none";
+    case T::connect: return "connect";
+    case T::reply: return "reply";
+    case T::data_write: return "data_write";
+    case T::final_reply: return "final_reply";
+    case T::idle: return "idle";
     }
     return "?";
 }
@@ -54,9 +54,9 @@ struct Mta {
     std::string transcript;
     std::vector<ClientSession::Finished> results;
     ClientSession::Timeout timer = ClientSession::Timeout::none;
-    bool open = false;          // a connection is up or being opened
-    bool socket_full = false;   // the driver cannot write now
-    std::string written;        // every byte the client wrote, on every connection
+    bool open = false;         // a connection is up or being opened
+    bool socket_full = false;  // the driver cannot write now
+    std::string written;       // every byte the client wrote, on every connection
     std::size_t largest_write = 0;
 
     void submit(std::uint64_t id, Request request) {
@@ -127,8 +127,9 @@ struct Mta {
         for (const auto& r : f.result.recipients) {
             // The code shows only where the text does not start with it ("ours": 0, no reply decided it).
             std::string code = r.code == 0 ? ", ours"
-                               : r.text.rfind(std::to_string(r.code), 0) == 0 ? ""
-                                                                               : fmt::format(", code {}", r.code);
+                               : r.text.rfind(std::to_string(r.code), 0) == 0
+                                   ? ""
+                                   : fmt::format(", code {}", r.code);
             out += fmt::format("   <{}> {}{}: {}\n", r.address, mta::name_of(r.outcome), code, r.text);
         }
         return out;

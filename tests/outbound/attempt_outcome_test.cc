@@ -8,7 +8,8 @@
 
 using namespace smtpsec::outbound;
 
-TEST_CASE("each way a connection ends before its session moves the walk as docs/outbound.md says", "[outbound]") {
+TEST_CASE("each way a connection ends before its session moves the walk as docs/outbound.md says",
+          "[outbound]") {
     struct Row {
         ConnectionOutcome outcome;
         NextStep step;

@@ -44,7 +44,8 @@ struct World {
         e.message = Bytes::copy_of(fmt::format("From: alice@a.test\r\nSubject: {}\r\n\r\nHello\r\n", id));
         deliverer.deliver(std::move(e), [this](DeliveryReport r) {
             for (const auto& rcpt : r.recipients)
-                transcript.push_back(fmt::format("report #{}: {} {}", r.id, rcpt.recipient, name_of(rcpt.status)));
+                transcript.push_back(
+                    fmt::format("report #{}: {} {}", r.id, rcpt.recipient, name_of(rcpt.status)));
             reports[r.id] = std::move(r);
         });
     }
@@ -72,28 +73,31 @@ std::string joined(const std::vector<std::string>& lines) {
 TEST_CASE("an AAAA address whose connect times out, then the A address of the same target delivers",
           "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::connect_timeout, "connect timed out after 30s");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::connect_timeout,
+                                                "connect timed out after 30s");
     w.send(1, {"bob@b.test"});
     REQUIRE(w.run(1));
     CHECK(joined(w.transcript) == joined({
-              "SRV _smtpsec._tcp.b.test",
-              "TLSA _4650._tcp.mx1.b.test",
-              "AAAA+A mx1.b.test",
-              "connect mx1.b.test[2001:db8::1]:4650",
-              "send #1 to mx1.b.test[2001:db8::1]:4650",
-              "mx1.b.test[2001:db8::1]:4650 ended: connect_timeout",
-              "connect mx1.b.test[192.0.2.1]:4650",
-              "send #1 to mx1.b.test[192.0.2.1]:4650",
-              "report #1: bob@b.test delivered",
-          }));
+                                      "SRV _smtpsec._tcp.b.test",
+                                      "TLSA _4650._tcp.mx1.b.test",
+                                      "AAAA+A mx1.b.test",
+                                      "connect mx1.b.test[2001:db8::1]:4650",
+                                      "send #1 to mx1.b.test[2001:db8::1]:4650",
+                                      "mx1.b.test[2001:db8::1]:4650 ended: connect_timeout",
+                                      "connect mx1.b.test[192.0.2.1]:4650",
+                                      "send #1 to mx1.b.test[192.0.2.1]:4650",
+                                      "report #1: bob@b.test delivered",
+                                  }));
     const auto& r = w.reports.at(1);
     CHECK(r.server == "mx1.b.test[192.0.2.1]:4650");
-    CHECK(r.attempts == std::vector<std::string>{"mx1.b.test[2001:db8::1]:4650: connect timed out after 30s"});
+    CHECK(r.attempts ==
+          std::vector<std::string>{"mx1.b.test[2001:db8::1]:4650: connect timed out after 30s"});
 }
 
 TEST_CASE("a refused address, then the next address of the same target delivers", "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::connect_refused, "connect: Connection refused");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::connect_refused,
+                                                "connect: Connection refused");
     w.send(1, {"bob@b.test"});
     REQUIRE(w.run(1));
     CHECK(w.reports.at(1).server == "mx1.b.test[192.0.2.1]:4650");
@@ -105,7 +109,8 @@ TEST_CASE("a refused address, then the next address of the same target delivers"
 TEST_CASE("a TLS handshake that never finishes moves to the next address (a path-MTU black hole)",
           "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::tls_timeout, "timed out in the TLS handshake");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::tls_timeout,
+                                                "timed out in the TLS handshake");
     w.send(1, {"bob@b.test"});
     REQUIRE(w.run(1));
     CHECK(w.reports.at(1).server == "mx1.b.test[192.0.2.1]:4650");
@@ -114,24 +119,24 @@ TEST_CASE("a TLS handshake that never finishes moves to the next address (a path
 TEST_CASE("an authentication failure skips the target's other addresses; the next target delivers",
           "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] =
-        fails(ConnectionOutcome::authentication_failure, "server authentication failed: no matching TLSA record");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::authentication_failure,
+                                                "server authentication failed: no matching TLSA record");
     w.send(1, {"bob@b.test", "carol@b.test"});
     REQUIRE(w.run(1));
     CHECK(joined(w.transcript) == joined({
-              "SRV _smtpsec._tcp.b.test",
-              "TLSA _4650._tcp.mx1.b.test",
-              "AAAA+A mx1.b.test",
-              "connect mx1.b.test[2001:db8::1]:4650",
-              "send #1 to mx1.b.test[2001:db8::1]:4650",
-              "mx1.b.test[2001:db8::1]:4650 ended: authentication_failure",
-              "TLSA _4650._tcp.mx2.b.test",
-              "AAAA+A mx2.b.test",
-              "connect mx2.b.test[192.0.2.2]:4650",
-              "send #1 to mx2.b.test[192.0.2.2]:4650",
-              "report #1: bob@b.test delivered",
-              "report #1: carol@b.test delivered",
-          }));
+                                      "SRV _smtpsec._tcp.b.test",
+                                      "TLSA _4650._tcp.mx1.b.test",
+                                      "AAAA+A mx1.b.test",
+                                      "connect mx1.b.test[2001:db8::1]:4650",
+                                      "send #1 to mx1.b.test[2001:db8::1]:4650",
+                                      "mx1.b.test[2001:db8::1]:4650 ended: authentication_failure",
+                                      "TLSA _4650._tcp.mx2.b.test",
+                                      "AAAA+A mx2.b.test",
+                                      "connect mx2.b.test[192.0.2.2]:4650",
+                                      "send #1 to mx2.b.test[192.0.2.2]:4650",
+                                      "report #1: bob@b.test delivered",
+                                      "report #1: carol@b.test delivered",
+                                  }));
 }
 
 TEST_CASE("a TLS failure and a session failure each move to the next target", "[outbound]") {
@@ -149,10 +154,12 @@ TEST_CASE("a TLS failure and a session failure each move to the next target", "[
 TEST_CASE("every address of every target failing: each recipient temporary, every failure listed in order",
           "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::connect_timeout, "connect timed out after 30s");
-    w.net.servers["192.0.2.1:4650"] = fails(ConnectionOutcome::connect_refused, "connect: Connection refused");
-    w.net.servers["192.0.2.2:4650"] =
-        fails(ConnectionOutcome::authentication_failure, "server authentication failed: expired");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::connect_timeout,
+                                                "connect timed out after 30s");
+    w.net.servers["192.0.2.1:4650"] = fails(ConnectionOutcome::connect_refused,
+                                            "connect: Connection refused");
+    w.net.servers["192.0.2.2:4650"] = fails(ConnectionOutcome::authentication_failure,
+                                            "server authentication failed: expired");
     w.send(1, {"bob@b.test", "carol@b.test"});
     REQUIRE(w.run(1));
     const auto& r = w.reports.at(1);
@@ -163,16 +170,18 @@ TEST_CASE("every address of every target failing: each recipient temporary, ever
     }
     CHECK(r.server.empty());
     CHECK(joined(r.attempts) == joined({
-              "mx1.b.test[2001:db8::1]:4650: connect timed out after 30s",
-              "mx1.b.test[192.0.2.1]:4650: connect: Connection refused",
-              "mx2.b.test[192.0.2.2]:4650: server authentication failed: expired",
-          }));
+                                    "mx1.b.test[2001:db8::1]:4650: connect timed out after 30s",
+                                    "mx1.b.test[192.0.2.1]:4650: connect: Connection refused",
+                                    "mx2.b.test[192.0.2.2]:4650: server authentication failed: expired",
+                                }));
 }
 
-TEST_CASE("a failing first target and a second that refuses one recipient: that one permanent, the other delivered",
-          "[outbound]") {
+TEST_CASE(
+    "a failing first target and a second that refuses one recipient: that one permanent, the other delivered",
+    "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::session_failure, "an Error before the ServerHello");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::session_failure,
+                                                "an Error before the ServerHello");
     Server refuses_carol;
     refuses_carol.unknown = {"carol@b.test"};
     w.net.servers["192.0.2.2:4650"] = refuses_carol;
@@ -187,7 +196,8 @@ TEST_CASE("a failing first target and a second that refuses one recipient: that 
 
 TEST_CASE("a local failure (no socket) stops the walk: temporary, no other address tried", "[outbound]") {
     World w;
-    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::local_failure, "socket: Too many open files");
+    w.net.servers["[2001:db8::1]:4650"] = fails(ConnectionOutcome::local_failure,
+                                                "socket: Too many open files");
     w.send(1, {"bob@b.test"});
     REQUIRE(w.run(1));
     CHECK(w.reports.at(1).recipients.at(0).status == RecipientStatus::temporary);
@@ -211,16 +221,17 @@ TEST_CASE("a session lost after the ServerHello: its Emails temporary, not sent 
     for (const auto& line : w.transcript) CHECK(line.find("192.0.2.1") == std::string::npos);
 }
 
-TEST_CASE("discovery decides before any connection: no SMTPsec is use_smtp, a DNS failure temporary, "
-          "a bad domain permanent",
-          "[outbound]") {
+TEST_CASE(
+    "discovery decides before any connection: no SMTPsec is use_smtp, a DNS failure temporary, "
+    "a bad domain permanent",
+    "[outbound]") {
     World w;
     dns::Discovery none;
     none.verdict = dns::Verdict::none_secure;
     none.reason = "NXDOMAIN (DNSSEC secure)";
     w.dns.srv["c.test"] = none;
     w.send(1, {"dave@c.test"}, "c.test");
-    w.send(2, {"erin@d.test"}, "d.test");  // nothing scripted: defer
+    w.send(2, {"erin@d.test"}, "d.test");         // nothing scripted: defer
     w.send(3, {"frank@\xff.test"}, "\xff.test");  // not UTF-8: no A-label
     REQUIRE(w.run(3));
     CHECK(w.reports.at(1).recipients.at(0).status == RecipientStatus::use_smtp);
@@ -232,7 +243,8 @@ TEST_CASE("discovery decides before any connection: no SMTPsec is use_smtp, a DN
 TEST_CASE("a TLSA lookup that fails and a target with no address each move to the next target",
           "[outbound]") {
     World w;
-    w.dns.srv["b.test"] = srv_targets({{"mx0.b.test", 4650, 5, 0}, {"mx1.b.test", 4650, 10, 0}, {"mx2.b.test", 4650, 20, 0}});
+    w.dns.srv["b.test"] = srv_targets(
+        {{"mx0.b.test", 4650, 5, 0}, {"mx1.b.test", 4650, 10, 0}, {"mx2.b.test", 4650, 20, 0}});
     dns::TlsaResult servfail;
     servfail.verdict = dns::TlsaVerdict::defer;
     servfail.reason = "SERVFAIL";
@@ -243,9 +255,9 @@ TEST_CASE("a TLSA lookup that fails and a target with no address each move to th
     const auto& r = w.reports.at(1);
     CHECK(r.server == "mx2.b.test[192.0.2.2]:4650");
     CHECK(joined(r.attempts) == joined({
-              "mx0.b.test:4650: TLSA lookup deferred: SERVFAIL",
-              "mx1.b.test: no usable address (no AAAA / no A)",
-          }));
+                                    "mx0.b.test:4650: TLSA lookup deferred: SERVFAIL",
+                                    "mx1.b.test: no usable address (no AAAA / no A)",
+                                }));
 }
 
 TEST_CASE("a walk makes at most 10 connection attempts however many addresses DNS lists", "[outbound]") {
@@ -253,8 +265,8 @@ TEST_CASE("a walk makes at most 10 connection attempts however many addresses DN
     std::vector<std::string> v4;
     for (int i = 1; i <= 30; ++i) {
         v4.push_back(fmt::format("192.0.2.{}", 100 + i));
-        w.net.servers[fmt::format("192.0.2.{}:4650", 100 + i)] =
-            fails(ConnectionOutcome::connect_timeout, "connect timed out");
+        w.net.servers[fmt::format("192.0.2.{}:4650", 100 + i)] = fails(ConnectionOutcome::connect_timeout,
+                                                                       "connect timed out");
     }
     w.dns.addrs["mx1.b.test"] = addresses("mx1.b.test", {}, v4);
     w.send(1, {"bob@b.test"});
@@ -291,7 +303,8 @@ TEST_CASE("Emails for one domain share the connection; a Deliverer destroyed mid
             d.deliver(std::move(e), [&](DeliveryReport) { called = true; });
         }
         // The SRV answer is due on this iteration: its Request was cancelled.
-        run_until(loop, [] { return false; }, 0.1);
+        run_until(
+            loop, [] { return false; }, 0.1);
         CHECK_FALSE(called);
         CHECK(transcript == Transcript{"SRV _smtpsec._tcp.b.test"});
     }

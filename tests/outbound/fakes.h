@@ -85,7 +85,10 @@ struct Server {
 class FakeChannel final : public Channel {
 public:
     FakeChannel(event::Loop& loop, Owner& owner, Target target, Server server, Transcript& transcript)
-        : owner_(owner), target_(std::move(target)), server_(std::move(server)), transcript_(transcript),
+        : owner_(owner),
+          target_(std::move(target)),
+          server_(std::move(server)),
+          transcript_(transcript),
           step_(loop, [this] { step(); }) {}
 
     void start() override {

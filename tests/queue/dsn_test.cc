@@ -28,7 +28,8 @@ std::map<std::string, std::string> headers_of(std::string_view text, std::string
     auto parsed = smtpsec::imf::parse_message(text);
     REQUIRE(parsed);
     std::map<std::string, std::string> out;
-    for (const auto& f : parsed->fields) out[lower(f.name)] = std::string(smtpsec::imf::value_without_leading_space(f));
+    for (const auto& f : parsed->fields)
+        out[lower(f.name)] = std::string(smtpsec::imf::value_without_leading_space(f));
     if (body) *body = parsed->body;
     return out;
 }
@@ -139,7 +140,8 @@ TEST_CASE("a failure DSN has the three parts, per-recipient status and only the 
     CHECK(groups[1]["status"] == "5.1.1");
     CHECK(groups[1]["remote-mta"] == "dns; mx.b.test");
     // The CRLF inside the reason did not become a field of its own.
-    CHECK(groups[1]["diagnostic-code"] == "x-smtpsec; mx.b.test[127.0.0.1]:4650 answered unknown_address  Injected: yes");
+    CHECK(groups[1]["diagnostic-code"] ==
+          "x-smtpsec; mx.b.test[127.0.0.1]:4650 answered unknown_address  Injected: yes");
     CHECK(groups[1].count("injected") == 0);
     CHECK(groups[2]["final-recipient"] == "rfc822; carol@c.test");
     CHECK(groups[2]["diagnostic-code"] == "smtp; 550 5.1.1 <carol@c.test>: Recipient address rejected");

@@ -24,9 +24,12 @@ inline std::string sample_message(const std::string& subject = "Hello") {
     return "Received: from a.test by mx.a.test; Mon, 23 Nov 2026 10:00:00 +0000\r\n"
            "From: Alice <alice@a.test>\r\n"
            "To: bob@b.test\r\n"
-           "Subject: " + subject + "\r\n"
+           "Subject: " +
+           subject +
+           "\r\n"
            "Message-ID: <m1@a.test>\r\n"
-           "\r\n" + sample_body;
+           "\r\n" +
+           sample_body;
 }
 
 inline NewRecipient recipient(const std::string& address) {

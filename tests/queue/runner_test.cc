@@ -36,7 +36,8 @@ struct Harness {
     std::unique_ptr<QueueRunner> runner;
 
     void start() {
-        runner = std::make_unique<QueueRunner>(loop, spool, settings, transport, submitter, [this] { return now; });
+        runner = std::make_unique<QueueRunner>(loop, spool, settings, transport, submitter,
+                                               [this] { return now; });
         runner->start();
         runner->process_due();
     }
@@ -84,7 +85,8 @@ TEST_CASE("a delivered recipient is logged with the remote answer and the entry 
     CHECK(h.spool.list().empty());
     CHECK(h.runner->stats().delivered == 1);
     CHECK(h.runner->stats().entries == 0);
-    CHECK(logs.contains("4Xq1: " + id + ": to=<bob@b.test>", "status=delivered (mx.b.test[127.0.0.1]:4650 answered EmailDelivered)"));
+    CHECK(logs.contains("4Xq1: " + id + ": to=<bob@b.test>",
+                        "status=delivered (mx.b.test[127.0.0.1]:4650 answered EmailDelivered)"));
     CHECK(h.submitter.calls.empty());
 }
 
@@ -133,7 +135,8 @@ TEST_CASE("a temporary failure after the lifetime bounces with 4.4.7 and a DSN",
     auto text = dsn.message();
     CHECK(field(text, "Status") == "4.4.7");
     CHECK(field(text, "Action") == "failed");
-    CHECK(field(text, "Diagnostic-Code").find("delivery time expired: connection refused") != std::string::npos);
+    CHECK(field(text, "Diagnostic-Code").find("delivery time expired: connection refused") !=
+          std::string::npos);
     CHECK(h.envelope(id).recipients[0].state == RecipientState::bounced);
     h.submitter.accept(0);
     CHECK(h.spool.list().empty());
@@ -147,8 +150,9 @@ TEST_CASE("a permanent failure sends one DSN with the original headers and no bo
     REQUIRE(h.transport.calls.size() == 1);
     DeliveryReport report;
     report.server = "mx.b.test[127.0.0.1]:4650";
-    report.recipients = {{"bob@b.test", DeliveryStatus::permanent, "mx.b.test[127.0.0.1]:4650 answered unknown_address"},
-                         {"dave@b.test", DeliveryStatus::delivered, "mx.b.test[127.0.0.1]:4650 delivered (others unknown)"}};
+    report.recipients = {
+        {"bob@b.test", DeliveryStatus::permanent, "mx.b.test[127.0.0.1]:4650 answered unknown_address"},
+        {"dave@b.test", DeliveryStatus::delivered, "mx.b.test[127.0.0.1]:4650 delivered (others unknown)"}};
     auto done = std::move(h.transport.calls[0].done);
     done(report);
     h.runner->process_due();
@@ -245,8 +249,10 @@ TEST_CASE("use_smtp with require_security = 0 hands back on the secure port only
     CHECK(h.submitter.calls[0].message() == sample_message());
     h.submitter.accept(0);
     CHECK(h.spool.list().empty());
-    CHECK(logs.contains(id, "status=handed_back (no SMTPsec for the domain; given to the MTA to leave by SMTP over "
-                            "verified TLS only: 250 2.1.5 Ok)"));
+    CHECK(
+        logs.contains(id,
+                      "status=handed_back (no SMTPsec for the domain; given to the MTA to leave by SMTP over "
+                      "verified TLS only: 250 2.1.5 Ok)"));
 }
 
 TEST_CASE("without a requirement the hand-back uses the ordinary port", "[queue][runner]") {
@@ -258,7 +264,8 @@ TEST_CASE("without a requirement the hand-back uses the ordinary port", "[queue]
     CHECK_FALSE(h.submitter.calls[0].secure);
 }
 
-TEST_CASE("a secure hand-back the MTA cannot take is retried, never sent the ordinary way", "[queue][runner]") {
+TEST_CASE("a secure hand-back the MTA cannot take is retried, never sent the ordinary way",
+          "[queue][runner]") {
     Harness h;
     auto m = sample_new();
     m.require_security = true;
@@ -362,10 +369,16 @@ TEST_CASE("no DSN for a null sender, unless a postmaster is configured", "[queue
 TEST_CASE("held entries are not attempted until released and rescanned", "[queue][runner]") {
     Harness h;
     auto id = h.add();
-    REQUIRE(h.spool.update(id, [](Envelope& e) { e.held = true; return true; }));
+    REQUIRE(h.spool.update(id, [](Envelope& e) {
+        e.held = true;
+        return true;
+    }));
     h.start();
     CHECK(h.transport.calls.empty());
-    REQUIRE(h.spool.update(id, [](Envelope& e) { e.held = false; return true; }));
+    REQUIRE(h.spool.update(id, [](Envelope& e) {
+        e.held = false;
+        return true;
+    }));
     h.runner->process_due();
     CHECK(h.transport.calls.empty());  // not re-read yet
     h.runner->rescan();
@@ -407,7 +420,8 @@ TEST_CASE("one delay warning after delay_warning", "[queue][runner]") {
     CHECK(h.spool.list().size() == 1);
 }
 
-TEST_CASE("accepted() from another thread wakes the loop; drain waits for work in flight", "[queue][runner]") {
+TEST_CASE("accepted() from another thread wakes the loop; drain waits for work in flight",
+          "[queue][runner]") {
     Harness h;
     h.start();
     auto id = h.add();
@@ -493,6 +507,7 @@ TEST_CASE("an unsigned copy never reaches the Transport: handed back, or bounced
         h.runner->process_due();
         REQUIRE(h.submitter.calls.size() == 1);  // the DSN, no hand-back
         CHECK(h.submitter.calls[0].request.recipients == std::vector<std::string>{"alice@a.test"});
-        CHECK(h.submitter.calls[0].message().find("forwarded copy changed at this site") != std::string::npos);
+        CHECK(h.submitter.calls[0].message().find("forwarded copy changed at this site") !=
+              std::string::npos);
     }
 }

@@ -233,7 +233,8 @@ namespace {
 
 // The message of the n-th entry the child accepts: the parent can check it.
 std::string crash_message(int n) {
-    return sample_message("crash " + std::to_string(n)) + std::string(static_cast<std::size_t>(n % 7) * 3000, 'x');
+    return sample_message("crash " + std::to_string(n)) +
+           std::string(static_cast<std::size_t>(n % 7) * 3000, 'x');
 }
 
 [[noreturn]] void accept_forever(const std::string& directory, int out) {
@@ -251,7 +252,8 @@ std::string crash_message(int n) {
 
 }  // namespace
 
-TEST_CASE("SIGKILL at any moment loses no acknowledged entry and leaves none half-written", "[queue][crash]") {
+TEST_CASE("SIGKILL at any moment loses no acknowledged entry and leaves none half-written",
+          "[queue][crash]") {
     TempDir dir;
     std::string directory = dir.file("q");
     std::mt19937 random(20261123);
@@ -278,7 +280,8 @@ TEST_CASE("SIGKILL at any moment loses no acknowledged entry and leaves none hal
         REQUIRE(WIFSIGNALED(status));
         std::string text;
         char buffer[4096];
-        for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+        for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;)
+            text.append(buffer, static_cast<std::size_t>(n));
         ::close(fds[0]);
         for (std::size_t pos = 0, nl; (nl = text.find('\n', pos)) != std::string::npos; pos = nl + 1)
             acknowledged.insert(text.substr(pos, nl - pos));
@@ -304,5 +307,6 @@ TEST_CASE("SIGKILL at any moment loses no acknowledged entry and leaves none hal
     CHECK(acknowledged.size() >= 10);
     // The kills did land mid-write at least sometimes, or the test proves little.
     CHECK(killed_with_debris >= 5);
-    WARN("rounds that left debris to clean: " << killed_with_debris << ", entries acknowledged: " << acknowledged.size());
+    WARN("rounds that left debris to clean: " << killed_with_debris
+                                              << ", entries acknowledged: " << acknowledged.size());
 }

@@ -23,7 +23,8 @@ struct Run {
 Run run(const std::string& directory, const std::string& args) {
     const char* bin = std::getenv("SMTPSEC_QUEUE");
     REQUIRE(bin != nullptr);
-    std::string cmd = std::string(bin) + " -d " + directory + " -p " + directory + "/no.pid " + args + " 2>&1";
+    std::string cmd = std::string(bin) + " -d " + directory + " -p " + directory + "/no.pid " + args +
+                      " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
     Run r;

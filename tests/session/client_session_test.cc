@@ -52,7 +52,8 @@ TEST_CASE("with an output hook, each queued Email is encoded into a buffer of it
         REQUIRE(messages.size() == 1);
         types.push_back(messages[0].type());
     }
-    CHECK(types == std::vector<MessageType>{MessageType::client_hello, MessageType::email, MessageType::email});
+    CHECK(types ==
+          std::vector<MessageType>{MessageType::client_hello, MessageType::email, MessageType::email});
     CHECK(c.in_flight() == 2);
 }
 
@@ -149,10 +150,11 @@ TEST_CASE("an Error that answers no Email and does not end the session is noted;
     deliver(c, Message{{}, Error{ErrorCode::illegal_message, 2, {}}});
     deliver(c, Message{{}, Error{ErrorCode::illegal_parameter, 1, {}}});  // already answered
     CHECK_FALSE(c.failed());
-    CHECK(c.notes() == std::vector<std::string>{
-                           "the server sent Error illegal_message without a reference",
-                           "the server sent Error too_large about Message 7, which awaits no answer",
-                           "the server sent Error illegal_parameter about Message 1, which awaits no answer"});
+    CHECK(c.notes() ==
+          std::vector<std::string>{
+              "the server sent Error illegal_message without a reference",
+              "the server sent Error too_large about Message 7, which awaits no answer",
+              "the server sent Error illegal_parameter about Message 1, which awaits no answer"});
     auto a = c.take_answer();
     auto b = c.take_answer();
     REQUIRE((a && b));

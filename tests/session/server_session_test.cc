@@ -55,12 +55,12 @@ TEST_CASE("pipelined Emails are numbered from 1 and answered in order") {
 
 TEST_CASE("Messages at the wrong time are illegal_message and ignored") {
     auto s = started();
-    deliver(s, Message{{}, simple_email()});             // #0 before ClientHello
-    deliver(s, Message{{}, hello_with_one_chain()});     // #1
-    deliver(s, Message{{}, hello_with_one_chain()});     // #2 second ClientHello
-    deliver(s, Message{{}, ServerHello{0}});             // #3
-    deliver(s, Message{{}, EmailDelivered{1}});          // #4
-    deliver(s, Message{{}, simple_email()});             // #5 accepted
+    deliver(s, Message{{}, simple_email()});          // #0 before ClientHello
+    deliver(s, Message{{}, hello_with_one_chain()});  // #1
+    deliver(s, Message{{}, hello_with_one_chain()});  // #2 second ClientHello
+    deliver(s, Message{{}, ServerHello{0}});          // #3
+    deliver(s, Message{{}, EmailDelivered{1}});       // #4
+    deliver(s, Message{{}, simple_email()});          // #5 accepted
     auto out = read_all(s.output());
     REQUIRE(out.size() == 4);
     check_error(out[0], ErrorCode::illegal_message, 0);
@@ -100,10 +100,10 @@ TEST_CASE("a malformed Email is answered in its turn and the connection goes on"
     Email none = simple_email();
     none.recipients.clear();
     // Encode by hand: the encoder would refuse nothing here, decode refuses it.
-    deliver(s, Message{{}, none});            // #2 zero recipients
-    CHECK(s.output().empty());                // waits behind #1
+    deliver(s, Message{{}, none});  // #2 zero recipients
+    CHECK(s.output().empty());      // waits behind #1
     std::vector<std::uint8_t> unknown_alg = {0, 0, 0, 0, 0, 0, 0, 18, 3, 0, 0, 0, 0, 0, 0x04, 0x01, 0, 0};
-    deliver_bytes(s, unknown_alg);           // #3
+    deliver_bytes(s, unknown_alg);  // #3
     s.complete(1, EmailOutcome::delivered());
     auto out = read_all(s.output());
     REQUIRE(out.size() == 3);
@@ -227,12 +227,14 @@ TEST_CASE("the Email limit per connection answers service_unavailable and closes
     CHECK(s.closing());
 }
 
-TEST_CASE("an Error from the client other than internal_error and service_unavailable is logged; the session goes on") {
+TEST_CASE(
+    "an Error from the client other than internal_error and service_unavailable is logged; the session goes "
+    "on") {
     auto s = started();
-    deliver(s, Message{{}, hello_with_one_chain()});                              // #0
-    deliver(s, Message{{}, Error{ErrorCode::insufficient_security, 0, {}}});      // #1
+    deliver(s, Message{{}, hello_with_one_chain()});                               // #0
+    deliver(s, Message{{}, Error{ErrorCode::insufficient_security, 0, {}}});       // #1
     deliver(s, Message{{}, Error{ErrorCode::illegal_message, std::nullopt, {}}});  // #2
-    deliver(s, Message{{}, simple_email()});                                      // #3
+    deliver(s, Message{{}, simple_email()});                                       // #3
     CHECK_FALSE(s.closing());
     CHECK(s.output().empty());  // an Error is never answered
     REQUIRE(s.notes().size() == 2);
@@ -248,15 +250,17 @@ TEST_CASE("an Error from the client other than internal_error and service_unavai
     CHECK_FALSE(s.closing());
 }
 
-TEST_CASE("service_unavailable or internal_error from the client ends the session once the Emails accepted are answered") {
+TEST_CASE(
+    "service_unavailable or internal_error from the client ends the session once the Emails accepted are "
+    "answered") {
     for (auto code : {ErrorCode::service_unavailable, ErrorCode::internal_error}) {
         INFO(name_of(code));
         auto s = started();
-        deliver(s, Message{{}, hello_with_one_chain()});  // #0
-        deliver(s, Message{{}, simple_email()});          // #1
-        deliver(s, Message{{}, simple_email()});          // #2, not yet taken
+        deliver(s, Message{{}, hello_with_one_chain()});         // #0
+        deliver(s, Message{{}, simple_email()});                 // #1
+        deliver(s, Message{{}, simple_email()});                 // #2, not yet taken
         deliver(s, Message{{}, Error{code, std::nullopt, {}}});  // #3
-        deliver(s, Message{{}, simple_email()});          // #4: not read any more
+        deliver(s, Message{{}, simple_email()});                 // #4: not read any more
         CHECK_FALSE(s.reading());
         CHECK_FALSE(s.closing());
         CHECK_THAT(s.notes().back().text, Catch::EndsWith(": ending the session"));
@@ -328,8 +332,10 @@ TEST_CASE("the Message bound: twice the Email limit plus 64 by default, never ab
     CHECK(ServerLimits{1 << 20, 10, 0xFFFFFFFFu}.messages_bound() == 1u << 24);
 }
 
-TEST_CASE("past the Message bound the session answers what it owes, then an unreferenced service_unavailable, and closes") {
-    auto s = started();  // the default bound: 2064 Messages, numbered 0 to 2063
+TEST_CASE(
+    "past the Message bound the session answers what it owes, then an unreferenced service_unavailable, and "
+    "closes") {
+    auto s = started();                               // the default bound: 2064 Messages, numbered 0 to 2063
     deliver(s, Message{{}, hello_with_one_chain()});  // #0
     deliver(s, Message{{}, simple_email()});          // #1, in delivery
     auto first = s.take_email();
@@ -344,7 +350,8 @@ TEST_CASE("past the Message bound the session answers what it owes, then an unre
     CHECK_FALSE(s.closing());
     REQUIRE(s.notes().size() == 2063);  // #2 to #2063, then the end
     CHECK(s.notes().back().number == 2064u);
-    CHECK(s.notes().back().text == "more than 2064 Messages on one connection: ending with service_unavailable");
+    CHECK(s.notes().back().text ==
+          "more than 2064 Messages on one connection: ending with service_unavailable");
 
     s.complete(1, EmailOutcome::delivered());
     auto out = read_all(s.output());
@@ -370,7 +377,9 @@ TEST_CASE("past the Message bound with nothing owed the session ends at once") {
     CHECK(s.closing());
 }
 
-TEST_CASE("past the Email limit the Emails accepted before it are still taken and answered, then the limit's answer") {
+TEST_CASE(
+    "past the Email limit the Emails accepted before it are still taken and answered, then the limit's "
+    "answer") {
     auto s = started(ServerLimits{1 << 20, 3});
     deliver(s, Message{{}, hello_with_one_chain()});
     // Five Emails pipelined in one read, before the driver takes any: #4 is
@@ -382,8 +391,10 @@ TEST_CASE("past the Email limit the Emails accepted before it are still taken an
     // waited for the read timeout.
     std::vector<std::uint32_t> taken;
     while (!s.will_close())
-        if (auto e = s.take_email()) taken.push_back(e->number);
-        else break;
+        if (auto e = s.take_email())
+            taken.push_back(e->number);
+        else
+            break;
     CHECK(taken == std::vector<std::uint32_t>{1, 2, 3});
     for (auto n : taken) s.complete(n, EmailOutcome::delivered());
     auto out = read_all(s.output());

@@ -38,7 +38,8 @@ public:
         std::filesystem::permissions(dir, std::filesystem::perms::all);  // smtp-sink runs as nobody
         const std::string at = ip.find(':') == std::string::npos ? fmt::format("{}:{}", ip, port)
                                                                  : fmt::format("[{}]:{}", ip, port);
-        std::vector<std::string> args = {"/usr/sbin/smtp-sink", "-u", "nobody", "-d", (dir / "%M.").string(), at, "10"};
+        std::vector<std::string> args = {"/usr/sbin/smtp-sink",  "-u", "nobody", "-d",
+                                         (dir / "%M.").string(), at,   "10"};
         std::vector<char*> argv;
         for (auto& a : args) argv.push_back(a.data());
         argv.push_back(nullptr);

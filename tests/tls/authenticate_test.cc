@@ -40,11 +40,26 @@ struct PolicyOptions {
     std::vector<LogListEntry> logs;     // default: the test log, usable
     Clock clock;
 
-    PolicyOptions& no_ct_logs() { ct_logs = false; return *this; }
-    PolicyOptions& require(unsigned min_logs, unsigned min_operators) { ct = {min_logs, min_operators}; return *this; }
-    PolicyOptions& ca(std::string pem) { ca_pem = std::move(pem); return *this; }
-    PolicyOptions& log(LogListEntry entry) { logs.push_back(std::move(entry)); return *this; }
-    PolicyOptions& at(TimePoint when) { clock = [when] { return when; }; return *this; }
+    PolicyOptions& no_ct_logs() {
+        ct_logs = false;
+        return *this;
+    }
+    PolicyOptions& require(unsigned min_logs, unsigned min_operators) {
+        ct = {min_logs, min_operators};
+        return *this;
+    }
+    PolicyOptions& ca(std::string pem) {
+        ca_pem = std::move(pem);
+        return *this;
+    }
+    PolicyOptions& log(LogListEntry entry) {
+        logs.push_back(std::move(entry));
+        return *this;
+    }
+    PolicyOptions& at(TimePoint when) {
+        clock = [when] { return when; };
+        return *this;
+    }
 };
 
 AuthPolicy policy(PolicyOptions options = {}) {
@@ -128,7 +143,8 @@ TEST_CASE("a certificate for another name is refused", "[tls][auth]") {
 }
 
 TEST_CASE("SRVName _smtpsec.<domain> is accepted in place of D", "[tls][auth]") {
-    const auto chain = intermediate_chain(CertSpec::named("SMTPsec for b.test").srv("_smtpsec.b.test").sct(good_sct()));
+    const auto chain = intermediate_chain(
+        CertSpec::named("SMTPsec for b.test").srv("_smtpsec.b.test").sct(good_sct()));
     const auto r = authenticate(policy(), chain, target("mx.hosting.test"), "B.test");
     INFO(r.reason);
     CHECK(r.ok);
@@ -138,7 +154,8 @@ TEST_CASE("SRVName _smtpsec.<domain> is accepted in place of D", "[tls][auth]") 
 }
 
 TEST_CASE("SRVName for another domain is refused", "[tls][auth]") {
-    const auto chain = intermediate_chain(CertSpec::named("SMTPsec for c.test").srv("_smtpsec.c.test").sct(good_sct()));
+    const auto chain = intermediate_chain(
+        CertSpec::named("SMTPsec for c.test").srv("_smtpsec.c.test").sct(good_sct()));
     const auto r = authenticate(policy(), chain, target("mx.hosting.test"), "b.test");
     CHECK_FALSE(r.ok);
     CHECK_THAT(r.reason, Contains("certificate not valid for mx.hosting.test nor SRVName _smtpsec.b.test"));
@@ -158,11 +175,11 @@ TEST_CASE("DANE-EE TLSA 3 1 1 accepts a self-signed leaf without CA or CT", "[tl
         CHECK_THAT(r.reason, Contains("DANE-EE TLSA 3 1 1 matched"));
     }
     // Other selectors and matching types.
-    for (auto [selector, type] : std::initializer_list<std::pair<int, int>>{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 2}}) {
-        const auto r = authenticate(policy(), self.chain(),
-                                    target("mx.b.test", {tlsa(3, std::uint8_t(selector), std::uint8_t(type),
-                                                              self.cert)}),
-                                    "b.test");
+    for (auto [selector, type] :
+         std::initializer_list<std::pair<int, int>>{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 2}}) {
+        const auto r = authenticate(
+            policy(), self.chain(),
+            target("mx.b.test", {tlsa(3, std::uint8_t(selector), std::uint8_t(type), self.cert)}), "b.test");
         CAPTURE(selector, type);
         CHECK(r.ok);
         CHECK(r.dane_ee);
@@ -171,7 +188,8 @@ TEST_CASE("DANE-EE TLSA 3 1 1 accepts a self-signed leaf without CA or CT", "[tl
 
 TEST_CASE("DANE-EE still requires the name", "[tls][auth][dane]") {
     const SelfSigned self(CertSpec::named("mx.b.test").dns("mx.b.test"));
-    const auto r = authenticate(policy(), self.chain(), target("mx.c.test", {tlsa(3, 1, 1, self.cert)}), "c.test");
+    const auto r = authenticate(policy(), self.chain(), target("mx.c.test", {tlsa(3, 1, 1, self.cert)}),
+                                "c.test");
     CHECK_FALSE(r.ok);
     CHECK_THAT(r.reason, Contains("certificate not valid for mx.c.test"));
 }
@@ -192,7 +210,9 @@ TEST_CASE("TLSA 3 1 1 that does not match is refused, even for a CA-valid chain"
     const SelfSigned self(CertSpec::named("mx.b.test").dns("mx.b.test"));
     auto r = authenticate(policy(), self.chain(), target("mx.b.test", {record}), "b.test");
     CHECK_FALSE(r.ok);
-    CHECK_THAT(r.reason, Contains("no TLSA record of _25._tcp.mx.b.test satisfied: TLSA 3 1 1 does not match the leaf"));
+    CHECK_THAT(
+        r.reason,
+        Contains("no TLSA record of _25._tcp.mx.b.test satisfied: TLSA 3 1 1 does not match the leaf"));
 
     r = authenticate(policy(), intermediate_chain(mx_b()), target("mx.b.test", {record}), "b.test");
     CHECK_FALSE(r.ok);
@@ -243,12 +263,13 @@ TEST_CASE("DANE-TA attack: a leaf from another CA next to the real anchor is ref
     // TLSA 2 0 1 <real TA>. libgnutls-dane calls this a match; it is not.
     const auto& pki = world().pki;
     const auto attacker_key = testpki::Key::generate(KeyType::ecdsa_p256);
-    const auto attacker_ca =
-        testpki::issue(CertSpec::named("Attacker CA").as_ca(), attacker_key, nullptr, attacker_key);
+    const auto attacker_ca = testpki::issue(CertSpec::named("Attacker CA").as_ca(), attacker_key, nullptr,
+                                            attacker_key);
     const auto leaf_key = testpki::Key::generate(KeyType::ecdsa_p256);
     const auto leaf = testpki::issue(mx_b(), leaf_key, &attacker_ca, attacker_key);
     const std::vector<Bytes> chain{leaf.bytes(), attacker_ca.bytes(), pki.intermediate.bytes()};
-    const auto r = authenticate(policy(), chain, target("mx.b.test", {tlsa(2, 0, 1, pki.intermediate)}), "b.test");
+    const auto r = authenticate(policy(), chain, target("mx.b.test", {tlsa(2, 0, 1, pki.intermediate)}),
+                                "b.test");
     CHECK_FALSE(r.ok);
     CHECK_FALSE(r.dane_ta);
     CHECK_THAT(r.reason, Contains("TLSA 2 0 1 matched issuer") && Contains("SMTPsec Test Intermediate") &&
@@ -257,7 +278,8 @@ TEST_CASE("DANE-TA attack: a leaf from another CA next to the real anchor is ref
 
 TEST_CASE("DANE-TA matching only the leaf is no trust anchor", "[tls][auth][dane]") {
     const SelfSigned self(CertSpec::named("mx.b.test").dns("mx.b.test").sct(good_sct()));
-    const auto r = authenticate(policy(), self.chain(), target("mx.b.test", {tlsa(2, 0, 1, self.cert)}), "b.test");
+    const auto r = authenticate(policy(), self.chain(), target("mx.b.test", {tlsa(2, 0, 1, self.cert)}),
+                                "b.test");
     CHECK_FALSE(r.ok);
     CHECK_THAT(r.reason, Contains("matches no issuer certificate in the chain (it matches the leaf"));
 }
@@ -325,22 +347,27 @@ TEST_CASE("SCT problems are refused with the reason", "[tls][auth][ct]") {
         CHECK_FALSE(r.ok);
         CHECK(r.pkix);
         CHECK_FALSE(r.ct_ok);
-        CHECK_THAT(r.reason, Contains("certificate transparency: no valid SCT from a trusted log (no SCT in the certificate)"));
+        CHECK_THAT(
+            r.reason,
+            Contains(
+                "certificate transparency: no valid SCT from a trusted log (no SCT in the certificate)"));
     }
     SECTION("invalid signature") {
         const auto r = authenticate(policy(), intermediate_chain(mx_b_with({bad_sct()})), target(), "b.test");
         CHECK_FALSE(r.ok);
-        CHECK_THAT(r.reason, Contains("no valid SCT from a trusted log (1 SCT: #1 log \"SMTPsec test log\"") &&
-                                 Contains("signature invalid"));
+        CHECK_THAT(r.reason,
+                   Contains("no valid SCT from a trusted log (1 SCT: #1 log \"SMTPsec test log\"") &&
+                       Contains("signature invalid"));
     }
     SECTION("unknown log") {
-        const auto r = authenticate(policy(), intermediate_chain(mx_b_with({good_sct(&world().unknown_log)})), target(),
-                                    "b.test");
+        const auto r = authenticate(policy(), intermediate_chain(mx_b_with({good_sct(&world().unknown_log)})),
+                                    target(), "b.test");
         CHECK_FALSE(r.ok);
         CHECK_THAT(r.reason, Contains("no valid SCT from a trusted log (1 SCT: #1 log unknown"));
     }
     SECTION("future-dated SCT") {
-        const auto r = authenticate(policy(), intermediate_chain(mx_b_with({{&world().pki.log, kNow + hours(24)}})),
+        const auto r = authenticate(policy(),
+                                    intermediate_chain(mx_b_with({{&world().pki.log, kNow + hours(24)}})),
                                     target(), "b.test");
         CHECK_FALSE(r.ok);
         CHECK_THAT(r.reason, Contains("is in the future"));
@@ -348,26 +375,31 @@ TEST_CASE("SCT problems are refused with the reason", "[tls][auth][ct]") {
     SECTION("SCT dated after the injected clock") {
         // The SCT is from kNow - 10 min; the clock says kNow - 30 min.
         const auto p = policy(PolicyOptions().at(kNow - minutes(30)));
-        const auto r = authenticate(p, intermediate_chain(mx_b().valid(kNow - hours(2), kNow + hours(24 * 90))),
-                                    target(), "b.test");
+        const auto r = authenticate(
+            p, intermediate_chain(mx_b().valid(kNow - hours(2), kNow + hours(24 * 90))), target(), "b.test");
         CHECK_FALSE(r.ok);
         CHECK_THAT(r.reason, Contains("is in the future"));
     }
 }
 
 TEST_CASE("an SCT one valid among bad ones is enough when one log is required", "[tls][auth][ct]") {
-    const auto r = authenticate(policy(), intermediate_chain(mx_b_with({bad_sct(), good_sct(&world().unknown_log), good_sct()})),
-                                target(), "b.test");
+    const auto r = authenticate(
+        policy(), intermediate_chain(mx_b_with({bad_sct(), good_sct(&world().unknown_log), good_sct()})),
+        target(), "b.test");
     INFO(r.reason);
     CHECK(r.ok);
     CHECK(r.valid_scts == 1);
-    CHECK_THAT(r.reason, Contains("3 SCTs") && Contains("#3 log \"SMTPsec test log\" (SMTPsec test operator): ok"));
+    CHECK_THAT(r.reason,
+               Contains("3 SCTs") && Contains("#3 log \"SMTPsec test log\" (SMTPsec test operator): ok"));
 }
 
 TEST_CASE("distinct logs and operators are counted", "[tls][auth][ct]") {
     const auto& w = world();
-    const auto strict = policy(
-        PolicyOptions().require(2, 2).log(LogListEntry(&w.pki.log)).log(LogListEntry(&w.second_log)).log(LogListEntry(&w.sibling_log)));
+    const auto strict = policy(PolicyOptions()
+                                   .require(2, 2)
+                                   .log(LogListEntry(&w.pki.log))
+                                   .log(LogListEntry(&w.second_log))
+                                   .log(LogListEntry(&w.sibling_log)));
     CHECK(strict.ct_requirements().min_logs == 2);
 
     auto r = authenticate(strict, intermediate_chain(mx_b()), target(), "b.test");
@@ -378,11 +410,13 @@ TEST_CASE("distinct logs and operators are counted", "[tls][auth][ct]") {
     CHECK_FALSE(r.ok);  // the same log twice counts once
     CHECK_THAT(r.reason, Contains("only 1 valid SCT"));
 
-    r = authenticate(strict, intermediate_chain(mx_b_with({good_sct(), good_sct(&w.sibling_log)})), target(), "b.test");
+    r = authenticate(strict, intermediate_chain(mx_b_with({good_sct(), good_sct(&w.sibling_log)})), target(),
+                     "b.test");
     CHECK_FALSE(r.ok);  // two logs, one operator
     CHECK_THAT(r.reason, Contains("valid SCTs from only 1 log operator, 2 required"));
 
-    r = authenticate(strict, intermediate_chain(mx_b_with({good_sct(), good_sct(&w.second_log)})), target(), "b.test");
+    r = authenticate(strict, intermediate_chain(mx_b_with({good_sct(), good_sct(&w.second_log)})), target(),
+                     "b.test");
     INFO(r.reason);
     CHECK(r.ok);
     CHECK(r.valid_scts == 2);
@@ -442,12 +476,13 @@ TEST_CASE("expired and not-yet-valid certificates are refused", "[tls][auth]") {
 TEST_CASE("an expired intermediate is refused", "[tls][auth]") {
     const auto& pki = world().pki;
     const auto inter_key = testpki::Key::generate(KeyType::ecdsa_p256);
-    const auto old_inter =
-        testpki::issue(CertSpec::named("Old Intermediate").as_ca().valid(kNow - hours(24 * 400), kNow - hours(24)),
-                       inter_key, &pki.root, pki.root_key);
+    const auto old_inter = testpki::issue(
+        CertSpec::named("Old Intermediate").as_ca().valid(kNow - hours(24 * 400), kNow - hours(24)),
+        inter_key, &pki.root, pki.root_key);
     const auto leaf_key = testpki::Key::generate(KeyType::ecdsa_p256);
     const auto leaf = testpki::issue(mx_b(), leaf_key, &old_inter, inter_key);
-    const auto r = authenticate(policy(), std::vector<Bytes>{leaf.bytes(), old_inter.bytes()}, target(), "b.test");
+    const auto r = authenticate(policy(), std::vector<Bytes>{leaf.bytes(), old_inter.bytes()}, target(),
+                                "b.test");
     CHECK_FALSE(r.ok);
     CHECK_THAT(r.reason, Contains("certificate expired at") && Contains("Old Intermediate") &&
                              Contains("chain position 1"));
@@ -457,8 +492,8 @@ TEST_CASE("the leaf's issuer may be the trust anchor itself", "[tls][auth][ct]")
     // Only the leaf is sent; the intermediate is the configured CA. The SCT's
     // issuer key hash must then come from the anchor.
     const auto chain = intermediate_chain(mx_b());
-    const auto r = authenticate(policy(PolicyOptions().ca(world().pki.intermediate.pem())), std::span(chain).first(1),
-                                target(), "b.test");
+    const auto r = authenticate(policy(PolicyOptions().ca(world().pki.intermediate.pem())),
+                                std::span(chain).first(1), target(), "b.test");
     INFO(r.reason);
     CHECK(r.ok);
     CHECK(r.ct_ok);
@@ -470,10 +505,11 @@ TEST_CASE("without a CT log list only DANE-EE is accepted", "[tls][auth][ct]") {
     auto r = authenticate(no_ct, intermediate_chain(mx_b()), target(), "b.test");
     CHECK_FALSE(r.ok);
     CHECK(r.pkix);
-    CHECK_THAT(r.reason, Contains("no CT log list configured: only a certificate matched by a DANE-EE TLSA record"));
+    CHECK_THAT(r.reason,
+               Contains("no CT log list configured: only a certificate matched by a DANE-EE TLSA record"));
 
-    r = authenticate(no_ct, intermediate_chain(mx_b()), target("mx.b.test", {tlsa(2, 0, 1, world().pki.intermediate)}),
-                     "b.test");
+    r = authenticate(no_ct, intermediate_chain(mx_b()),
+                     target("mx.b.test", {tlsa(2, 0, 1, world().pki.intermediate)}), "b.test");
     CHECK_FALSE(r.ok);
     CHECK_THAT(r.reason, Contains("no CT log list configured"));
 

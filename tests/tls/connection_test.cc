@@ -2,17 +2,17 @@
 // docs/decisions.md point 16 (smtpsec/0 accepted, no ALPN accepted, only other
 // protocols refused with no_application_protocol), data both ways,
 // close_notify.
-#include <catch2/catch.hpp>
 #include <gnutls/gnutls.h>
 #include <poll.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 
 #include "crypto/test_certificates.h"
-#include "net/socket.h"
 #include "event/loop.h"
 #include "event/timer.h"
+#include "net/socket.h"
 #include "smtpsec/framer.h"
 #include "tls/connection.h"
 #include "tls/stream.h"
@@ -233,7 +233,8 @@ struct Side final : tls::Stream::Handler {
 
 }  // namespace
 
-TEST_CASE("a Stream handler may destroy the Stream from on_input; nothing of it is touched after", "[tls][stream]") {
+TEST_CASE("a Stream handler may destroy the Stream from on_input; nothing of it is touched after",
+          "[tls][stream]") {
     ServerFiles files;
     auto screds = tls::Credentials::server(files.chain, files.key);
     REQUIRE(screds);
@@ -263,7 +264,8 @@ TEST_CASE("a Stream handler may destroy the Stream from on_input; nothing of it 
     std::vector<std::uint8_t> bytes(200 * 1024, 'x');
     c.stream->write(bytes);
     while (!destroyed && !timed_out) loop.run_once();
-    INFO("handshaken " << s.handshaken << c.handshaken << " closes " << s.closes << c.closes << " timed out " << timed_out);
+    INFO("handshaken " << s.handshaken << c.handshaken << " closes " << s.closes << c.closes << " timed out "
+                       << timed_out);
     REQUIRE(destroyed);
     CHECK(s.inputs == 1);
     CHECK(s.closes == 0);  // a destroyed Stream reports nothing

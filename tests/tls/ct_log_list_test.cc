@@ -1,8 +1,8 @@
 // The CT log list loader: the public log_list.json v3 shape, its consistency
 // checks, and the state/interval rules an SCT's log must satisfy.
-#include <catch2/catch.hpp>
 #include <gnutls/crypto.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -59,8 +59,8 @@ TEST_CASE("inconsistent log lists are refused at start-up", "[tls][ctlist]") {
     auto doc = nlohmann::json::parse(list_with(LogListEntry(&test_log())));
     SECTION("log_id that is not the key's hash") {
         const testpki::CtLog other = testpki::CtLog::create("other", "op");
-        doc["operators"][0]["logs"][0]["log_id"] =
-            nlohmann::json::parse(list_with(LogListEntry(&other)))["operators"][0]["logs"][0]["log_id"];
+        doc["operators"][0]["logs"][0]["log_id"] = nlohmann::json::parse(
+            list_with(LogListEntry(&other)))["operators"][0]["logs"][0]["log_id"];
         CHECK_THROWS_WITH(parse_ct_log_list(doc.dump()), Catch::Contains("log_id is not the SHA-256 of key"));
     }
     SECTION("bad base64 key") {
@@ -100,8 +100,9 @@ TEST_CASE("a key OpenSSL cannot use is refused when the policy loads", "[tls][ct
         gnutls_free(out.data);
         return text;
     };
-    const std::string list = R"({"operators":[{"name":"x","logs":[{"description":"junk","log_id":")" + b64(id) +
-                             R"(","key":")" + b64(junk) + R"(","state":{"usable":{"timestamp":"2020-01-01T00:00:00Z"}}}]}]})";
+    const std::string list = R"({"operators":[{"name":"x","logs":[{"description":"junk","log_id":")" +
+                             b64(id) + R"(","key":")" + b64(junk) +
+                             R"(","state":{"usable":{"timestamp":"2020-01-01T00:00:00Z"}}}]}]})";
     AuthPolicyConfig config;
     config.ca_pem = testpki::TestPki().ca_pem();
     config.ct_log_list_json = list;
@@ -137,13 +138,16 @@ TEST_CASE("log states decide whether an SCT counts", "[tls][ctlist]") {
     log.interval_start = TimePoint(sys_days{year{2025} / 1 / 1});
     log.interval_end = TimePoint(sys_days{year{2025} / 7 / 1});
     CHECK(ct_log_refusal(log, after, expiry).empty());
-    CHECK_THAT(ct_log_refusal(log, after, *log.interval_end), Catch::Contains("outside the log's temporal interval"));
-    CHECK_THAT(ct_log_refusal(log, after, *log.interval_start - seconds{1}), Catch::Contains("temporal interval"));
+    CHECK_THAT(ct_log_refusal(log, after, *log.interval_end),
+               Catch::Contains("outside the log's temporal interval"));
+    CHECK_THAT(ct_log_refusal(log, after, *log.interval_start - seconds{1}),
+               Catch::Contains("temporal interval"));
     CHECK(ct_log_refusal(log, after, *log.interval_start).empty());
 }
 
 TEST_CASE("AuthPolicy::from_files reads the CA file and the log list", "[tls][ctlist]") {
-    const auto dir = std::filesystem::temp_directory_path() / ("smtpsec-tls-test-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("smtpsec-tls-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const testpki::TestPki pki;
     testpki::write_file(dir / "ca.pem", pki.ca_pem());
@@ -158,7 +162,9 @@ TEST_CASE("AuthPolicy::from_files reads the CA file and the log list", "[tls][ct
 
     const auto no_logs = AuthPolicy::from_files((dir / "ca.pem").string(), "");
     CHECK_FALSE(no_logs.has_ct_logs());
-    CHECK_THROWS_WITH(AuthPolicy::from_files((dir / "missing.pem").string(), ""), Catch::Contains("cannot open"));
-    CHECK_THROWS_WITH(AuthPolicy::from_files((dir / "logs.json").string(), ""), Catch::Contains("CA certificates"));
+    CHECK_THROWS_WITH(AuthPolicy::from_files((dir / "missing.pem").string(), ""),
+                      Catch::Contains("cannot open"));
+    CHECK_THROWS_WITH(AuthPolicy::from_files((dir / "logs.json").string(), ""),
+                      Catch::Contains("CA certificates"));
     std::filesystem::remove_all(dir);
 }

@@ -23,7 +23,8 @@ X509Crt leaf_with(const testpki::CertSpec& spec) {
 }  // namespace
 
 TEST_CASE("SRVNames are read from the subjectAltName", "[tls][names]") {
-    const auto crt = leaf_with(testpki::CertSpec::named("x").dns("mx.a.test").srv("_smtpsec.a.test").srv("_imaps.a.test"));
+    const auto crt = leaf_with(
+        testpki::CertSpec::named("x").dns("mx.a.test").srv("_smtpsec.a.test").srv("_imaps.a.test"));
     CHECK(srv_names_of(crt.get()) == std::vector<std::string>{"_smtpsec.a.test", "_imaps.a.test"});
     CHECK(srv_names_of(leaf_with(testpki::CertSpec::named("x").dns("mx.a.test")).get()).empty());
 }
@@ -52,7 +53,8 @@ TEST_CASE("SRVName comparison is case-insensitive", "[tls][names]") {
 }
 
 TEST_CASE("an SRVName for another service or with a NUL does not match", "[tls][names]") {
-    CHECK_FALSE(match_name(leaf_with(testpki::CertSpec::named("x").srv("_imaps.a.test")).get(), "h.test", "a.test"));
+    CHECK_FALSE(
+        match_name(leaf_with(testpki::CertSpec::named("x").srv("_imaps.a.test")).get(), "h.test", "a.test"));
     CHECK_FALSE(match_name(leaf_with(testpki::CertSpec::named("x").srv("_smtpsec.a.test.evil.test")).get(),
                            "h.test", "a.test"));
     const std::string with_nul("_smtpsec.a.test\0.evil.test", 26);

@@ -64,8 +64,8 @@ std::array<std::uint8_t, 32> sha256(std::span<const std::uint8_t> data) {
 
 std::string base64(std::span<const std::uint8_t> bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    out.resize(std::size_t(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                           int(bytes.size()))));
+    out.resize(std::size_t(
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), int(bytes.size()))));
     return out;
 }
 
@@ -80,11 +80,11 @@ std::string rfc3339(TimePoint when) {
 
 const EVP_MD* digest_for(KeyType type) {
     switch (type) {
-        case KeyType::ecdsa_p384: return EVP_sha384();
-        case KeyType::ecdsa_p521: return EVP_sha512();
-        case KeyType::ed25519:
-        case KeyType::ed448: return nullptr;  // EdDSA signs the message itself
-        default: return EVP_sha256();
+    case KeyType::ecdsa_p384: return EVP_sha384();
+    case KeyType::ecdsa_p521: return EVP_sha512();
+    case KeyType::ed25519:
+    case KeyType::ed448: return nullptr;  // EdDSA signs the message itself
+    default: return EVP_sha256();
     }
 }
 
@@ -110,7 +110,8 @@ void add_subject_alt_names(X509* cert, const CertSpec& spec) {
         ASN1_OBJECT* oid = OBJ_txt2obj("1.3.6.1.5.5.7.8.7", 1);
         ASN1_TYPE* value = ASN1_TYPE_new();
         ASN1_IA5STRING* text = ASN1_IA5STRING_new();
-        check(name && oid && value && text && ASN1_STRING_set(text, srv.data(), int(srv.size())) == 1, "SRVName");
+        check(name && oid && value && text && ASN1_STRING_set(text, srv.data(), int(srv.size())) == 1,
+              "SRVName");
         ASN1_TYPE_set(value, V_ASN1_IA5STRING, text);
         check(GENERAL_NAME_set0_othername(name, oid, value) == 1, "SRVName otherName");
         sk_GENERAL_NAME_push(names.get(), name);
@@ -122,7 +123,8 @@ void add_subject_alt_names(X509* cert, const CertSpec& spec) {
         GENERAL_NAME_set0_value(name, GEN_IPADD, octets);
         sk_GENERAL_NAME_push(names.get(), name);
     }
-    check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_APPEND) == 1, "subjectAltName");
+    check(X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_APPEND) == 1,
+          "subjectAltName");
 }
 
 void put_u(std::vector<std::uint8_t>& out, std::uint64_t value, int bytes) {
@@ -130,7 +132,8 @@ void put_u(std::vector<std::uint8_t>& out, std::uint64_t value, int bytes) {
 }
 
 // RFC 6962 3.2: the signed data of a precert_entry SCT.
-std::vector<std::uint8_t> sct_signed_data(std::uint64_t timestamp_ms, std::span<const std::uint8_t> issuer_spki,
+std::vector<std::uint8_t> sct_signed_data(std::uint64_t timestamp_ms,
+                                          std::span<const std::uint8_t> issuer_spki,
                                           std::span<const std::uint8_t> tbs) {
     std::vector<std::uint8_t> out;
     out.push_back(0);  // sct_version v1
@@ -166,12 +169,12 @@ void sign_cert(X509* cert, const Key& signer) {
 Key Key::generate(KeyType type) {
     EVP_PKEY* raw = nullptr;
     switch (type) {
-        case KeyType::ecdsa_p256: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-        case KeyType::ecdsa_p384: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-        case KeyType::ecdsa_p521: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521"); break;
-        case KeyType::ed25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
-        case KeyType::ed448: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448"); break;
-        case KeyType::rsa2048: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t(2048)); break;
+    case KeyType::ecdsa_p256: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
+    case KeyType::ecdsa_p384: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
+    case KeyType::ecdsa_p521: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521"); break;
+    case KeyType::ed25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
+    case KeyType::ed448: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448"); break;
+    case KeyType::rsa2048: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t(2048)); break;
     }
     check(raw != nullptr, "key generation");
     Key key;
@@ -232,7 +235,8 @@ Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer, con
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, issuer ? issuer->get() : x, x, nullptr, nullptr, 0);
     add_extension(x, &ctx, NID_basic_constraints, spec.ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-    add_extension(x, &ctx, NID_key_usage, spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
+    add_extension(x, &ctx, NID_key_usage,
+                  spec.ca ? "critical,keyCertSign,cRLSign" : "critical,digitalSignature");
     if (!spec.ca) add_extension(x, &ctx, NID_ext_key_usage, "serverAuth,clientAuth");
     add_extension(x, &ctx, NID_subject_key_identifier, "hash");
     add_extension(x, &ctx, NID_authority_key_identifier, "keyid:always");
@@ -248,7 +252,8 @@ Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer, con
         check(list != nullptr, "SCT list");
         for (const auto& wanted : spec.scts) {
             const auto ms = std::uint64_t(
-                std::chrono::duration_cast<std::chrono::milliseconds>(wanted.timestamp.time_since_epoch()).count());
+                std::chrono::duration_cast<std::chrono::milliseconds>(wanted.timestamp.time_since_epoch())
+                    .count());
             auto data = sct_signed_data(ms, issuer_spki, tbs);
             if (wanted.corrupt_signature) data.back() ^= 1;
             const auto signature = sign_sha256(wanted.log->key.get(), data);
@@ -264,16 +269,17 @@ Cert issue(const CertSpec& spec, const Key& subject_key, const Cert* issuer, con
                   "SCT signature fields");
             sk_SCT_push(list.get(), sct);
         }
-        check(X509_add1_ext_i2d(x, NID_ct_precert_scts, list.get(), 0, X509V3_ADD_APPEND) == 1, "SCT extension");
+        check(X509_add1_ext_i2d(x, NID_ct_precert_scts, list.get(), 0, X509V3_ADD_APPEND) == 1,
+              "SCT extension");
         sign_cert(x, signer_key);
     }
     return cert;
 }
 
 std::vector<std::uint8_t> tlsa_data(const Cert& cert, int selector, int matching_type) {
-    const auto selected =
-        selector == 0 ? cert.der()
-                      : to_der([&](unsigned char** p) { return i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), p); });
+    const auto selected = selector == 0 ? cert.der() : to_der([&](unsigned char** p) {
+        return i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), p);
+    });
     if (matching_type == 0) return selected;
     std::vector<std::uint8_t> out(matching_type == 1 ? 32 : 64);
     if (matching_type == 1)
@@ -307,7 +313,8 @@ std::string log_list_json(std::span<const LogListEntry> logs) {
         }
         (*op)["logs"].push_back(std::move(log));
     }
-    json root = {{"version", "test"}, {"log_list_timestamp", rfc3339(std::chrono::system_clock::now())},
+    json root = {{"version", "test"},
+                 {"log_list_timestamp", rfc3339(std::chrono::system_clock::now())},
                  {"operators", std::move(operators)}};
     return root.dump(2);
 }
@@ -368,7 +375,8 @@ TestPki::Files TestPki::write(const Leaf& leaf, const std::filesystem::path& dir
     Files files{dir / (stem + ".crt"), dir / (stem + ".key")};
     write_file(files.cert, chain_pem(leaf.chain));
     write_file(files.key, leaf.key.private_pem());
-    std::filesystem::permissions(files.key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(files.key,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return files;
 }
 

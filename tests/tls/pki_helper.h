@@ -37,7 +37,7 @@ public:
     static Key generate(KeyType type);
     EVP_PKEY* get() const { return key_.get(); }
     KeyType type() const { return type_; }
-    std::string private_pem() const;          // PKCS#8
+    std::string private_pem() const;  // PKCS#8
     std::vector<std::uint8_t> spki_der() const;
 
 private:
@@ -79,7 +79,7 @@ struct SctSpec {
 struct CertSpec {
     std::string common_name;
     std::vector<std::string> dns_names;
-    std::vector<std::string> srv_names;  // whole SRVNames, e.g. "_smtpsec.a.test"
+    std::vector<std::string> srv_names;     // whole SRVNames, e.g. "_smtpsec.a.test"
     std::vector<std::string> ip_addresses;  // iPAddress entries, e.g. "192.0.2.1"
     bool ca = false;
     TimePoint not_before = std::chrono::system_clock::now() - std::chrono::hours(1);
@@ -91,12 +91,31 @@ struct CertSpec {
         spec.common_name = std::move(common_name);
         return spec;
     }
-    CertSpec& dns(std::string name) { dns_names.push_back(std::move(name)); return *this; }
-    CertSpec& srv(std::string name) { srv_names.push_back(std::move(name)); return *this; }
-    CertSpec& ip(std::string address) { ip_addresses.push_back(std::move(address)); return *this; }
-    CertSpec& as_ca() { ca = true; return *this; }
-    CertSpec& valid(TimePoint from, TimePoint until) { not_before = from; not_after = until; return *this; }
-    CertSpec& sct(SctSpec spec) { scts.push_back(spec); return *this; }
+    CertSpec& dns(std::string name) {
+        dns_names.push_back(std::move(name));
+        return *this;
+    }
+    CertSpec& srv(std::string name) {
+        srv_names.push_back(std::move(name));
+        return *this;
+    }
+    CertSpec& ip(std::string address) {
+        ip_addresses.push_back(std::move(address));
+        return *this;
+    }
+    CertSpec& as_ca() {
+        ca = true;
+        return *this;
+    }
+    CertSpec& valid(TimePoint from, TimePoint until) {
+        not_before = from;
+        not_after = until;
+        return *this;
+    }
+    CertSpec& sct(SctSpec spec) {
+        scts.push_back(spec);
+        return *this;
+    }
 };
 
 // Issues `spec` for `subject_key`, signed by `signer_key` with `issuer` as the
@@ -108,7 +127,8 @@ std::vector<std::uint8_t> tlsa_data(const Cert& cert, int selector, int matching
 
 struct LogListEntry {
     explicit LogListEntry(const CtLog* log, std::string state = "usable",
-                          TimePoint state_since = std::chrono::system_clock::now() - std::chrono::hours(24 * 365))
+                          TimePoint state_since = std::chrono::system_clock::now() -
+                                                  std::chrono::hours(24 * 365))
         : log(log), state(std::move(state)), state_since(state_since) {}
     const CtLog* log;
     std::string state;  // usable, qualified, readonly, retired, rejected, pending, or "" (none)

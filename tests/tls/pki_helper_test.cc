@@ -1,10 +1,10 @@
 // The test PKI helper itself: its files load into GnuTLS credentials (as the
 // TLS integration tests will use them) and its SCTs parse with GnuTLS too, so
 // the SCT encoding is not only OpenSSL-consistent.
-#include <catch2/catch.hpp>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509-ext.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 
@@ -16,7 +16,8 @@ using testpki::KeyType;
 
 TEST_CASE("leaf certificate and key files load into GnuTLS for every key type", "[tls][pki]") {
     const testpki::TestPki pki;
-    const auto dir = std::filesystem::temp_directory_path() / ("smtpsec-pki-test-" + std::to_string(::getpid()));
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("smtpsec-pki-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     for (auto type : {KeyType::ecdsa_p256, KeyType::ecdsa_p384, KeyType::ecdsa_p521, KeyType::ed25519,
                       KeyType::ed448, KeyType::rsa2048}) {
@@ -37,12 +38,14 @@ TEST_CASE("embedded SCTs carry the log id and timestamp as GnuTLS reads them", "
     const testpki::TestPki pki;
     const auto when = std::chrono::system_clock::from_time_t(1'700'000'000);
     const auto key = testpki::Key::generate(KeyType::ecdsa_p256);
-    const auto cert = testpki::issue(testpki::CertSpec::named("mx.a.test").dns("mx.a.test").sct({&pki.log, when}),
-                                     key, &pki.intermediate, pki.intermediate_key);
+    const auto cert = testpki::issue(
+        testpki::CertSpec::named("mx.a.test").dns("mx.a.test").sct({&pki.log, when}), key, &pki.intermediate,
+        pki.intermediate_key);
     auto crt = tls::import_der(cert.der());
     REQUIRE(crt.has_value());
     tls::OwnedDatum ext;
-    REQUIRE(gnutls_x509_crt_get_extension_by_oid2(crt->get(), "1.3.6.1.4.1.11129.2.4.2", 0, ext.out(), nullptr) == 0);
+    REQUIRE(gnutls_x509_crt_get_extension_by_oid2(crt->get(), "1.3.6.1.4.1.11129.2.4.2", 0, ext.out(),
+                                                  nullptr) == 0);
     gnutls_x509_ct_scts_t scts = nullptr;
     REQUIRE(gnutls_x509_ext_ct_scts_init(&scts) == 0);
     REQUIRE(gnutls_x509_ext_ct_import_scts(&ext.get(), scts, 0) == 0);

@@ -52,8 +52,8 @@ TEST_CASE("times beyond TimePoint's range are clamped", "[tls][time]") {
 // (or not yet valid) depending on where the wrapped value landed.
 TEST_CASE("a certificate without a well-defined expiration is within its validity", "[tls][time]") {
     const auto key = smtpsec::testpki::Key::generate(smtpsec::testpki::KeyType::ecdsa_p256);
-    const auto cert = smtpsec::testpki::issue(smtpsec::testpki::CertSpec::named("mx.a.test").dns("mx.a.test"), key,
-                                              nullptr, key);
+    const auto cert = smtpsec::testpki::issue(smtpsec::testpki::CertSpec::named("mx.a.test").dns("mx.a.test"),
+                                              key, nullptr, key);
     REQUIRE(ASN1_TIME_set_string(X509_getm_notAfter(cert.get()), "99991231235959Z") == 1);
     REQUIRE(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0);
     auto crt = smtpsec::tls::import_der(cert.der());

@@ -2,11 +2,11 @@
 // exit status and JSON verdict for each, the text form, and usage errors
 // (DNS only, --no-tls); then the TLS probe against real listeners on
 // loopback (tests/integration/sites.h) run on a thread of this process.
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -48,8 +48,8 @@ Run run(const std::vector<std::string>& args) {
 }
 
 std::vector<std::string> fixture_args() {
-    return {"--trust-anchor", "none", "--unbound-config", DnsFixture::shared().unbound_config(), "--timeout", "5",
-            "--no-tls"};
+    return {"--trust-anchor", "none", "--unbound-config", DnsFixture::shared().unbound_config(),
+            "--timeout",      "5",    "--no-tls"};
 }
 
 Run check(const std::string& domain, bool as_json) {
@@ -139,8 +139,9 @@ TEST_CASE("smtpsec-check: bogus and failing zones give defer (exit 4)", "[check]
 TEST_CASE("smtpsec-check: the text form states the conclusion", "[check][integration]") {
     const Run a = check("a.test", false);
     CHECK(a.status == 0);
-    CHECK_THAT(a.out, Catch::Contains("_smtpsec._tcp.a.test: secure") && Catch::Contains("0 0 4650 mx.a.test.") &&
-                          Catch::Contains("127.0.0.2") && Catch::Contains("Verdict  SMTPsec"));
+    CHECK_THAT(a.out, Catch::Contains("_smtpsec._tcp.a.test: secure") &&
+                          Catch::Contains("0 0 4650 mx.a.test.") && Catch::Contains("127.0.0.2") &&
+                          Catch::Contains("Verdict  SMTPsec"));
     const Run insecure = check("insecure.test", false);
     CHECK(insecure.status == 3);
     CHECK_THAT(insecure.out, Catch::Contains("not trusted") && Catch::Contains("Verdict  SMTP fallback"));
@@ -161,8 +162,10 @@ TEST_CASE("smtpsec-check: a resolver that never answers gives defer \"timeout\""
     const std::string conf = DnsFixture::shared().dir() + "/check-blackhole.conf";
     std::ofstream(conf) << "server:\n  local-zone: \"test.\" nodefault\n  do-not-query-localhost: no\n"
                         << "  trust-anchor-file: \"" << DnsFixture::shared().trust_anchor() << "\"\n"
-                        << "stub-zone:\n  name: \"test.\"\n  stub-addr: 127.0.0.1@" << ntohs(address.sin_port) << "\n";
-    const Run r = run({"--json", "--trust-anchor", "", "--unbound-config", conf, "--timeout", "0.3", "a.test"});
+                        << "stub-zone:\n  name: \"test.\"\n  stub-addr: 127.0.0.1@" << ntohs(address.sin_port)
+                        << "\n";
+    const Run r = run(
+        {"--json", "--trust-anchor", "", "--unbound-config", conf, "--timeout", "0.3", "a.test"});
     close(fd);
     INFO(r.out);
     CHECK(r.status == 4);
@@ -170,10 +173,12 @@ TEST_CASE("smtpsec-check: a resolver that never answers gives defer \"timeout\""
     CHECK(j["verdict"] == "defer");
     CHECK_THAT(j["reason"].get<std::string>(), Catch::Contains("timeout"));
     // Offline looks like this: the answer says what to try.
-    CHECK_THAT(j["hint"].get<std::string>(), Catch::Contains("check its network and resolver") &&
-                                                 Catch::Contains("--forwarder IP"));
-    const Run text = run({"--trust-anchor", "", "--unbound-config", conf, "--timeout", "0.3", "--no-tls", "a.test"});
-    CHECK_THAT(text.out, Catch::Contains("\nHint     no usable answer from DNS: ") && Catch::Contains("--forwarder IP"));
+    CHECK_THAT(j["hint"].get<std::string>(),
+               Catch::Contains("check its network and resolver") && Catch::Contains("--forwarder IP"));
+    const Run text = run(
+        {"--trust-anchor", "", "--unbound-config", conf, "--timeout", "0.3", "--no-tls", "a.test"});
+    CHECK_THAT(text.out, Catch::Contains("\nHint     no usable answer from DNS: ") &&
+                             Catch::Contains("--forwarder IP"));
 }
 
 TEST_CASE("smtpsec-check: usage and set-up errors", "[check][integration]") {
@@ -191,7 +196,8 @@ TEST_CASE("smtpsec-check: usage and set-up errors", "[check][integration]") {
     // Validation switched off by the site config: refused.
     const std::string conf = DnsFixture::shared().dir() + "/no-validator.conf";
     std::ofstream(conf) << "server:\n  module-config: \"iterator\"\n";
-    const Run off = run({"--trust-anchor", DnsFixture::shared().trust_anchor(), "--unbound-config", conf, "a.test"});
+    const Run off = run(
+        {"--trust-anchor", DnsFixture::shared().trust_anchor(), "--unbound-config", conf, "a.test"});
     CHECK(off.status == 1);
     CHECK_THAT(off.out, Catch::Contains("validator"));
 }
@@ -234,13 +240,15 @@ public:
         auto& pki = s.pki;
         // Self-signed, no SCT: only its DANE-EE record can make it pass.
         auto ee_key = Key::generate(KeyType::ecdsa_p256);
-        auto ee = testpki::issue(CertSpec::named("mx.pdane.test").dns("mx.pdane.test"), ee_key, nullptr, ee_key);
+        auto ee = testpki::issue(CertSpec::named("mx.pdane.test").dns("mx.pdane.test"), ee_key, nullptr,
+                                 ee_key);
         s.add({"pdane.test", Leaf{ee_key, {ee}}, {"3 1 1 " + test::hex(testpki::tlsa_data(ee, 1, 1))}});
         // CA-issued with one SCT and no TLSA: passes CA + CT with --ct-min-scts 1.
         s.add({"pca.test", pki.leaf({"mx.pca.test"}), {}});
         // Its TLSA record names another certificate.
         auto other = pki.leaf({"mx.ptlsa.test"});
-        s.add({"ptlsa.test", pki.leaf({"mx.ptlsa.test"}),
+        s.add({"ptlsa.test",
+               pki.leaf({"mx.ptlsa.test"}),
                {"3 1 1 " + test::hex(testpki::tlsa_data(other.chain[0], 1, 1))}});
         // Valid, but for another name.
         s.add({"pname.test", pki.leaf({"mx.other.test"}), {}});
@@ -256,8 +264,9 @@ public:
     }
 
     Run check(const std::string& domain, bool as_json, bool with_ct = true) {
-        std::vector<std::string> args{"--trust-anchor", "none", "--unbound-config", s.dns->unbound_config(),
-                                      "--timeout", "5", "--ca-file", (s.dir / "ca.pem").string()};
+        std::vector<std::string> args{
+            "--trust-anchor", "none", "--unbound-config", s.dns->unbound_config(),
+            "--timeout",      "5",    "--ca-file",        (s.dir / "ca.pem").string()};
         if (with_ct) {
             args.insert(args.end(), {"--ct-log-list", (s.dir / "logs.json").string(), "--ct-min-scts", "1"});
         }
@@ -266,7 +275,9 @@ public:
         return run(args);
     }
 
-    std::string address(const std::string& domain) { return fmt::format("127.0.0.1:{}", s.site(domain).port); }
+    std::string address(const std::string& domain) {
+        return fmt::format("127.0.0.1:{}", s.site(domain).port);
+    }
 
 private:
     std::atomic<bool> stop_{false};
@@ -307,7 +318,8 @@ TEST_CASE("smtpsec-check: the TLS probe against real listeners", "[check][integr
         CHECK(p["server_hello_detail"] == "version 0");
         CHECK(check_of(p, "name")["status"] == "pass");
         CHECK(check_of(p, "DANE")["status"] == "pass");
-        CHECK_THAT(check_of(p, "DANE")["detail"].get<std::string>(), Catch::Contains("DANE-EE 3 1 1 matched"));
+        CHECK_THAT(check_of(p, "DANE")["detail"].get<std::string>(),
+                   Catch::Contains("DANE-EE 3 1 1 matched"));
         CHECK(check_of(p, "CA")["status"] == "not needed");
         CHECK(check_of(p, "CT")["status"] == "not needed");
         // Without a CT log list DANE-EE still passes.
@@ -328,7 +340,8 @@ TEST_CASE("smtpsec-check: the TLS probe against real listeners", "[check][integr
         INFO(text.out);
         CHECK(text.status == 5);
         CHECK_THAT(text.out, Catch::Contains("TLS probe " + sites.address("pca.test") + ": FAILED") &&
-                                 Catch::Contains("no CT log list") && Catch::Contains("only a DANE-EE match can pass") &&
+                                 Catch::Contains("no CT log list") &&
+                                 Catch::Contains("only a DANE-EE match can pass") &&
                                  Catch::Contains("no target passed the TLS checks"));
     }
 

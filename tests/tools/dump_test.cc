@@ -1,9 +1,9 @@
 // smtpsec-dump, run as a program on streams built here: real certificate
 // chains and real signatures, one of them tampered with; malformed and
 // truncated streams; exit statuses as the man page gives them.
+#include <sys/wait.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>

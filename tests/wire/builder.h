@@ -42,9 +42,9 @@ private:
 // for an ed25519 signature.
 inline Raw email_prefix(std::uint16_t algorithm = 0x0807) {
     Raw r;
-    r.u(3, 1).u(0, 2);           // type email, no extensions
-    r.u(0, 3).u(algorithm, 2);   // chain 0, algorithm
-    r.u(0, 2);                   // no parameters
+    r.u(3, 1).u(0, 2);          // type email, no extensions
+    r.u(0, 3).u(algorithm, 2);  // chain 0, algorithm
+    r.u(0, 2);                  // no parameters
     return r;
 }
 

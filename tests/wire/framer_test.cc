@@ -35,7 +35,8 @@ TEST_CASE("messages survive every chunking, one byte at a time included") {
     auto done = encode(Message{{}, EmailDelivered{1}});
     for (auto* part : {&hello, &mail, &done}) stream.insert(stream.end(), part->begin(), part->end());
 
-    for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}, stream.size()}) {
+    for (std::size_t chunk :
+         {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}, stream.size()}) {
         INFO("chunk " << chunk);
         Framer f(1 << 20);
         std::vector<Framer::Event> events;

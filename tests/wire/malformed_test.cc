@@ -68,8 +68,8 @@ std::vector<Case> cases() {
     c.push_back({"ServerHello without version", Raw().u(1, 1).u(0, 2).message(), M});
     c.push_back({"ServerHello with a trailing byte", Raw().u(1, 1).u(0, 2).u(0, 1).u(7, 1).message(), M});
     c.push_back({"ClientHello without version", Raw().u(2, 1).u(0, 2).message(), M});
-    c.push_back({"ClientHello chain count past the end",
-                 Raw().u(2, 1).u(0, 2).u(0, 1).u(0xffffff, 3).message(), M});
+    c.push_back(
+        {"ClientHello chain count past the end", Raw().u(2, 1).u(0, 2).u(0, 1).u(0xffffff, 3).message(), M});
     c.push_back({"ClientHello certificate count past the end",
                  Raw().u(2, 1).u(0, 2).u(0, 1).u(1, 3).u(500, 2).message(), M});
     c.push_back({"ClientHello certificate length past the end",
@@ -80,15 +80,17 @@ std::vector<Case> cases() {
     c.push_back({"Email with non-empty parameters",
                  good_email_rest(Raw().u(3, 1).u(0, 2).u(0, 3).u(0x0807, 2).opaque("p", 2)).message(), P});
     c.push_back({"Email with a truncated signature", email_prefix().fill(10).message(), M});
-    c.push_back({"Email trace header count past the end",
-                 email_prefix().fill(64).u(0xffffff, 3).message(), M});
+    c.push_back(
+        {"Email trace header count past the end", email_prefix().fill(64).u(0xffffff, 3).message(), M});
     c.push_back({"Email header value length past the end",
                  email_prefix().fill(64).u(1, 3).opaque("X-A", 2).u(0xffffff, 3).str("v").message(), M});
-    c.push_back({"Email recipient count past the end",
-                 email_prefix().fill(64).u(0, 3).u(0xffffff, 3).message(), M});
+    c.push_back(
+        {"Email recipient count past the end", email_prefix().fill(64).u(0, 3).u(0xffffff, 3).message(), M});
     c.push_back({"Email body length 2^64-1",
-                 email_prefix().fill(64).u(0, 3).u(1, 3).opaque("a@b.test", 2).u(~0ull, 8).str("x").message(), M});
-    c.push_back({"Email with bytes after the body", good_email_rest(email_prefix()).str("junk").message(), M});
+                 email_prefix().fill(64).u(0, 3).u(1, 3).opaque("a@b.test", 2).u(~0ull, 8).str("x").message(),
+                 M});
+    c.push_back(
+        {"Email with bytes after the body", good_email_rest(email_prefix()).str("junk").message(), M});
     c.push_back({"Email without a body length", email_prefix().fill(64).u(0, 3).u(0, 3).message(), M});
     // Email values.
     c.push_back({"Email with zero recipients", email_with({}, {}).message(), P});
@@ -105,8 +107,8 @@ std::vector<Case> cases() {
                  email_with({{"Received", "x\r\nBcc: eve@evil.test"}}, {"bob@b.test"}).message(), P});
     c.push_back({"trace header value ending in CRLF",
                  email_with({{"Received", "x\r\n"}}, {"bob@b.test"}).message(), P});
-    c.push_back({"trace header name with a colon",
-                 email_with({{"Received:", "x"}}, {"bob@b.test"}).message(), P});
+    c.push_back(
+        {"trace header name with a colon", email_with({{"Received:", "x"}}, {"bob@b.test"}).message(), P});
     c.push_back({"trace header with an empty name", email_with({{"", "x"}}, {"bob@b.test"}).message(), P});
     // EmailDelivered and Error.
     c.push_back({"EmailDelivered with two bytes", Raw().u(4, 1).u(0, 2).u(1, 2).message(), M});
@@ -168,7 +170,8 @@ TEST_CASE("well-formed addresses are accepted") {
 }
 
 TEST_CASE("folded trace header values are accepted") {
-    auto r = decode(Bytes(email_with({{"Received", "from a\r\n\tby b"}, {"X-Empty", ""}}, {"bob@b.test"}).message()));
+    auto r = decode(
+        Bytes(email_with({{"Received", "from a\r\n\tby b"}, {"X-Empty", ""}}, {"bob@b.test"}).message()));
     INFO((r ? "" : r.error().reason));
     CHECK(r.has_value());
 }

@@ -46,26 +46,31 @@ TEST_CASE("ServerHello round trip and exact bytes") {
 
 TEST_CASE("ClientHello round trip with several chains") {
     ClientHello h;
-    h.certificate_chains = {{Bytes::copy_of(std::string_view("leaf")), Bytes::copy_of(std::string_view("ca"))},
-                            {},
-                            {Bytes::copy_of(std::string_view("other"))}};
+    h.certificate_chains = {
+        {Bytes::copy_of(std::string_view("leaf")), Bytes::copy_of(std::string_view("ca"))},
+        {},
+        {Bytes::copy_of(std::string_view("other"))}};
     Message m{{}, h};
     CHECK(roundtrip(m) == m);
     auto expected = Raw()
-                        .u(2, 1).u(0, 2).u(0, 1)
-                        .u(3, 3)
-                        .u(2, 2).opaque("leaf", 3).opaque("ca", 3)
+                        .u(2, 1)
                         .u(0, 2)
-                        .u(1, 2).opaque("other", 3)
+                        .u(0, 1)
+                        .u(3, 3)
+                        .u(2, 2)
+                        .opaque("leaf", 3)
+                        .opaque("ca", 3)
+                        .u(0, 2)
+                        .u(1, 2)
+                        .opaque("other", 3)
                         .message();
     CHECK(encode(m) == expected);
 }
 
 TEST_CASE("Email round trip for every signature algorithm") {
-    for (auto alg : {SignatureAlgorithm::ed25519, SignatureAlgorithm::ed448,
-                     SignatureAlgorithm::ecdsa_secp256r1_sha256,
-                     SignatureAlgorithm::ecdsa_secp384r1_sha384,
-                     SignatureAlgorithm::ecdsa_secp521r1_sha512}) {
+    for (auto alg :
+         {SignatureAlgorithm::ed25519, SignatureAlgorithm::ed448, SignatureAlgorithm::ecdsa_secp256r1_sha256,
+          SignatureAlgorithm::ecdsa_secp384r1_sha384, SignatureAlgorithm::ecdsa_secp521r1_sha512}) {
         INFO(name_of(alg));
         Message m{{{0, Bytes::copy_of(std::string_view("\x01"))}}, sample_email(alg)};
         CHECK(roundtrip(m) == m);
@@ -99,9 +104,14 @@ TEST_CASE("EmailDelivered and Error round trips, largest message numbers") {
     Message unknown{{}, Error{ErrorCode::unknown_address, 7, {"a@b.test", "c@d.test"}}};
     CHECK(roundtrip(unknown) == unknown);
     CHECK(encode(unknown) == Raw()
-                                 .u(0, 1).u(0, 2)
-                                 .u(7, 1).u(1, 1).u(7, 3)
-                                 .u(2, 2).opaque("a@b.test", 2).opaque("c@d.test", 2)
+                                 .u(0, 1)
+                                 .u(0, 2)
+                                 .u(7, 1)
+                                 .u(1, 1)
+                                 .u(7, 3)
+                                 .u(2, 2)
+                                 .opaque("a@b.test", 2)
+                                 .opaque("c@d.test", 2)
                                  .message());
 }
 

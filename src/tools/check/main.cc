@@ -24,7 +24,8 @@ constexpr int kExitUsage = 64;
 int main(int argc, char** argv) {
     using namespace smtpsec;
     CLI::App app{"smtpsec-check: what a sender concludes about DOMAIN's SMTPsec (DNSSEC discovery)"};
-    app.set_version_flag("-V,--version", std::string("smtpsec-check ") + SMTPSEC_VERSION, "print the version and exit");
+    app.set_version_flag("-V,--version", std::string("smtpsec-check ") + SMTPSEC_VERSION,
+                         "print the version and exit");
     std::string domain;
     bool json = false;
     double timeout_seconds = 10;
@@ -35,13 +36,15 @@ int main(int argc, char** argv) {
     dns::ResolverConfig config;
     app.add_option("DOMAIN", domain, "Recipient domain, as in user@DOMAIN")->required();
     app.add_flag("--json", json, "Print JSON for scripts");
-    app.add_option("--trust-anchor", config.trust_anchor_file,
-                   "DNSSEC trust anchor file (DS/DNSKEY); \"none\" or empty: only the anchors of --unbound-config")
+    app.add_option(
+           "--trust-anchor", config.trust_anchor_file,
+           "DNSSEC trust anchor file (DS/DNSKEY); \"none\" or empty: only the anchors of --unbound-config")
         ->capture_default_str();
     app.add_option("--unbound-config", config.unbound_config,
                    "unbound config file (stub zones, trust anchors, ...) as the daemon uses");
-    app.add_option("--forwarder", config.forwarders, "Upstream resolver IP[@PORT] (repeatable); answers are "
-                                                     "still validated here");
+    app.add_option("--forwarder", config.forwarders,
+                   "Upstream resolver IP[@PORT] (repeatable); answers are "
+                   "still validated here");
     app.add_option("--timeout", timeout_seconds, "Seconds before a lookup counts as failed")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -49,11 +52,13 @@ int main(int argc, char** argv) {
     app.add_option("--ca-file", ca_file, "Trusted CAs (PEM) for the probe; default: the system trust store");
     app.add_option("--ct-log-list", ct_log_list,
                    "CT log list (log_list.json) for the probe; without it only DANE-EE can pass");
-    app.add_option("--ct-min-scts", ct_min_scts, "Valid SCTs from distinct logs required (as the daemon's ct_min_scts)")
+    app.add_option("--ct-min-scts", ct_min_scts,
+                   "Valid SCTs from distinct logs required (as the daemon's ct_min_scts)")
         ->check(CLI::Range(1u, 10u))
         ->capture_default_str();
-    app.footer("Exit status: 0 smtpsec, 2 none_secure, 3 none_insecure, 4 defer, 5 smtpsec but no target passed "
-               "the TLS checks, 1 set-up failure, 64 usage error.");
+    app.footer(
+        "Exit status: 0 smtpsec, 2 none_secure, 3 none_insecure, 4 defer, 5 smtpsec but no target passed "
+        "the TLS checks, 1 set-up failure, 64 usage error.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -80,7 +85,8 @@ int main(int argc, char** argv) {
             tls::CtRequirements ct;
             ct.min_logs = ct_min_scts;
             ct.min_operators = ct_min_scts > 1 ? 2 : 1;  // as the daemon maps ct_min_scts
-            probe.policy = std::make_shared<const tls::AuthPolicy>(tls::AuthPolicy::from_files(ca_file, ct_log_list, ct));
+            probe.policy = std::make_shared<const tls::AuthPolicy>(
+                tls::AuthPolicy::from_files(ca_file, ct_log_list, ct));
             probe.timeout = config.query_timeout;
             check::probe_targets(report, probe);
         }

@@ -29,18 +29,23 @@ json tlsa(const dns::TlsaResult& t) {
         records.push_back(
             {{"usage", r.usage}, {"selector", r.selector}, {"matching_type", r.matching_type}, {"data", hex}});
     }
-    return {{"query", t.query}, {"verdict", dns::name_of(t.verdict)}, {"records", records}, {"reason", t.reason}};
+    return {
+        {"query", t.query}, {"verdict", dns::name_of(t.verdict)}, {"records", records}, {"reason", t.reason}};
 }
 
 json probe(const ProbeResult& p, bool has_tlsa) {
     json checks = json::array();
     for (const auto& c : checks_of(p, has_tlsa))
         checks.push_back({{"check", c.name}, {"status", c.status}, {"detail", c.detail}});
-    json out = {{"address", p.address}, {"passed", p.passed()}, {"failure", p.failure},
-                {"server_hello", p.server_hello}, {"server_hello_detail", p.server_hello_detail},
+    json out = {{"address", p.address},
+                {"passed", p.passed()},
+                {"failure", p.failure},
+                {"server_hello", p.server_hello},
+                {"server_hello_detail", p.server_hello_detail},
                 {"checks", checks}};
     if (p.failure.empty())
-        out["tls"] = {{"version", p.tls_version}, {"description", p.tls_description},
+        out["tls"] = {{"version", p.tls_version},
+                      {"description", p.tls_description},
                       {"alpn", p.alpn ? json(*p.alpn) : json(nullptr)}};
     if (p.auth) out["authentication"] = {{"ok", p.auth->ok}, {"reason", p.auth->reason}};
     return out;
@@ -55,7 +60,8 @@ std::string to_json(const Report& r) {
     json targets = json::array();
     for (const auto& t : r.targets) {
         json entry = srv(t.target);
-        entry["addresses"] = {{"ipv4", address_set(t.addresses.ipv4)}, {"ipv6", address_set(t.addresses.ipv6)}};
+        entry["addresses"] = {{"ipv4", address_set(t.addresses.ipv4)},
+                              {"ipv6", address_set(t.addresses.ipv6)}};
         entry["tlsa"] = tlsa(t.tlsa);
         entry["skip_reason"] = t.skip_reason;
         if (r.probed) {

@@ -64,14 +64,13 @@ void probes(std::string& out, const TargetReport& t) {
 std::string conclusion(const Report& r) {
     const auto& d = r.discovery;
     switch (d.verdict) {
-        case dns::Verdict::smtpsec:
-            return "SMTPsec: " + d.reason + "; a sender tries the targets above in that order";
-        case dns::Verdict::none_secure:
-            return "SMTP fallback: the domain provably offers no SMTPsec: " + d.reason;
-        case dns::Verdict::none_insecure:
-            return "SMTP fallback: " + d.reason;
-        case dns::Verdict::defer:
-            return "deferred: " + d.reason + "; a sender must not fall back to SMTP and retries later";
+    case dns::Verdict::smtpsec:
+        return "SMTPsec: " + d.reason + "; a sender tries the targets above in that order";
+    case dns::Verdict::none_secure:
+        return "SMTP fallback: the domain provably offers no SMTPsec: " + d.reason;
+    case dns::Verdict::none_insecure: return "SMTP fallback: " + d.reason;
+    case dns::Verdict::defer:
+        return "deferred: " + d.reason + "; a sender must not fall back to SMTP and retries later";
     }
     return {};
 }
@@ -94,13 +93,15 @@ std::string to_text(const Report& r) {
     }
     for (std::size_t i = 0; i < r.targets.size(); ++i) {
         const auto& t = r.targets[i];
-        out += fmt::format("Target {} {} port {} (priority {}, weight {})\n", i + 1, t.target.host, t.target.port,
-                           t.target.priority, t.target.weight);
+        out += fmt::format("Target {} {} port {} (priority {}, weight {})\n", i + 1, t.target.host,
+                           t.target.port, t.target.priority, t.target.weight);
         addresses(out, "A", t.addresses.ipv4);
         addresses(out, "AAAA", t.addresses.ipv6);
-        out += fmt::format("    TLSA  {:<12}{}: {}\n", dns::name_of(t.tlsa.verdict), t.tlsa.query, t.tlsa.reason);
+        out += fmt::format("    TLSA  {:<12}{}: {}\n", dns::name_of(t.tlsa.verdict), t.tlsa.query,
+                           t.tlsa.reason);
         for (const auto& rec : t.tlsa.records) {
-            out += fmt::format("                       {} {} {} {}\n", rec.usage, rec.selector, rec.matching_type, hex(rec.data));
+            out += fmt::format("                       {} {} {} {}\n", rec.usage, rec.selector,
+                               rec.matching_type, hex(rec.data));
         }
         if (!t.skip_reason.empty()) out += fmt::format("    a sender skips this target: {}\n", t.skip_reason);
         if (r.probed) probes(out, t);

@@ -20,7 +20,8 @@ constexpr std::uint64_t kMaxFirstMessage = 1 << 20;
 // Waits until `fd` is ready for `want`; false when the deadline passed.
 bool wait_for(int fd, tls::IOState want, SteadyClock::time_point deadline) {
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                SteadyClock::now());
         if (left.count() <= 0) return false;
         pollfd p{fd, static_cast<short>(want == tls::IOState::NeedWrite ? POLLOUT : POLLIN), 0};
         const int n = ::poll(&p, 1, static_cast<int>(left.count()));
@@ -42,8 +43,8 @@ void describe_first(const Framer::Event& event, ProbeResult& r) {
     }
     auto decoded = decode(std::get<Framer::Frame>(event).bytes);
     if (!decoded) {
-        r.server_hello_detail = fmt::format("first Message undecodable: {}: {}", name_of(decoded.error().code),
-                                            decoded.error().reason);
+        r.server_hello_detail = fmt::format("first Message undecodable: {}: {}",
+                                            name_of(decoded.error().code), decoded.error().reason);
         return;
     }
     if (const auto* hello = std::get_if<ServerHello>(&decoded->body)) {
@@ -106,8 +107,9 @@ std::vector<ProbeCheck> checks_of(const ProbeResult& r, bool has_tlsa) {
         out.push_back({"name", "fail", reason});
         for (const char* later : {"DANE", "CA", "CT"}) out.push_back({later, "not reached", ""});
     } else {
-        out.push_back({"name", "pass",
-                       a.name_kind == tls::NameKind::srv_name ? "SRVName " + a.matched_name : a.matched_name});
+        out.push_back(
+            {"name", "pass",
+             a.name_kind == tls::NameKind::srv_name ? "SRVName " + a.matched_name : a.matched_name});
         if (!has_tlsa)
             out.push_back({"DANE", "none", "no DNSSEC-secure TLSA records"});
         else if (a.dane_ee)
@@ -121,7 +123,8 @@ std::vector<ProbeCheck> checks_of(const ProbeResult& r, bool has_tlsa) {
                            refused ? reason : ""});
 
         if (a.dane_ee || a.dane_ta)
-            out.push_back({"CA", "not needed", a.dane_ee ? "DANE-EE" : "the DANE-TA anchor stands in for the CA"});
+            out.push_back(
+                {"CA", "not needed", a.dane_ee ? "DANE-EE" : "the DANE-TA anchor stands in for the CA"});
         else if (a.pkix)
             out.push_back({"CA", "pass", "the chain verifies to the CA store"});
         else if (refused && starts_with(reason, "CA verification failed"))
@@ -132,8 +135,10 @@ std::vector<ProbeCheck> checks_of(const ProbeResult& r, bool has_tlsa) {
         if (a.dane_ee)
             out.push_back({"CT", "not needed", "DANE-EE"});
         else if (a.ct_ok)
-            out.push_back({"CT", "pass", fmt::format("{} valid SCT(s) from distinct trusted logs", a.valid_scts)});
-        else if (refused && (starts_with(reason, "certificate transparency") || starts_with(reason, "no CT log list")))
+            out.push_back(
+                {"CT", "pass", fmt::format("{} valid SCT(s) from distinct trusted logs", a.valid_scts)});
+        else if (refused &&
+                 (starts_with(reason, "certificate transparency") || starts_with(reason, "no CT log list")))
             out.push_back({"CT", "fail", reason});
         else
             out.push_back({"CT", "not reached", ""});
@@ -181,7 +186,8 @@ ProbeResult probe(const ProbeSettings& settings, const net::Endpoint& address, c
     r.tls_version = conn->version();
     r.tls_description = conn->description();
     r.alpn = conn->alpn();
-    r.auth = tls::authenticate(*settings.policy, conn->peer_chain(), tls::AuthTarget{host, port, tlsa}, domain);
+    r.auth = tls::authenticate(*settings.policy, conn->peer_chain(), tls::AuthTarget{host, port, tlsa},
+                               domain);
     read_first_message(*conn, deadline, r);
     (void)conn->bye();  // one attempt at close_notify; the report does not depend on it
     return r;

@@ -38,8 +38,8 @@ struct ProbeResult {
     std::string tls_description;  // version, key exchange, signature, cipher
     std::optional<std::string> alpn;
     std::optional<tls::AuthResult> auth;  // set when the handshake completed
-    bool server_hello = false;           // a ServerHello Message was received
-    std::string server_hello_detail;     // "version 0", or what came instead and why
+    bool server_hello = false;            // a ServerHello Message was received
+    std::string server_hello_detail;      // "version 0", or what came instead and why
 
     // A sender could deliver here: TLS, authentication and the ServerHello all passed.
     bool passed() const { return failure.empty() && auth && auth->ok && server_hello; }

@@ -24,10 +24,10 @@ std::string skip_reason(const TargetReport& t) {
 
 int exit_status(dns::Verdict verdict) {
     switch (verdict) {
-        case dns::Verdict::smtpsec: return 0;
-        case dns::Verdict::none_secure: return 2;
-        case dns::Verdict::none_insecure: return 3;
-        case dns::Verdict::defer: return 4;
+    case dns::Verdict::smtpsec: return 0;
+    case dns::Verdict::none_secure: return 2;
+    case dns::Verdict::none_insecure: return 3;
+    case dns::Verdict::defer: return 4;
     }
     return 4;
 }
@@ -61,7 +61,8 @@ void probe_targets(Report& report, const ProbeSettings& settings) {
         if (!t.skip_reason.empty()) continue;
         std::vector<tls::TlsaRecord> tlsa;
         if (t.tlsa.verdict == dns::TlsaVerdict::secure)
-            for (const auto& r : t.tlsa.records) tlsa.push_back({r.usage, r.selector, r.matching_type, r.data});
+            for (const auto& r : t.tlsa.records)
+                tlsa.push_back({r.usage, r.selector, r.matching_type, r.data});
         // The order and the address sets the outbound client uses.
         for (const auto* set : {&t.addresses.ipv6, &t.addresses.ipv4}) {
             if (!usable(*set)) continue;

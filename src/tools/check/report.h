@@ -28,8 +28,8 @@ struct Report {
     std::string domain;
     dns::Discovery discovery;
     std::vector<TargetReport> targets;  // smtpsec only, in the order tried
-    bool probed = false;     // the TLS probe ran (smtpsec verdict, no --no-tls)
-    std::string probe_note;  // a limit of the probe's policy worth saying (no CT log list)
+    bool probed = false;                // the TLS probe ran (smtpsec verdict, no --no-tls)
+    std::string probe_note;             // a limit of the probe's policy worth saying (no CT log list)
 };
 
 // Runs discover() and, for an smtpsec verdict, the address and TLSA lookups

@@ -10,11 +10,11 @@
 //
 // Exit status: 0 answered, 1 the daemon refused (an "error:" answer or a
 // refused reload), 64 usage, 69 no daemon answers on the socket.
-#include <CLI/CLI.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -38,8 +38,8 @@ struct Fd {
 };
 
 int fail(const std::string& socket, const std::string& what) {
-    std::cerr << "smtpsec-ctl: " << socket << ": " << what << " (is smtpsecd running, with [control] socket = \""
-              << socket << "\"?)\n";
+    std::cerr << "smtpsec-ctl: " << socket << ": " << what
+              << " (is smtpsecd running, with [control] socket = \"" << socket << "\"?)\n";
     return kExitUnavailable;
 }
 
@@ -47,9 +47,11 @@ int fail(const std::string& socket, const std::string& what) {
 
 int main(int argc, char** argv) {
     CLI::App app{"Ask a running smtpsecd: status, counters, reload, flush, queue summary"};
-    app.set_version_flag("-V,--version", std::string("smtpsec-ctl ") + SMTPSEC_VERSION, "print the version and exit");
+    app.set_version_flag("-V,--version", std::string("smtpsec-ctl ") + SMTPSEC_VERSION,
+                         "print the version and exit");
     std::string socket_path = "/run/smtpsecd/control.sock";
-    app.add_option("-s,--socket", socket_path, "The daemon's control socket ([control] socket)")->capture_default_str();
+    app.add_option("-s,--socket", socket_path, "The daemon's control socket ([control] socket)")
+        ->capture_default_str();
     app.require_subcommand(1, 1);
     app.add_subcommand("status", "Version, uptime, mode, sockets, queue size");
     app.add_subcommand("stats", "Every counter and gauge, one name.label=value per line");
@@ -89,7 +91,8 @@ int main(int argc, char** argv) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return fail(socket_path, std::strerror(errno));
         if (n == 0) break;
-        if (answer.size() + static_cast<std::size_t>(n) > kMaxAnswer) return fail(socket_path, "answer too long");
+        if (answer.size() + static_cast<std::size_t>(n) > kMaxAnswer)
+            return fail(socket_path, "answer too long");
         answer.append(buffer, static_cast<std::size_t>(n));
     }
     if (answer.empty()) return fail(socket_path, "closed without an answer");

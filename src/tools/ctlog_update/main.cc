@@ -12,17 +12,17 @@
 // Exit status: 0 installed, already current, or nothing configured to keep;
 // 1 refused (the installed file is unchanged); 64 usage; 75 (EX_TEMPFAIL)
 // the download failed.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
+#include <toml++/toml.h>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <toml++/toml.h>
 
 #include "tools/ctlog_update/fetch.h"
 #include "tools/ctlog_update/update.h"
@@ -49,7 +49,9 @@ FromConfig read_config(const std::string& path) {
     FromConfig out;
     toml::table root = toml::parse_file(path);
     const std::filesystem::path base = std::filesystem::absolute(path).parent_path();
-    auto absolute = [&](std::string p) { return p.empty() || p.front() == '/' ? p : (base / p).lexically_normal().string(); };
+    auto absolute = [&](std::string p) {
+        return p.empty() || p.front() == '/' ? p : (base / p).lexically_normal().string();
+    };
     if (auto v = root["tls"]["ct_log_list"].value<std::string>()) out.ct_log_list = absolute(*v);
     if (auto v = root["daemon"]["pid_file"].value<std::string>()) out.pid_file = absolute(*v);
     return out;
@@ -60,14 +62,16 @@ std::string reload_daemon(const std::string& pid_file) {
     if (pid_file.empty()) return "no [daemon] pid_file: reload smtpsecd yourself (systemctl reload smtpsecd)";
     std::string error;
     auto text = tools::read_bounded(pid_file, 64, error);
-    if (!text) return fmt::format("smtpsecd is not running ({}): it reads the new list when it starts", error);
+    if (!text)
+        return fmt::format("smtpsecd is not running ({}): it reads the new list when it starts", error);
     char* end = nullptr;
     const long pid = std::strtol(text->c_str(), &end, 10);
     if (pid <= 1 || end == text->c_str())
         return fmt::format("{} holds no pid: reload smtpsecd yourself (systemctl reload smtpsecd)", pid_file);
     if (::kill(static_cast<pid_t>(pid), SIGHUP) != 0)
-        return fmt::format("cannot signal smtpsecd (pid {}): {}; reload it yourself (systemctl reload smtpsecd)", pid,
-                           std::strerror(errno));
+        return fmt::format(
+            "cannot signal smtpsecd (pid {}): {}; reload it yourself (systemctl reload smtpsecd)", pid,
+            std::strerror(errno));
     return fmt::format("smtpsecd (pid {}) told to reload", pid);
 }
 
@@ -91,14 +95,16 @@ int refused(const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"smtpsec-ctlog-update: install a new CT log list for smtpsecd after checking its signature, "
-                 "schema and age"};
+    CLI::App app{
+        "smtpsec-ctlog-update: install a new CT log list for smtpsecd after checking its signature, "
+        "schema and age"};
     std::string config_path = "/etc/smtpsec/smtpsecd.conf";
     std::string url = kDefaultUrl;
     std::string list_file, signature_file, key_file = kDefaultKey, target, pid_file;
     bool no_reload = false;
     bool version = false;
-    app.add_option("-c,--config", config_path, "smtpsecd's configuration: [tls] ct_log_list, [daemon] pid_file")
+    app.add_option("-c,--config", config_path,
+                   "smtpsecd's configuration: [tls] ct_log_list, [daemon] pid_file")
         ->capture_default_str();
     auto* url_opt = app.add_option("--url", url, "where log_list.json and log_list.sig are published")
                         ->capture_default_str();
@@ -132,8 +138,9 @@ int main(int argc, char** argv) {
         if (target.empty()) target = config.ct_log_list;
         if (pid_file.empty()) pid_file = config.pid_file;
         if (target.empty()) {
-            std::cout << "smtpsec-ctlog-update: " << config_path
-                      << " sets no [tls] ct_log_list: no list to keep current (give --target to install one)\n";
+            std::cout
+                << "smtpsec-ctlog-update: " << config_path
+                << " sets no [tls] ct_log_list: no list to keep current (give --target to install one)\n";
             return 0;
         }
     }
@@ -144,12 +151,14 @@ int main(int argc, char** argv) {
 
     TempDir fetched;
     if (list_file.empty()) {
-        if (fetched.path.empty()) return refused(fmt::format("cannot make a temporary directory: {}", std::strerror(errno)));
+        if (fetched.path.empty())
+            return refused(fmt::format("cannot make a temporary directory: {}", std::strerror(errno)));
         if (!url.empty() && url.back() != '/') url += '/';
         list_file = fetched.path + "/log_list.json";
         signature_file = fetched.path + "/log_list.sig";
-        for (auto [name, file, limit] : {std::tuple{"log_list.json", list_file, tools::kMaxListBytes},
-                                         std::tuple{"log_list.sig", signature_file, tools::kMaxSignatureBytes}}) {
+        for (auto [name, file, limit] :
+             {std::tuple{"log_list.json", list_file, tools::kMaxListBytes},
+              std::tuple{"log_list.sig", signature_file, tools::kMaxSignatureBytes}}) {
             if (auto why = tools::fetch_with_curl(url + name, file, limit); !why.empty()) {
                 std::cerr << "smtpsec-ctlog-update: " << why << "; the installed list is unchanged\n";
                 return kExitTempfail;
@@ -171,23 +180,23 @@ int main(int argc, char** argv) {
     }
 
     const auto verdict = tools::judge_candidate(*list, *signature, *key, installed);
-    const std::string published =
-        verdict.candidate.timestamp ? tls::rfc3339(*verdict.candidate.timestamp) : std::string("?");
+    const std::string published = verdict.candidate.timestamp ? tls::rfc3339(*verdict.candidate.timestamp)
+                                                              : std::string("?");
     switch (verdict.kind) {
     case tools::UpdateVerdict::Kind::refuse:
-        return refused(fmt::format("refused ({}): {}: {}; {} is unchanged", name_of(*verdict.error), list_file,
-                                   verdict.reason, target));
+        return refused(fmt::format("refused ({}): {}: {}; {} is unchanged", name_of(*verdict.error),
+                                   list_file, verdict.reason, target));
     case tools::UpdateVerdict::Kind::current:
-        std::cout << fmt::format("smtpsec-ctlog-update: {} is current (version \"{}\", published {})\n", target,
-                                 verdict.candidate.version, published);
+        std::cout << fmt::format("smtpsec-ctlog-update: {} is current (version \"{}\", published {})\n",
+                                 target, verdict.candidate.version, published);
         return 0;
-    case tools::UpdateVerdict::Kind::install:
-        break;
+    case tools::UpdateVerdict::Kind::install: break;
     }
     if (auto why = tools::install_atomically(target, *list); !why.empty())
         return refused(fmt::format("refused ({}): {}", name_of(tools::UpdateError::install_failed), why));
-    std::cout << fmt::format("smtpsec-ctlog-update: installed version \"{}\" (published {}, {} logs) as {}; {}\n",
-                             verdict.candidate.version, published, verdict.logs, target,
-                             no_reload ? std::string("not reloading smtpsecd (--no-reload)") : reload_daemon(pid_file));
+    std::cout << fmt::format(
+        "smtpsec-ctlog-update: installed version \"{}\" (published {}, {} logs) as {}; {}\n",
+        verdict.candidate.version, published, verdict.logs, target,
+        no_reload ? std::string("not reloading smtpsecd (--no-reload)") : reload_daemon(pid_file));
     return 0;
 }

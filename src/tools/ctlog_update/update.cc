@@ -50,11 +50,11 @@ std::string_view name_of(UpdateError error) {
     return "?";
 }
 
-UpdateVerdict judge_candidate(const std::string& list, const std::string& signature, const std::string& key_pem,
-                              const std::optional<std::string>& installed) {
+UpdateVerdict judge_candidate(const std::string& list, const std::string& signature,
+                              const std::string& key_pem, const std::optional<std::string>& installed) {
     if (auto problem = tls::list_signature_problem(bytes_of(list), bytes_of(signature), key_pem)) {
         const auto error = problem->error == tls::ListSignatureError::bad_key ? UpdateError::bad_key
-                                                                               : UpdateError::bad_signature;
+                                                                              : UpdateError::bad_signature;
         return refuse(error, problem->reason);
     }
     UpdateVerdict verdict;
@@ -79,11 +79,12 @@ UpdateVerdict judge_candidate(const std::string& list, const std::string& signat
         }
         if (old && old->timestamp) {
             if (*verdict.candidate.timestamp < *old->timestamp) {
-                auto v = refuse(UpdateError::stale,
-                                fmt::format("its log_list_timestamp {} (version \"{}\") is older than the installed "
-                                            "list's {} (version \"{}\")",
-                                            tls::rfc3339(*verdict.candidate.timestamp), verdict.candidate.version,
-                                            tls::rfc3339(*old->timestamp), old->version));
+                auto v = refuse(
+                    UpdateError::stale,
+                    fmt::format("its log_list_timestamp {} (version \"{}\") is older than the installed "
+                                "list's {} (version \"{}\")",
+                                tls::rfc3339(*verdict.candidate.timestamp), verdict.candidate.version,
+                                tls::rfc3339(*old->timestamp), old->version));
                 v.candidate = verdict.candidate;
                 return v;
             }
@@ -129,7 +130,8 @@ std::string install_atomically(const std::string& target, const std::string& byt
         return why;
     };
     {
-        net::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+        net::UniqueFd fd(
+            ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
         if (!fd) return failed("cannot create");
         std::size_t done = 0;
         while (done < bytes.size()) {
@@ -142,13 +144,15 @@ std::string install_atomically(const std::string& target, const std::string& byt
         if (::fsync(fd.get()) != 0) return failed("cannot fsync");
     }
     if (::rename(temporary.c_str(), target.c_str()) != 0) {
-        const std::string why = fmt::format("cannot rename \"{}\" to \"{}\": {}", temporary, target, std::strerror(errno));
+        const std::string why = fmt::format("cannot rename \"{}\" to \"{}\": {}", temporary, target,
+                                            std::strerror(errno));
         ::unlink(temporary.c_str());
         return why;
     }
     net::UniqueFd dir(::open(directory_of(target).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir || ::fsync(dir.get()) != 0)
-        return fmt::format("installed, but cannot fsync the directory of \"{}\": {}", target, std::strerror(errno));
+        return fmt::format("installed, but cannot fsync the directory of \"{}\": {}", target,
+                           std::strerror(errno));
     return "";
 }
 

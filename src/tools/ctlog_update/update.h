@@ -19,13 +19,13 @@
 namespace smtpsec::tools {
 
 enum class UpdateError {
-    unreadable,     // a file could not be read, or is larger than a log list can be
-    bad_key,        // the publisher's key file is not a public key
-    bad_signature,  // the signature does not verify: altered, or another key
-    malformed,      // signed, but not a log list the daemon can use
-    no_timestamp,   // signed and well-formed, but without log_list_timestamp to compare
-    stale,          // older than the installed list
-    install_failed, // the new file could not be written or renamed into place
+    unreadable,      // a file could not be read, or is larger than a log list can be
+    bad_key,         // the publisher's key file is not a public key
+    bad_signature,   // the signature does not verify: altered, or another key
+    malformed,       // signed, but not a log list the daemon can use
+    no_timestamp,    // signed and well-formed, but without log_list_timestamp to compare
+    stale,           // older than the installed list
+    install_failed,  // the new file could not be written or renamed into place
 };
 
 std::string_view name_of(UpdateError error);
@@ -41,8 +41,8 @@ struct UpdateVerdict {
 
 // Pure: `installed` is the installed list's text, or nothing if there is none
 // (or it cannot be parsed: then any good signed list replaces it).
-UpdateVerdict judge_candidate(const std::string& list, const std::string& signature, const std::string& key_pem,
-                              const std::optional<std::string>& installed);
+UpdateVerdict judge_candidate(const std::string& list, const std::string& signature,
+                              const std::string& key_pem, const std::optional<std::string>& installed);
 
 // The most a log list or its signature may be (Google's is about 100 KiB).
 inline constexpr std::size_t kMaxListBytes = 8u << 20;

@@ -48,8 +48,8 @@ Finding tlsa_finding(const Publication& p, const dns::TlsaResult& t) {
     }
     std::vector<std::string> seen;
     for (const auto& r : t.records) seen.push_back(tlsa_text(as_tls(r)));
-    f.detail = fmt::format("no record matches this certificate: DNS has {}; expected {}", fmt::join(seen, "; "),
-                           tlsa_text(p.dane_ee));
+    f.detail = fmt::format("no record matches this certificate: DNS has {}; expected {}",
+                           fmt::join(seen, "; "), tlsa_text(p.dane_ee));
     return f;
 }
 

@@ -15,7 +15,8 @@
 int main(int argc, char** argv) {
     using namespace smtpsec;
     CLI::App app{"smtpsec-dns: the SRV and TLSA records to publish for a gateway certificate"};
-    app.set_version_flag("-V,--version", std::string("smtpsec-dns ") + SMTPSEC_VERSION, "print the version and exit");
+    app.set_version_flag("-V,--version", std::string("smtpsec-dns ") + SMTPSEC_VERSION,
+                         "print the version and exit");
     std::string cert_file;
     std::string host;
     std::uint16_t port = 4650;
@@ -28,8 +29,9 @@ int main(int argc, char** argv) {
     app.add_option("--host", host, "The gateway's name (default: the certificate's first DNS name)");
     app.add_option("--port", port, "The listener's port")->capture_default_str();
     app.add_flag("--check", check, "Compare with what DNS holds (DNSSEC-validated)");
-    app.add_option("--trust-anchor", config.trust_anchor_file, "DNSSEC trust anchor file; \"none\": only "
-                                                               "the anchors of --unbound-config")
+    app.add_option("--trust-anchor", config.trust_anchor_file,
+                   "DNSSEC trust anchor file; \"none\": only "
+                   "the anchors of --unbound-config")
         ->capture_default_str();
     app.add_option("--unbound-config", config.unbound_config, "unbound config file (stub zones, anchors)");
     app.add_option("--forwarder", config.forwarders, "Upstream resolver IP[@PORT] (repeatable)");

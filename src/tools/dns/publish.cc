@@ -29,19 +29,22 @@ std::string hex_of(const std::vector<std::uint8_t>& data) {
     return out;
 }
 
-std::string tlsa_text(const tls::TlsaRecord& r) { return fmt::format("{} {}", tls::tlsa_label(r), hex_of(r.data)); }
+std::string tlsa_text(const tls::TlsaRecord& r) {
+    return fmt::format("{} {}", tls::tlsa_label(r), hex_of(r.data));
+}
 
 std::string tlsa_owner(const Publication& p) { return fmt::format("_{}._tcp.{}.", p.port, p.host); }
 
-Expected<Publication, std::string> compute(const CertificateChain& chain, std::string host, std::uint16_t port,
-                                           std::vector<std::string> domains) {
+Expected<Publication, std::string> compute(const CertificateChain& chain, std::string host,
+                                           std::uint16_t port, std::vector<std::string> domains) {
     if (chain.empty()) return Unexpected(std::string("the certificate file holds no certificate"));
     auto leaf = tls::import_der(chain[0].span());
     if (!leaf) return Unexpected("the leaf certificate: " + leaf.error());
     Publication p;
     p.host = host.empty() ? tls::normalize_domain(first_dns_name(leaf->get())) : tls::normalize_domain(host);
     if (p.host.empty())
-        return Unexpected(std::string("the certificate has no DNS name; give the gateway's name with --host"));
+        return Unexpected(
+            std::string("the certificate has no DNS name; give the gateway's name with --host"));
     p.port = port;
     for (auto& d : domains) p.domains.push_back(tls::normalize_domain(d));
     p.dane_ee = {3, 1, 1, tls::tlsa_data(1, 1, leaf->get())};

@@ -22,13 +22,13 @@ struct Publication {
     std::string host;  // the gateway's name D, no final dot
     std::uint16_t port = 4650;
     std::vector<std::string> domains;
-    tls::TlsaRecord dane_ee;                  // 3 1 1 of the leaf
-    std::optional<tls::TlsaRecord> dane_ta;   // 2 1 1 of the leaf's issuer, when the chain has it
+    tls::TlsaRecord dane_ee;                 // 3 1 1 of the leaf
+    std::optional<tls::TlsaRecord> dane_ta;  // 2 1 1 of the leaf's issuer, when the chain has it
 };
 
 // `host` empty: the leaf's first DNS name. Errors name what is wrong.
-Expected<Publication, std::string> compute(const CertificateChain& chain, std::string host, std::uint16_t port,
-                                           std::vector<std::string> domains);
+Expected<Publication, std::string> compute(const CertificateChain& chain, std::string host,
+                                           std::uint16_t port, std::vector<std::string> domains);
 
 std::string tlsa_owner(const Publication& p);  // "_4650._tcp.mx.example.org."
 std::string hex_of(const std::vector<std::uint8_t>& data);

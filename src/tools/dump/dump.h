@@ -19,7 +19,7 @@ struct Verification {
 struct Entry {
     std::uint64_t number = 0;  // index in the stream (docs/decisions.md point 15)
     std::uint64_t size = 0;
-    std::optional<Message> message;   // set when it decoded
+    std::optional<Message> message;    // set when it decoded
     std::optional<DecodeError> error;  // set when it did not
     std::optional<Verification> verification;
 };

@@ -2,8 +2,8 @@
 // SMTPsec traffic, the way `openssl asn1parse` does for DER. Exit status:
 // 0 all well formed (and, with --verify, all signatures valid), 1 something
 // was malformed or truncated, 2 a signature did not verify, 64 usage error.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -103,16 +103,16 @@ int run(const Options& opt) {
             }
         } else if (auto* o = std::get_if<Framer::Oversized>(&event)) {
             entry.size = o->size;
-            entry.error = DecodeError{ErrorCode::too_large,
-                                      fmt::format("{} bytes exceed the limit of {} (--max-size)",
-                                                  o->size, opt.max_size),
-                                      o->type <= 4 ? std::optional(static_cast<MessageType>(o->type))
-                                                   : std::nullopt};
+            entry.error = DecodeError{
+                ErrorCode::too_large,
+                fmt::format("{} bytes exceed the limit of {} (--max-size)", o->size, opt.max_size),
+                o->type <= 4 ? std::optional(static_cast<MessageType>(o->type)) : std::nullopt};
             status = kExitMalformed;
         } else {
-            entry.error = DecodeError{ErrorCode::illegal_message,
-                                      std::get<Framer::Broken>(event).reason + "; the rest of the stream cannot be framed",
-                                      std::nullopt};
+            entry.error = DecodeError{
+                ErrorCode::illegal_message,
+                std::get<Framer::Broken>(event).reason + "; the rest of the stream cannot be framed",
+                std::nullopt};
             status = kExitMalformed;
         }
         emit(entry);
@@ -127,8 +127,8 @@ int run(const Options& opt) {
     if (!framer.idle() && !framer.broken()) {
         dump::Entry entry;
         entry.number = number;
-        entry.error = DecodeError{ErrorCode::illegal_message,
-                                  "the stream ends in the middle of a Message", std::nullopt};
+        entry.error = DecodeError{ErrorCode::illegal_message, "the stream ends in the middle of a Message",
+                                  std::nullopt};
         emit(entry);
         status = kExitMalformed;
     }
@@ -141,7 +141,8 @@ int run(const Options& opt) {
 int main(int argc, char** argv) {
     Options opt;
     CLI::App app{"Print a stream of SMTPsec Messages readably."};
-    app.set_version_flag("-V,--version", std::string("smtpsec-dump ") + SMTPSEC_VERSION, "print the version and exit");
+    app.set_version_flag("-V,--version", std::string("smtpsec-dump ") + SMTPSEC_VERSION,
+                         "print the version and exit");
     app.add_option("input", opt.input, "File to read; - or nothing for standard input");
     app.add_flag("--json", opt.json, "One JSON object per Message (fields named as in appendix B)");
     app.add_flag("--verify", opt.verify,

@@ -12,11 +12,16 @@ constexpr std::size_t kShownBodyLines = 12;
 std::string printable(std::string_view s) {
     std::string out;
     for (unsigned char c : s) {
-        if (c == '\r') out += "\\r";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-        else out.push_back(static_cast<char>(c));
+        if (c == '\r')
+            out += "\\r";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\t')
+            out += "\\t";
+        else if (c < 0x20 || c == 0x7f)
+            out += fmt::format("\\x{:02x}", c);
+        else
+            out.push_back(static_cast<char>(c));
     }
     return out;
 }
@@ -82,8 +87,7 @@ void print_text(const Entry& entry, std::string& out) {
     for (const auto& ext : m.extensions)
         out += fmt::format("  extension {}: {}\n", extension_name(ext.type), to_hex(ext.data.span()));
     std::visit(Printer{out}, m.body);
-    if (entry.verification)
-        out += fmt::format("  signature check: {}\n", entry.verification->status);
+    if (entry.verification) out += fmt::format("  signature check: {}\n", entry.verification->status);
 }
 
 }  // namespace smtpsec::dump

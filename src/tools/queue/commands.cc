@@ -84,21 +84,24 @@ int list_text(const Spool& spool, std::ostream& out, std::int64_t now) {
         auto size = spool.message_size(id);
         total += size;
         ++count;
-        out << fmt::format("{:<23} {:>9} {:<20} {}\n", id + (e->held ? "!" : ""), size, short_time(e->arrival),
-                           e->sender.empty() ? "MAILER-DAEMON" : e->sender);
+        out << fmt::format("{:<23} {:>9} {:<20} {}\n", id + (e->held ? "!" : ""), size,
+                           short_time(e->arrival), e->sender.empty() ? "MAILER-DAEMON" : e->sender);
         if (!e->mta_queue_id.empty()) out << fmt::format("{:>24}MTA queue id {}\n", "", e->mta_queue_id);
         for (const auto& r : e->recipients) {
             std::string state(smtpsec::queue::name_of(r.state));
             if (r.state == RecipientState::pending)
-                state += fmt::format(", attempts {}, next {}", r.attempts, e->held ? "held" : in_time(r.next_attempt, now));
-            if (r.state == RecipientState::bounced) state += r.dsn_sent ? ", notified" : ", notification pending";
+                state += fmt::format(", attempts {}, next {}", r.attempts,
+                                     e->held ? "held" : in_time(r.next_attempt, now));
+            if (r.state == RecipientState::bounced)
+                state += r.dsn_sent ? ", notified" : ", notification pending";
             out << fmt::format("{:>24}{} ({})\n", "", r.address, state);
             if (!r.last_error.empty() && r.state != RecipientState::delivered)
                 out << fmt::format("{:>28}({})\n", "", r.last_error);
         }
         out << "\n";
     }
-    out << fmt::format("-- {} Kbytes in {} Request{}.\n", (total + 1023) / 1024, count, count == 1 ? "" : "s");
+    out << fmt::format("-- {} Kbytes in {} Request{}.\n", (total + 1023) / 1024, count,
+                       count == 1 ? "" : "s");
     return exit_ok;
 }
 
@@ -115,8 +118,8 @@ int list_json(const Spool& spool, std::ostream& out) {
     return exit_ok;
 }
 
-int apply(Spool& spool, Action action, const std::vector<std::string>& ids, std::int64_t now, std::ostream& out,
-          std::ostream& err) {
+int apply(Spool& spool, Action action, const std::vector<std::string>& ids, std::int64_t now,
+          std::ostream& out, std::ostream& err) {
     std::vector<std::string> targets = ids;
     bool all = (ids.size() == 1 && ids[0] == "ALL") || (ids.empty() && action == Action::flush);
     if (all) targets = spool.list();
@@ -164,10 +167,11 @@ SignalResult signal_daemon(const std::string& pidfile) {
 int tell_daemon(const std::string& pidfile, std::ostream& err) {
     auto r = signal_daemon(pidfile);
     if (r.outcome != Signalled::failed) return exit_ok;
-    err << fmt::format("smtpsec-queue: the change is stored, but smtpsecd (pid {} in {}) could not be told to "
-                       "re-read the queue: {}; it sees the change when restarted (run this as root or as the "
-                       "daemon's user)\n",
-                       r.pid, pidfile, r.error);
+    err << fmt::format(
+        "smtpsec-queue: the change is stored, but smtpsecd (pid {} in {}) could not be told to "
+        "re-read the queue: {}; it sees the change when restarted (run this as root or as the "
+        "daemon's user)\n",
+        r.pid, pidfile, r.error);
     return exit_not_found;
 }
 

@@ -18,11 +18,13 @@ namespace q = smtpsec::tools::queue;
 
 int main(int argc, char** argv) {
     CLI::App app{"List and manage the smtpsec-gateway queue"};
-    app.set_version_flag("-V,--version", std::string("smtpsec-queue ") + SMTPSEC_VERSION, "print the version and exit");
+    app.set_version_flag("-V,--version", std::string("smtpsec-queue ") + SMTPSEC_VERSION,
+                         "print the version and exit");
     std::string directory = "/var/spool/smtpsec";
     std::string pidfile = "/run/smtpsecd/smtpsecd.pid";
     app.add_option("-d,--directory", directory, "Queue directory")->capture_default_str();
-    app.add_option("-p,--pidfile", pidfile, "The daemon's pid file (SIGUSR1 after a change)")->capture_default_str();
+    app.add_option("-p,--pidfile", pidfile, "The daemon's pid file (SIGUSR1 after a change)")
+        ->capture_default_str();
     app.require_subcommand(1);
 
     bool json = false;
@@ -55,7 +57,8 @@ int main(int argc, char** argv) {
         auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-        if (list->parsed()) return json ? q::list_json(spool, std::cout) : q::list_text(spool, std::cout, now);
+        if (list->parsed())
+            return json ? q::list_json(spool, std::cout) : q::list_text(spool, std::cout, now);
         q::Action action = q::Action::flush;
         const std::vector<std::string>* ids = &flush_ids;
         if (del->parsed()) action = q::Action::remove, ids = &delete_ids;

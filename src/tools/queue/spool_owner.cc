@@ -33,7 +33,8 @@ std::string become_spool_owner(const std::string& directory) {
     }
     if (::setresgid(gid, gid, gid) != 0) return failed("setresgid");
     if (::setresuid(st.st_uid, st.st_uid, st.st_uid) != 0) return failed("setresuid");
-    if (::setuid(0) == 0) return fmt::format("{}: root could be regained after becoming its owner", directory);
+    if (::setuid(0) == 0)
+        return fmt::format("{}: root could be regained after becoming its owner", directory);
     return {};
 }
 
