@@ -108,7 +108,7 @@ HttpRequest parse_http_request(std::string_view received) {
         return bad_http(version.rfind("HTTP/", 0) == 0 ? 505 : 400);
     // The end of the header section: an empty line (CRLF, or a bare LF).
     const std::string_view rest = received.substr(line_end + 1);
-    const bool ended = rest.rfind("\r\n", 0) == 0 || rest.rfind("\n", 0) == 0 ||
+    const bool ended = rest.rfind("\r\n", 0) == 0 || rest.rfind('\n', 0) == 0 ||
                        rest.find("\n\r\n") != std::string_view::npos ||
                        rest.find("\n\n") != std::string_view::npos;
     if (!ended) {

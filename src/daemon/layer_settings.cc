@@ -58,7 +58,7 @@ inbound_authorisation(const Config& config) {
     auto loaded = inbound::load_sender_authorisation(path);
     if (!loaded) {
         std::vector<ConfigProblem> problems;
-        for (auto& p : loaded.error()) problems.push_back({path, p.line, std::move(p.reason)});
+        for (auto& p : loaded.error()) problems.push_back({path, p.line, p.reason});
         return Unexpected{std::move(problems)};
     }
     return std::make_shared<const inbound::SenderAuthorisation>(std::move(*loaded));

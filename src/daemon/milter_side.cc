@@ -68,8 +68,7 @@ std::shared_ptr<const milter::MilterSettings> milter_settings(const Config& conf
 
 MilterSide::MilterSide(event::Loop& loop, const Config& config, dns::Resolver& resolver,
                        milter::Intake& intake, std::shared_ptr<const milter::ForwardLookup> forward)
-    : loop_(loop),
-      resolver_(resolver),
+    : resolver_(resolver),
       milter_(*this, intake),
       notifier_(loop, [this] { start_lookups(); }),
       forward_(std::move(forward)) {
@@ -83,7 +82,7 @@ MilterSide::MilterSide(event::Loop& loop, const Config& config, dns::Resolver& r
 }
 
 std::shared_ptr<const milter::MilterSettings> MilterSide::with_forward(
-    std::shared_ptr<const milter::MilterSettings> settings) const {
+    const std::shared_ptr<const milter::MilterSettings>& settings) const {
     auto s = std::make_shared<milter::MilterSettings>(*settings);
     s->forward = forward_;
     return s;

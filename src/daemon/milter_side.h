@@ -50,7 +50,6 @@ public:
 private:
     void start_lookups();
 
-    event::Loop& loop_;
     dns::Resolver& resolver_;
     milter::Milter milter_;
     std::thread thread_;
@@ -62,7 +61,7 @@ private:
     event::AsyncNotifier notifier_;
     std::shared_ptr<const milter::ForwardLookup> forward_;
     std::shared_ptr<const milter::MilterSettings> with_forward(
-        std::shared_ptr<const milter::MilterSettings> s) const;
+        const std::shared_ptr<const milter::MilterSettings>& s) const;
 };
 
 }  // namespace smtpsec::daemon

@@ -29,8 +29,7 @@ queue::QueueSettings queue_settings(const Config& config) {
 }
 
 QueueSide::QueueSide(event::Loop& loop, const Config& config, Signers& signers)
-    : loop_(loop),
-      signers_(&signers),
+    : signers_(&signers),
       spool_(config.queue.directory),
       injector_(loop, injector_config(config, config.reinject.address)),
       secure_injector_(loop, injector_config(config, config.reinject.secure_address)),

@@ -48,7 +48,6 @@ private:
     void submit(mta::Request request, std::function<void(mta::Result)> done) override;
     void submit_secure(mta::Request request, std::function<void(mta::Result)> done) override;
 
-    event::Loop& loop_;
     Signers* signers_;
     queue::Spool spool_;
     mta::Injector injector_;

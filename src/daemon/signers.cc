@@ -8,7 +8,7 @@
 namespace smtpsec::daemon {
 
 Signers::Signers(event::Loop& loop, dns::Resolver& resolver, const std::vector<SigningConfig>& identities,
-                 std::shared_ptr<const tls::AuthPolicy> policy, outbound::Timeouts timeouts)
+                 const std::shared_ptr<const tls::AuthPolicy>& policy, outbound::Timeouts timeouts)
     : loop_(loop), resolver_(resolver), policy_(policy), timeouts_(timeouts) {
     auto creds = tls::Credentials::client();
     if (!creds) throw std::runtime_error(fmt::format("TLS client credentials: {}", creds.error()));

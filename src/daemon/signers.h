@@ -21,7 +21,7 @@ class Signers {
 public:
     // Throws std::runtime_error naming the file when an identity cannot be loaded.
     Signers(event::Loop& loop, dns::Resolver& resolver, const std::vector<SigningConfig>& identities,
-            std::shared_ptr<const tls::AuthPolicy> policy, outbound::Timeouts timeouts);
+            const std::shared_ptr<const tls::AuthPolicy>& policy, outbound::Timeouts timeouts);
 
     // Null when this gateway has no identity for `domain` (lowercase).
     outbound::Deliverer* for_domain(const std::string& domain);

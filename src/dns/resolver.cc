@@ -55,12 +55,12 @@ struct Resolver::Impl {
     void lookup(std::string_view name, std::uint16_t type, AnswerCallback callback);
     void fail_later(AnswerCallback callback, std::string reason);
     static void on_result(void* mydata, int err, ub_result* result) noexcept;
-    void complete(Pending* pending, int err, ub_result* result);
+    void complete(Pending* query, int err, ub_result* result);
     void expire_due();
     void arm_deadline_timer();
     void on_readable();
     void deliver_next();
-    void deliver_all(Pending& pending, const std::shared_ptr<const Answer>& answer);
+    void deliver_all(Pending& query, const std::shared_ptr<const Answer>& answer);
 
     event::Loop& loop;
     std::chrono::duration<double> timeout;

@@ -48,6 +48,6 @@ std::optional<std::string> authserv_id_of(std::string_view field_value);
 // a reader comparing host names would take for ours),
 // or it cannot be read at all (then no one can tell whose it is; removing it
 // is the safe side).
-bool is_forged_auth_results(std::string_view field_value, std::string_view our_authserv_id);
+bool is_forged_auth_results(std::string_view field_value, std::string_view ours);
 
 }  // namespace smtpsec::imf

@@ -22,7 +22,7 @@ namespace smtpsec::imf {
 class DotStuffer {
 public:
     // Appends the stuffed form of the next piece of the message to `out`.
-    void feed(std::string_view piece, std::string& out);
+    void feed(std::string_view in, std::string& out);
     // Appends what ends the data: a CRLF if the last line is open, then ".\r\n".
     void finish(std::string& out);
 

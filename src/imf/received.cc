@@ -11,7 +11,9 @@
 namespace smtpsec::imf {
 namespace {
 
-Unexpected<ImfError> bad(std::string what) { return Unexpected<ImfError>{ImfError{"Received: " + what, 0}}; }
+Unexpected<ImfError> bad(const std::string& what) {
+    return Unexpected<ImfError>{ImfError{"Received: " + what, 0}};
+}
 
 // Host names as RFC 5321 Domain: letters, digits, '-', '.', and '_' for
 // names taken from certificates; UTF-8 (RFC 6531 U-labels) passes.

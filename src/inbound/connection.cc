@@ -259,7 +259,7 @@ void InboundConnection::process_next() {
                                                [this, email, number](OriginVerdict verdict) {
                                                    guard_.run([&] {
                                                        checks_.erase(number);
-                                                       on_origin(std::move(*email), std::move(verdict));
+                                                       on_origin(*email, std::move(verdict));
                                                    });
                                                });
         if (auto it = checks_.find(number); it != checks_.end()) it->second = std::move(handle);
@@ -268,7 +268,7 @@ void InboundConnection::process_next() {
     update_pause();
 }
 
-void InboundConnection::on_origin(session::IncomingEmail incoming, OriginVerdict verdict) {
+void InboundConnection::on_origin(const session::IncomingEmail& incoming, OriginVerdict verdict) {
     if (finished_) return;
     const Email& email = incoming.email();
     auto number = incoming.number;

@@ -116,7 +116,7 @@ private:
     }
 
     void process_next();
-    void on_origin(session::IncomingEmail email, OriginVerdict verdict);
+    void on_origin(const session::IncomingEmail& incoming, OriginVerdict verdict);
     void complete(std::uint32_t number, const session::EmailOutcome& outcome);
     void forward_marker(const session::IncomingEmail& incoming, const std::string& from_domain,
                         const std::string& received, const std::string& delivery_id, std::string& head);

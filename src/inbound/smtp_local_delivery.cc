@@ -27,7 +27,7 @@ void SmtpLocalDelivery::deliver(LocalDeliveryRequest request, Callback callback)
     mta::Injector* injector = injectors_.front();
     for (auto* i : injectors_)
         if (i->pending() < injector->pending()) injector = i;
-    injector->send(std::move(inject), [callback = std::move(callback)](mta::Result result) {
+    injector->send(std::move(inject), [callback = std::move(callback)](const mta::Result& result) {
         callback(to_local_delivery_result(result));
     });
 }

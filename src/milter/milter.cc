@@ -193,7 +193,7 @@ void Milter::replace_settings(std::shared_ptr<const MilterSettings> settings) {
     settings_ = std::move(settings);
 }
 
-Expected<bool, std::string> Milter::open(std::shared_ptr<const MilterSettings> settings) {
+Expected<bool, std::string> Milter::open(const std::shared_ptr<const MilterSettings>& settings) {
     if (!settings) return Unexpected<std::string>{"no settings"};
     replace_settings(settings);
     smfiDesc& desc = desc_;
@@ -233,12 +233,10 @@ Expected<bool, std::string> Milter::open(std::shared_ptr<const MilterSettings> s
         const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
         struct stat st {};
         int error = 0;
-        if (::stat(dir.c_str(), &st) != 0)
+        if (::stat(dir.c_str(), &st) != 0 || (S_ISDIR(st.st_mode) && ::access(dir.c_str(), W_OK | X_OK) != 0))
             error = errno;
         else if (!S_ISDIR(st.st_mode))
             error = ENOTDIR;
-        else if (::access(dir.c_str(), W_OK | X_OK) != 0)
-            error = errno;
         if (error != 0)
             return Unexpected<std::string>{fmt::format("cannot listen: {}: {}", dir, std::strerror(error))};
     }

@@ -34,7 +34,7 @@ public:
     // Registers with libmilter and binds the socket (a stale local socket is
     // removed; its mode and group are set), so that a bad address is a
     // start-up error before privileges are dropped. "" or the reason.
-    Expected<bool, std::string> open(std::shared_ptr<const MilterSettings> settings);
+    Expected<bool, std::string> open(const std::shared_ptr<const MilterSettings>& settings);
     // Serves MTA connections until stop(); false if smfi_main failed.
     bool run();
     // Asks run() to return (from any thread); libmilter may take a few seconds.

@@ -202,14 +202,14 @@ bool Injector::flush() {
 
 void Injector::deliver_one() {
     if (finished_.empty()) return;
-    auto [done, result] = std::move(finished_.front());
+    auto finished = std::move(finished_.front());  // (callback, result)
     finished_.pop_front();
     if (!finished_.empty()) deliver_.schedule();  // cancelled with us if the callback destroys us
     // Each caller guards its own callback (event/fault_guard.h); one that
     // still throws must not cost the others their results. Nothing after
     // the call touches this object: the callback may have destroyed it.
     std::ignore = event::fault_of([&] {
-        if (done) done(std::move(result));
+        if (finished.first) finished.first(std::move(finished.second));
     });
 }
 

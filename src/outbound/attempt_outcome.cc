@@ -72,9 +72,9 @@ NextStep next_step_after(ConnectionOutcome outcome) {
     // Our own resources are short: every other address would fail the same
     // way, and walking them would only turn a retry into a long list of
     // identical failures.
-    case ConnectionOutcome::local_failure: return NextStep::stop;
     // A session that started has delivered or owes answers: its Emails are
     // reported, not moved (the Deliverer never asks for these).
+    case ConnectionOutcome::local_failure:
     case ConnectionOutcome::closed:
     case ConnectionOutcome::answer_timeout:
     case ConnectionOutcome::lost: return NextStep::stop;

@@ -18,6 +18,7 @@ namespace {
 
 std::vector<tls::TlsaRecord> to_tls(const std::vector<dns::TlsaRecord>& records) {
     std::vector<tls::TlsaRecord> out;
+    out.reserve(records.size());
     for (const auto& r : records) out.push_back({r.usage, r.selector, r.matching_type, r.data});
     return out;
 }
@@ -239,8 +240,7 @@ private:
 
 Deliverer::Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKey& key,
                      ConnectionSettings settings)
-    : loop_(loop),
-      settings_(std::move(settings)),
+    : settings_(std::move(settings)),
       own_discoverer_(std::make_unique<ResolverDiscoverer>(resolver)),
       own_transport_(std::make_unique<ConnectionTransport>(loop, settings_)),
       discoverer_(*own_discoverer_),
@@ -249,9 +249,7 @@ Deliverer::Deliverer(event::Loop& loop, dns::Resolver& resolver, const SigningKe
       sweeper_(loop, [this] { sweep(); }) {}
 
 Deliverer::Deliverer(event::Loop& loop, Discoverer& discoverer, Transport& transport, const SigningKey& key)
-    : loop_(loop), discoverer_(discoverer), transport_(transport), key_(key), sweeper_(loop, [this] {
-          sweep();
-      }) {}
+    : discoverer_(discoverer), transport_(transport), key_(key), sweeper_(loop, [this] { sweep(); }) {}
 
 Deliverer::~Deliverer() = default;
 

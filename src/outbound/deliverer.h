@@ -65,7 +65,6 @@ private:
     // The next loop turn: retired channels, early reports, finished domains.
     void sweep();
 
-    event::Loop& loop_;
     // Owned only by the first constructor (declared before their users).
     ConnectionSettings settings_;
     std::unique_ptr<Discoverer> own_discoverer_;

@@ -42,8 +42,7 @@ void bounce(Recipient& r, std::string status, std::string diagnostic_type, std::
 
 QueueRunner::QueueRunner(event::Loop& loop, Spool& spool, QueueSettings settings, Transport& transport,
                          MailSubmitter& submitter, Clock clock)
-    : loop_(loop),
-      spool_(spool),
+    : spool_(spool),
       settings_(std::move(settings)),
       transport_(transport),
       submitter_(submitter),
@@ -309,11 +308,12 @@ void QueueRunner::start_delivery(const std::string& id, const std::string& domai
     ++per_domain_[domain];
     ++in_flight_;
     bytes_in_flight_ += signed_size;
-    transport_.deliver(e.from_domain, std::move(email),
-                       owned<DeliveryReport>([this, id, domain, indexes, signed_size](DeliveryReport report) {
-                           bytes_in_flight_ -= signed_size;
-                           on_report(id, domain, indexes, report);
-                       }));
+    transport_.deliver(
+        e.from_domain, std::move(email),
+        owned<DeliveryReport>([this, id, domain, indexes, signed_size](const DeliveryReport& report) {
+            bytes_in_flight_ -= signed_size;
+            on_report(id, domain, indexes, report);
+        }));
 }
 
 void QueueRunner::on_report(const std::string& id, const std::string& domain,
@@ -420,7 +420,7 @@ void QueueRunner::start_handback(const std::string& id, const std::vector<std::s
     for (auto i : indexes) it->second.busy.insert(i);
     ++in_flight_;
     auto done = owned<mta::Result>(
-        [this, id, indexes](mta::Result result) { on_handback(id, indexes, result); });
+        [this, id, indexes](const mta::Result& result) { on_handback(id, indexes, result); });
     if (way_out_without_smtpsec(e) == WayOut::hand_back_verified_tls)
         submitter_.submit_secure(std::move(request), std::move(done));
     else
@@ -553,7 +553,7 @@ void QueueRunner::send_delay_warning(const std::string& id, std::int64_t t) {
     mta::Request inject{"", {e.sender}, {Bytes::copy_of(build_dsn(request, settings_))}};
     it->second.warning = true;
     ++in_flight_;
-    submitter_.submit(std::move(inject), owned<mta::Result>([this, id](mta::Result result) {
+    submitter_.submit(std::move(inject), owned<mta::Result>([this, id](const mta::Result& result) {
                           --in_flight_;
                           auto found = entries_.find(id);
                           if (found != entries_.end()) found->second.warning = false;

@@ -101,7 +101,7 @@ private:
 
     void take_new_ids();
     void track(const std::string& id);
-    void process_entry(const std::string& id, std::int64_t now);
+    void process_entry(const std::string& id, std::int64_t t);
     void start_delivery(const std::string& id, const std::string& domain,
                         const std::vector<std::size_t>& indexes);
     void on_report(const std::string& id, const std::string& domain, const std::vector<std::size_t>& indexes,
@@ -109,8 +109,8 @@ private:
     void start_handback(const std::string& id, const std::vector<std::size_t>& indexes);
     void on_handback(const std::string& id, const std::vector<std::size_t>& indexes,
                      const mta::Result& result);
-    void send_failure_dsn(const std::string& id, std::int64_t now);
-    void send_delay_warning(const std::string& id, std::int64_t now);
+    void send_failure_dsn(const std::string& id, std::int64_t t);
+    void send_delay_warning(const std::string& id, std::int64_t t);
     void fail_now(const std::string& id, const std::vector<std::size_t>& indexes, const std::string& reason,
                   const std::string& status);
     bool store(const std::string& id, const Spool::Change& change);
@@ -129,7 +129,6 @@ private:
         return call;
     }
 
-    event::Loop& loop_;
     Spool& spool_;
     QueueSettings settings_;
     Transport& transport_;

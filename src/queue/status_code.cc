@@ -36,7 +36,7 @@ std::string smtp_status(int code, std::string_view text) {
     std::string_view first = text.substr(0, space);
     auto dot1 = first.find('.');
     auto dot2 = dot1 == std::string_view::npos ? dot1 : first.find('.', dot1 + 1);
-    if (dot2 != std::string_view::npos && first.size() > 0 && first[0] == cls && dot1 == 1 &&
+    if (dot2 != std::string_view::npos && !first.empty() && first[0] == cls && dot1 == 1 &&
         digits(first.substr(dot1 + 1, dot2 - dot1 - 1)) && digits(first.substr(dot2 + 1)))
         return std::string(first);
     return std::string(1, cls) + ".0.0";

@@ -50,7 +50,7 @@ DaneTaOutcome check_dane_ta(const TlsaRecord& record, std::span<const gnutls_x50
                         " but it cannot be used as a trust anchor";
             continue;
         }
-        copy.release();  // the trust list owns it now
+        (void)copy.release();  // the trust list owns it now
         auto path = verify_path(anchor.get(), chain.subspan(0, i + 1), now);
         if (path) return {std::move(path).value(), {}};
         failures += (failures.empty() ? "" : "; ") + label + " matched issuer " + subject_of(chain[i]) +
@@ -86,7 +86,7 @@ AuthResult authenticate(const AuthPolicy& policy, std::span<const Bytes> chain, 
         certs.push_back(crt->get());
         owned.push_back(std::move(crt).value());
     }
-    const gnutls_x509_crt_t leaf = certs[0];
+    gnutls_x509_crt_t leaf = certs[0];
 
     // 1. Name.
     const std::string host = normalize_domain(target.host);
@@ -181,7 +181,7 @@ AuthResult authenticate(const AuthPolicy& policy, std::span<const Bytes> chain, 
             result,
             "no CT log list configured: only a certificate matched by a DANE-EE TLSA record can be accepted");
     if (!path) return refuse(result, "internal error: no verified path for the CT check");
-    const gnutls_x509_crt_t issuer = path->leaf_issuer(certs);
+    gnutls_x509_crt_t issuer = path->leaf_issuer(certs);
     const std::vector<std::uint8_t> issuer_der = issuer ? der_of(issuer) : std::vector<std::uint8_t>{};
     const CtVerdict ct = check_embedded_scts(state.ct_logs, chain[0].span(), issuer_der, now, state.ct);
     result.valid_scts = ct.valid_logs;

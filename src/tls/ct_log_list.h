@@ -33,7 +33,7 @@ struct CtLog {
 std::string_view name_of(CtLogState state);
 
 // Throws std::runtime_error naming the offending log (start-up configuration).
-std::vector<CtLog> parse_ct_log_list(std::string_view json);
+std::vector<CtLog> parse_ct_log_list(std::string_view text);
 
 // The list's own facts (log_list.json v3 top level): "version" changes with
 // every edit, "log_list_timestamp" is when it was published. Both optional
@@ -46,7 +46,7 @@ struct CtLogListHeader {
 
 // Throws std::runtime_error like parse_ct_log_list when the text is not a
 // JSON object or a present field has the wrong type or time syntax.
-CtLogListHeader parse_ct_log_list_header(std::string_view json);
+CtLogListHeader parse_ct_log_list_header(std::string_view text);
 
 // Why an SCT that `log` signed at `sct_time` for a certificate expiring at
 // `cert_not_after` does not count, or empty if it counts:

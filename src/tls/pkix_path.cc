@@ -19,7 +19,7 @@ std::string status_text(unsigned status) {
     return text;
 }
 
-std::string at_position(std::string problem, std::size_t position) {
+std::string at_position(const std::string& problem, std::size_t position) {
     return problem + ", chain position " + std::to_string(position);
 }
 
@@ -50,7 +50,7 @@ Expected<VerifiedPath, std::string> verify_path(gnutls_x509_trust_list_t anchors
     for (;;) {
         gnutls_x509_crt_t cert = chain[current];
         if (auto problem = validity_problem(cert, now); !problem.empty())
-            return Unexpected(at_position(std::move(problem), current));
+            return Unexpected(at_position(problem, current));
 
         gnutls_x509_crt_t issuer = nullptr;
         if (gnutls_x509_trust_list_get_issuer(anchors, cert, &issuer, GNUTLS_TL_GET_COPY) == 0 && issuer) {

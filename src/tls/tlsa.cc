@@ -24,7 +24,7 @@ bool tlsa_usable(const TlsaRecord& record) {
 
 std::vector<std::uint8_t> tlsa_data(std::uint8_t selector, std::uint8_t matching_type,
                                     gnutls_x509_crt_t crt) {
-    const std::vector<std::uint8_t> selected = selector == 0 ? der_of(crt) : spki_of(crt);
+    std::vector<std::uint8_t> selected = selector == 0 ? der_of(crt) : spki_of(crt);
     if (selected.empty() || matching_type == 0) return selected;
     const gnutls_digest_algorithm_t algorithm = matching_type == 1 ? GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA512;
     std::vector<std::uint8_t> digest(matching_type == 1 ? 32 : 64);

@@ -23,6 +23,8 @@ trap 'rm -rf "$work"' EXIT
 if git -C "$SRC" rev-parse >/dev/null 2>&1; then
     git -C "$SRC" ls-files -z --cached --others --exclude-standard -- . ':!tests' ':!bench' ':!scripts' |
         (cd "$SRC" && xargs -0 cp --parents -t "$work/src" 2>/dev/null) || true
+    # The one script the build runs (the layer rule, meson.build).
+    (cd "$SRC" && cp --parents scripts/layer_view.sh "$work/src")
 else
     cp -a "$SRC/." "$work/src"; rm -rf "$work/src/tests" "$work/src/bench"
 fi

@@ -5,11 +5,11 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <vector>
-
-extern char** environ;
 
 namespace smtpsec::tools {
 
@@ -20,6 +20,7 @@ std::string fetch_with_curl(const std::string& url, const std::string& file, std
         "=https", "--proto-redir", "=https",   "--max-time",   "120",        "--max-filesize",
         limit,    "--output",      file,       "--",           url};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_t pid = 0;

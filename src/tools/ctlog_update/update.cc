@@ -125,7 +125,7 @@ std::optional<std::string> read_bounded(const std::string& path, std::size_t lim
 std::string install_atomically(const std::string& target, const std::string& bytes) {
     const std::string temporary = target + ".new";
     auto failed = [&](std::string_view what) {
-        const std::string why = fmt::format("{} \"{}\": {}", what, temporary, std::strerror(errno));
+        std::string why = fmt::format("{} \"{}\": {}", what, temporary, std::strerror(errno));
         ::unlink(temporary.c_str());
         return why;
     };
@@ -144,8 +144,8 @@ std::string install_atomically(const std::string& target, const std::string& byt
         if (::fsync(fd.get()) != 0) return failed("cannot fsync");
     }
     if (::rename(temporary.c_str(), target.c_str()) != 0) {
-        const std::string why = fmt::format("cannot rename \"{}\" to \"{}\": {}", temporary, target,
-                                            std::strerror(errno));
+        std::string why = fmt::format("cannot rename \"{}\" to \"{}\": {}", temporary, target,
+                                      std::strerror(errno));
         ::unlink(temporary.c_str());
         return why;
     }

@@ -35,8 +35,8 @@ std::string tlsa_text(const tls::TlsaRecord& r) {
 
 std::string tlsa_owner(const Publication& p) { return fmt::format("_{}._tcp.{}.", p.port, p.host); }
 
-Expected<Publication, std::string> compute(const CertificateChain& chain, std::string host,
-                                           std::uint16_t port, std::vector<std::string> domains) {
+Expected<Publication, std::string> compute(const CertificateChain& chain, const std::string& host,
+                                           std::uint16_t port, const std::vector<std::string>& domains) {
     if (chain.empty()) return Unexpected(std::string("the certificate file holds no certificate"));
     auto leaf = tls::import_der(chain[0].span());
     if (!leaf) return Unexpected("the leaf certificate: " + leaf.error());

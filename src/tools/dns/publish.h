@@ -27,8 +27,8 @@ struct Publication {
 };
 
 // `host` empty: the leaf's first DNS name. Errors name what is wrong.
-Expected<Publication, std::string> compute(const CertificateChain& chain, std::string host,
-                                           std::uint16_t port, std::vector<std::string> domains);
+Expected<Publication, std::string> compute(const CertificateChain& chain, const std::string& host,
+                                           std::uint16_t port, const std::vector<std::string>& domains);
 
 std::string tlsa_owner(const Publication& p);  // "_4650._tcp.mx.example.org."
 std::string hex_of(const std::vector<std::uint8_t>& data);
