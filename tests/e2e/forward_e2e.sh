@@ -16,6 +16,11 @@
 #   4. The genuine marker of 3, copied into mail over plain SMTP (port 25 of
 #      b.test) and into mail injected at b.test's inbound service with other
 #      bytes: never forwarded with a signature.
+#   5. require_security travels with the forwarded copy (issue 16 point 3):
+#      value 1 forwarded to the SMTP-only smtp.test never leaves by SMTP and
+#      alice gets a DSN; value 0 forwarded there leaves only over verified
+#      TLS (dave@smtp.test), and plain.test, whose certificate does not name
+#      it, gets nothing (held in Postfix b.test's queue).
 #
 #   forward_e2e.sh BUILD_DIR
 set -uo pipefail
@@ -26,7 +31,7 @@ source "$HERE/world.sh"
 export WORLD_IP_A=${WORLD_IP_A:-127.0.0.50} WORLD_IP_B=${WORLD_IP_B:-127.0.0.51}
 export WORLD_IP_C=${WORLD_IP_C:-127.0.0.52} WORLD_IP_D=${WORLD_IP_D:-127.0.0.53}
 export WORLD_DOMAINS=3 WORLD_FORWARD=1 WORLD_QUEUE_LIFETIME=120s
-export WORLD_ALIASES_B=$'bob-fwd@b.test carol@c.test\nboth@b.test bob@b.test,carol@c.test\nfooter@b.test carol@c.test'
+export WORLD_ALIASES_B=$'bob-fwd@b.test carol@c.test\nboth@b.test bob@b.test,carol@c.test\nfooter@b.test carol@c.test\nfwd-dave@b.test dave@smtp.test\nfwd-erin@b.test erin@plain.test'
 DIR=$(mktemp -d /tmp/smtpsec-forward.XXXXXX)
 chmod 0755 "$DIR"
 failed=0; passed=0
@@ -143,6 +148,38 @@ if wait_for "$CAROL" forged-25 60 && wait_for "$CAROL" forged-inbound 60; then
         ok "a copied marker gains nothing: both copies arrived unsigned, without smtpsec=pass, the marker removed" ||
         { bad "a copied marker was believed"; cat "$f1" "$f2"; }
 else bad "the mail with a copied marker did not arrive"; fi
+
+# 5. require_security of the received Email, on the forwarded copy.
+DAVE=$(world_mailbox dave@smtp.test); ERIN=$(world_mailbox erin@plain.test); ALICE=$(world_mailbox alice@a.test)
+send "$WORLD_IP_A:2525" alice@a.test fwd-dave@b.test "fwd-req-one" --header "Require-SMTPsec: yes" >/dev/null
+dsn=""
+for ((i = 0; i < 300; i++)); do
+    dsn=$(grep -l "fwd-req-one" "$ALICE"/new/* 2>/dev/null | head -1)
+    [ -n "$dsn" ] && break
+    sleep 0.2
+done
+[ -n "$dsn" ] && grep -q "^Status: 5\.7\." "$dsn" && grep -qi "dave@smtp.test" "$dsn" &&
+    ok "require_security = 1 forwarded to smtp.test: alice got a DSN for dave@smtp.test ($(grep -m1 '^Status:' "$dsn"))" ||
+    { bad "no DSN for the forwarded require_security = 1 copy"; ls "$ALICE/new"; }
+[ -z "$(find_mail "$DAVE" fwd-req-one)" ] && ! grep -q "fwd-req-one" "$WORLD/ps/maillog" 2>/dev/null &&
+    ! grep -q "to=<dave@smtp.test>, relay=smtp.test.*status=sent" "$WORLD/pb/maillog" &&
+    ok "nothing of the require_security = 1 copy left b.test by SMTP" ||
+    bad "the forwarded require_security = 1 copy left by SMTP"
+send "$WORLD_IP_A:2525" alice@a.test fwd-dave@b.test,fwd-erin@b.test "fwd-req-tls" --header "Require-SMTPsec: tls" >/dev/null
+if wait_for "$DAVE" fwd-req-tls 60; then
+    grep -q "smtpsec-tls/smtp.*to=<dave@smtp.test>, relay=smtp.test\[$WORLD_IP_D\]:2525.*status=sent" "$WORLD/pb/maillog" &&
+        ok "require_security = 0 forwarded to dave@smtp.test: sent by the smtpsec-tls transport (verified TLS)" ||
+        { bad "dave's forwarded require_security = 0 copy did not go over verified TLS"; grep "dave@smtp.test" "$WORLD/pb/maillog"; }
+else bad "the forwarded require_security = 0 copy did not reach dave@smtp.test"; fi
+held=""
+for ((i = 0; i < 150; i++)); do
+    grep -q "smtpsec-tls/smtp.*to=<erin@plain.test>.*status=deferred" "$WORLD/pb/maillog" && { held=1; break; }
+    sleep 0.2
+done
+[ -n "$held" ] && [ -z "$(find_mail "$ERIN" fwd-req-tls)" ] &&
+    ! grep -q "to=<erin@plain.test>, relay=plain.test.*status=sent" "$WORLD/pb/maillog" &&
+    ok "require_security = 0 forwarded to erin@plain.test (certificate not for it): deferred, never sent in clear" ||
+    { bad "erin's forwarded require_security = 0 copy"; grep "erin@plain.test" "$WORLD/pb/maillog"; }
 
 echo "---- the forward's log lines (gb):"
 grep -E "forwarded copy|forward marker" "$WORLD/gb/smtpsecd.log"
