@@ -65,7 +65,10 @@ grep -qx "state: running" <<<"$status" && grep -qx "mode: enforce" <<<"$status" 
     grep -qx "listener: $WORLD_IP_A:4650, 0 connection(s) open" <<<"$status" &&
     grep -qx "queue: 0 message(s), 0 held, 0 recipient(s) pending, oldest 0 s" <<<"$status" &&
     grep -qx "last reload: none" <<<"$status" &&
-    ok "smtpsec-ctl status: running, enforce, a.test, its sockets, an empty queue" ||
+    grep -qx "ct log list: none (DANE only)" <<<"$status" &&
+    grep -qE "^certificate: \[listener\] certificate .*: (29|30) day\(s\) left$" <<<"$status" &&
+    grep -qx "trust anchor: current" <<<"$status" &&
+    ok "smtpsec-ctl status: running, enforce, a.test, its sockets, an empty queue, its trust material (no CT list, the certificate's days left, the anchor current)" ||
     { bad "smtpsec-ctl status"; echo "$status"; }
 [ "$(stat -c %a "$WORLD/ga/control.sock")" = 660 ] && ok "the control socket is mode 0660 (root and its group)" ||
     bad "control socket mode $(stat -c %a "$WORLD/ga/control.sock")"
